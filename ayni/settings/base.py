@@ -1,0 +1,176 @@
+"""Base settings: everything comes from the environment with embedded defaults.
+
+Integrations live in their own modules (database, cache/channels/tasks,
+search, ckan, rasa, whatsapp), each enabled by its environment variable.
+"""
+
+from django.conf.locale import LANG_INFO
+from django.utils.translation import gettext_lazy as _
+
+from ayni.env import BASE_DIR, VAR_DIR, env, env_bool, env_int, env_list, secret_key
+
+SECRET_KEY = secret_key()
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "daphne",
+    "cms",
+    "participation",
+    "opendata",
+    "chatbot",
+    "search",
+    "wagtail_localize",
+    "wagtail_localize.locales",
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.settings",
+    "wagtail.contrib.search_promotions",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail.api.v2",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django_filters",
+    "rest_framework",
+    "channels",
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+]
+
+ROOT_URLCONF = "ayni.urls"
+WSGI_APPLICATION = "ayni.wsgi.application"
+ASGI_APPLICATION = "ayni.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "ayni" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "wagtail.contrib.settings.context_processors.settings",
+                "cms.context_processors.portal",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Languages -------------------------------------------------------------
+# Django knows neither Aymara nor Quechua: register them so that Django,
+# Wagtail and wagtail-localize accept them as content languages.
+LANG_INFO.update(
+    {
+        "ay": {"bidi": False, "code": "ay", "name": "Aymara", "name_local": "Aymar aru"},
+        "qu": {"bidi": False, "code": "qu", "name": "Quechua", "name_local": "Runa simi"},
+    }
+)
+LANGUAGE_CODE = "es"
+LANGUAGES = [
+    ("es", _("Español")),
+    ("en", _("English")),
+    ("ay", _("Aymara")),
+    ("qu", _("Quechua")),
+]
+# The interface (and the admin) is offered in Spanish and English; Aymara and
+# Quechua are content languages translated with wagtail-localize.
+INTERFACE_LANGUAGES = ["es", "en"]
+WAGTAILADMIN_PERMITTED_LANGUAGES = [("es", "Español"), ("en", "English")]
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "America/La_Paz"
+USE_I18N = True
+USE_TZ = True
+
+# --- Files -------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "ayni" / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Wagtail -------------------------------------------------------------
+WAGTAIL_SITE_NAME = env("AYNI_SITE_NAME", "Gobierno Autónomo Municipal de Ejemplo")
+WAGTAILADMIN_BASE_URL = env("AYNI_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "json", "odt", "ods", "pdf", "txt", "xlsx"]
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
+WAGTAILAPI_BASE_URL = WAGTAILADMIN_BASE_URL
+WAGTAILAPI_LIMIT_MAX = 100
+
+# --- Security (production.py tightens the rest) ---------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "SAMEORIGIN"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Portal ------------------------------------------------------------------
+AYNI_MUNICIPALITY_PHONE = env("AYNI_MUNICIPALITY_PHONE", "800-13-5555")
+# Rendered guide pages are cached for anonymous visitors; the key carries the
+# page's publication time, so publishing a new revision purges it.
+AYNI_PAGE_CACHE_SECONDS = env_int("AYNI_PAGE_CACHE_SECONDS", 600)
+AYNI_FEEDBACK_RATE = env_int("AYNI_FEEDBACK_RATE", 5)  # per client per window
+AYNI_FEEDBACK_WINDOW_SECONDS = env_int("AYNI_FEEDBACK_WINDOW_SECONDS", 600)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}, "wagtail": {"level": "WARNING"}},
+}
+
+from .database import *  # noqa: E402,F401,F403
+from .redis import *  # noqa: E402,F401,F403
+from .search import *  # noqa: E402,F401,F403
+from .ckan import *  # noqa: E402,F401,F403
+from .rasa import *  # noqa: E402,F401,F403
+from .whatsapp import *  # noqa: E402,F401,F403
+from .email import *  # noqa: E402,F401,F403

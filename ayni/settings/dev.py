@@ -1,0 +1,3 @@
+"""Settings for `make run` (embedded defaults; DEBUG only if DEBUG=1)."""
+
+from .base import *  # noqa: F401,F403

@@ -1,0 +1,13 @@
+"""Test settings: same switches as base, faster hashing, tasks run at once."""
+
+from .base import *  # noqa: F401,F403
+from .base import TASKS
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Background work runs inline in tests unless a test asks for the real queue.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}, "queue": TASKS["default"]}

@@ -1,0 +1,258 @@
+"""Creates the demo municipality from the YAML files in this folder.
+
+Idempotent: what exists (matched by slug or name) is left as editors may have
+changed it; only what is missing is created. Run twice, same counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.text import slugify
+from wagtail.documents import get_document_model
+from wagtail.models import Page, Site
+
+from cms.models import (
+    GuideAlias,
+    GuideCategory,
+    GuideIndexPage,
+    GuideLegalBasis,
+    GuidePage,
+    GuideRequirement,
+    GuideStep,
+    HomePage,
+    NewsIndexPage,
+    NewsPage,
+    Office,
+    RegulationIndexPage,
+    RegulationPage,
+    TransparencyDocument,
+    TransparencyIndexPage,
+    TransparencyPage,
+)
+
+DATA_DIR = Path(__file__).resolve().parent
+
+REGULATION_TYPES = {
+    "Constitución": RegulationPage.RegulationType.CONSTITUTION,
+    "Ley": RegulationPage.RegulationType.LAW,
+    "Decreto Supremo": RegulationPage.RegulationType.SUPREME_DECREE,
+    "Ley Municipal Autónoma": RegulationPage.RegulationType.MUNICIPAL_LAW,
+    "Decreto Edil": RegulationPage.RegulationType.MAYORAL_DECREE,
+}
+
+Report = Callable[[str], None]
+
+
+def read(name: str) -> dict:
+    with open(DATA_DIR / name, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _publish(parent: Page, page: Page) -> Page:
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def _child(parent: Page, model, slug: str):
+    return model.objects.child_of(parent).filter(slug=slug).first()
+
+
+def ensure_home(*, report: Report) -> HomePage:
+    content = read("content.yaml")["home"]
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    home = HomePage.objects.first()
+    if home is None:
+        root = Page.get_first_root_node()
+        home = _publish(root, HomePage(title=content["title"], slug="inicio", summary=content["summary"]))
+        report("  página de inicio creada")
+    if site is None:
+        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="Ayni")
+    elif site.root_page_id != home.pk:
+        old_root = site.root_page
+        site.root_page = home
+        site.save()
+        # Wagtail's placeholder "Welcome" page is replaced by the portal's home.
+        if old_root.specific_class is Page and old_root.depth == 2 and not old_root.get_children().exists():
+            old_root.delete()
+    return home
+
+
+def ensure_index(home: HomePage, model, key: str, *, report: Report):
+    data = read("content.yaml")["indexes"][key]
+    page = _child(home, model, data["slug"])
+    if page is None:
+        page = _publish(home, model(title=data["title"], slug=data["slug"], summary=data["summary"]))
+        report(f"  índice /{data['slug']}/ creado")
+    return page
+
+
+def ensure_offices(*, phone: str, hours: str, report: Report) -> dict[str, Office]:
+    offices = {}
+    for data in read("offices.yaml")["offices"]:
+        office, created = Office.objects.get_or_create(
+            name=data["name"],
+            defaults={
+                "address": data.get("address", ""),
+                "hours": hours,
+                "phone": phone,
+                "latitude": Decimal(str(data["latitude"])) if "latitude" in data else None,
+                "longitude": Decimal(str(data["longitude"])) if "longitude" in data else None,
+            },
+        )
+        offices[office.name] = office
+    report(f"  oficinas: {len(offices)}")
+    return offices
+
+
+def ensure_regulations(index: RegulationIndexPage, *, report: Report) -> dict[str, RegulationPage]:
+    regulations = {}
+    created = 0
+    for data in read("normativa.yaml")["normativa"]:
+        page = _child(index, RegulationPage, data["id"])
+        if page is None:
+            date = data["date"] if isinstance(data["date"], dt.date) else dt.date.fromisoformat(str(data["date"]))
+            page = _publish(
+                index,
+                RegulationPage(
+                    title=data["title"],
+                    slug=data["id"],
+                    summary=data.get("summary", ""),
+                    reg_type=REGULATION_TYPES[data["type"]],
+                    number=str(data.get("number") or ""),
+                    date=date,
+                ),
+            )
+            created += 1
+        regulations[data["id"]] = page
+    report(f"  normas: {len(regulations)} ({created} nuevas)")
+    return regulations
+
+
+def ensure_guides(index: GuideIndexPage, *, offices, regulations, report: Report) -> int:
+    catalogue = read("tramites.yaml")
+    online_url = "https://24-7.ejemplo.gob.bo/"
+    created = 0
+    categories: dict[str, GuideCategory] = {}
+    for order, data in enumerate(catalogue["tramites"]):
+        name = data["category"]
+        if name not in categories:
+            categories[name], _ = GuideCategory.objects.get_or_create(
+                slug=slugify(name), defaults={"name": name, "sort_order": len(categories)}
+            )
+        if _child(index, GuidePage, data["slug"]) is not None:
+            continue
+        office = offices.get(data["office"]) or Office.objects.get_or_create(name=data["office"])[0]
+        page = GuidePage(
+            title=data["title"],
+            slug=data["slug"],
+            summary=data["summary"],
+            category=categories[name],
+            cost_amount=Decimal(str(data["cost"]["amount_bs"])) if data["cost"].get("amount_bs") is not None else None,
+            cost_text=data["cost"].get("text", ""),
+            duration_days=data["duration"].get("business_days"),
+            duration_text=data["duration"].get("text", ""),
+            office=office,
+            online=bool(data.get("online")),
+            online_url=online_url if data.get("online") else "",
+            requirements=[GuideRequirement(text=text, sort_order=i) for i, text in enumerate(data["requirements"])],
+            steps=[GuideStep(text=text, sort_order=i) for i, text in enumerate(data.get("steps", []))],
+            alternative_names=[GuideAlias(name=text, sort_order=i) for i, text in enumerate(data.get("aliases", []))],
+            legal_basis=[
+                GuideLegalBasis(regulation=regulations[slug], sort_order=i)
+                for i, slug in enumerate(data.get("legal_basis", []))
+                if slug in regulations
+            ],
+        )
+        page.tags.add(*data.get("tags", []))
+        _publish(index, page)
+        created += 1
+    report(f"  categorías: {len(categories)}; guías: {len(catalogue['tramites'])} ({created} nuevas)")
+    return created
+
+
+def _pdf(title: str) -> bytes:
+    """A small, valid one-page PDF carrying ``title`` (demo documents)."""
+    text = title.encode("latin-1", "replace").replace(b"(", b"[").replace(b")", b"]")
+    stream = b"BT /F1 14 Tf 72 760 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def _document(title: str):
+    Document = get_document_model()
+    document = Document.objects.filter(title=title).first()
+    if document is None:
+        document = Document(title=title)
+        document.file.save(f"{slugify(title)}.pdf", ContentFile(_pdf(title)), save=False)
+        document.save()
+    return document
+
+
+def ensure_transparency(index: TransparencyIndexPage, *, report: Report) -> None:
+    items = read("content.yaml")["transparency"]
+    for data in items:
+        if _child(index, TransparencyPage, data["slug"]) is not None:
+            continue
+        page = TransparencyPage(
+            title=data["title"],
+            slug=data["slug"],
+            summary=data["summary"],
+            category=data["category"],
+            year=data["year"],
+            documents=[
+                TransparencyDocument(document=_document(title), sort_order=i) for i, title in enumerate(data["documents"])
+            ],
+        )
+        _publish(index, page)
+    report(f"  informes de transparencia: {len(items)}")
+
+
+def ensure_news(index: NewsIndexPage, *, report: Report) -> None:
+    items = read("content.yaml")["news"]
+    for data in items:
+        if _child(index, NewsPage, data["slug"]) is None:
+            date = data["date"] if isinstance(data["date"], dt.date) else dt.date.fromisoformat(str(data["date"]))
+            _publish(
+                index, NewsPage(title=data["title"], slug=data["slug"], summary=data["summary"], date=date, body=data["body"])
+            )
+    report(f"  noticias: {len(items)}")
+
+
+@transaction.atomic
+def load_demo(*, report: Report = lambda message: None) -> None:
+    municipality = read("tramites.yaml")["municipality"]
+    report("Cargando el municipio de demostración…")
+    home = ensure_home(report=report)
+    guide_index = ensure_index(home, GuideIndexPage, "guides", report=report)
+    regulation_index = ensure_index(home, RegulationIndexPage, "regulations", report=report)
+    transparency_index = ensure_index(home, TransparencyIndexPage, "transparency", report=report)
+    news_index = ensure_index(home, NewsIndexPage, "news", report=report)
+    offices = ensure_offices(phone=municipality["phone"], hours=municipality["hours"], report=report)
+    regulations = ensure_regulations(regulation_index, report=report)
+    ensure_guides(guide_index, offices=offices, regulations=regulations, report=report)
+    ensure_transparency(transparency_index, report=report)
+    ensure_news(news_index, report=report)
+    report("Listo.")

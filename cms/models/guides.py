@@ -1,0 +1,183 @@
+"""Procedure guides (trámites): the single source of truth for a procedure.
+
+The page template, the search index, the JSON API, the chatbot's answers and
+its training data are all derived from these typed fields.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import Orderable
+from wagtail.search import index
+
+from cms.forms import GuidePageForm
+
+from .base import AyniBasePage
+
+
+class GuideIndexPage(AyniBasePage):
+    """``/tramites/``: guides by category, filterable."""
+
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.GuidePage"]
+    max_count_per_parent = 1
+    is_creatable = True
+
+    class Meta:
+        verbose_name = _("índice de trámites")
+        verbose_name_plural = _("índices de trámites")
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.selectors import guide_categories_with_guides, guide_list
+
+        context = super().get_context(request, *args, **kwargs)
+        category = request.GET.get("categoria", "")[:100]
+        online = request.GET.get("en_linea") == "1"
+        guides = guide_list(parent=self, category_slug=category or None, online_only=online)
+        context.update(
+            {
+                "selected_category": category,
+                "online_only": online,
+                "categories": guide_categories_with_guides(parent=self),
+                "groups": _group_by_category(guides),
+                "guide_count": len(guides),
+            }
+        )
+        return context
+
+
+def _group_by_category(guides):
+    groups: dict = {}
+    for guide in guides:
+        groups.setdefault(guide.category, []).append(guide)
+    return list(groups.items())
+
+
+class GuidePageTag(TaggedItemBase):
+    content_object = ParentalKey("cms.GuidePage", on_delete=models.CASCADE, related_name="tagged_items")
+
+
+class GuidePage(AyniBasePage):
+    category = models.ForeignKey(
+        "cms.GuideCategory", verbose_name=_("categoría"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="guides",
+    )
+    cost_amount = models.DecimalField(
+        _("costo (Bs)"), max_digits=10, decimal_places=2, null=True, blank=True,
+        help_text=_("Monto en bolivianos; 0 si es gratuito; vacío si depende del caso."),
+    )
+    cost_text = models.CharField(_("costo (detalle)"), max_length=300, blank=True)
+    duration_days = models.PositiveSmallIntegerField(_("plazo (días hábiles)"), null=True, blank=True)
+    duration_text = models.CharField(_("plazo (detalle)"), max_length=300, blank=True)
+    office = models.ForeignKey(
+        "cms.Office", verbose_name=_("oficina"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="guides",
+    )
+    online = models.BooleanField(_("se puede hacer en línea"), default=False)
+    online_url = models.URLField(_("enlace al trámite en línea"), blank=True)
+    tags = ClusterTaggableManager(through=GuidePageTag, blank=True, verbose_name=_("etiquetas"))
+
+    base_form_class = GuidePageForm
+    parent_page_types = ["cms.GuideIndexPage"]
+    subpage_types: list = []
+    is_creatable = True
+    cache_rendered_html = True
+
+    content_panels = AyniBasePage.content_panels + [
+        FieldPanel("category"),
+        InlinePanel("alternative_names", heading=_("Nombres que usa la ciudadanía"), label=_("alias")),
+        InlinePanel("requirements", heading=_("Requisitos"), label=_("requisito"), min_num=0),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("cost_amount"), FieldPanel("cost_text")])], heading=_("Costo")
+        ),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("duration_days"), FieldPanel("duration_text")])], heading=_("Plazo")
+        ),
+        FieldPanel("office"),
+        MultiFieldPanel([FieldPanel("online"), FieldPanel("online_url")], heading=_("En línea")),
+        InlinePanel("steps", heading=_("Pasos"), label=_("paso")),
+        InlinePanel("legal_basis", heading=_("Base legal"), label=_("norma")),
+        FieldPanel("tags"),
+    ]
+
+    search_fields = AyniBasePage.search_fields + [
+        index.SearchField("title", boost=3),
+        index.AutocompleteField("title"),
+        index.RelatedFields("alternative_names", [index.SearchField("name", boost=3), index.AutocompleteField("name")]),
+        index.RelatedFields("requirements", [index.SearchField("text")]),
+        index.RelatedFields("category", [index.SearchField("name")]),
+        index.RelatedFields("tags", [index.SearchField("name")]),
+        index.FilterField("online"),
+        index.FilterField("category"),
+    ]
+
+    class Meta:
+        verbose_name = _("guía de trámite")
+        verbose_name_plural = _("guías de trámites")
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.selectors import guide_jsonld
+
+        context = super().get_context(request, *args, **kwargs)
+        context["jsonld"] = guide_jsonld(page=self, request=request)
+        context["legal_pages"] = [item.regulation for item in self.legal_basis.all() if item.regulation_id]
+        return context
+
+
+class GuideRequirement(Orderable):
+    page = ParentalKey(GuidePage, on_delete=models.CASCADE, related_name="requirements")
+    text = models.CharField(_("requisito"), max_length=500)
+    note = models.CharField(_("nota"), max_length=300, blank=True)
+
+    panels = [FieldPanel("text"), FieldPanel("note")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("requisito")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class GuideStep(Orderable):
+    page = ParentalKey(GuidePage, on_delete=models.CASCADE, related_name="steps")
+    text = models.CharField(_("paso"), max_length=500)
+
+    panels = [FieldPanel("text")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("paso")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class GuideAlias(Orderable):
+    page = ParentalKey(GuidePage, on_delete=models.CASCADE, related_name="alternative_names")
+    name = models.CharField(_("alias"), max_length=200)
+
+    panels = [FieldPanel("name")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("alias")
+        verbose_name_plural = _("alias")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GuideLegalBasis(Orderable):
+    page = ParentalKey(GuidePage, on_delete=models.CASCADE, related_name="legal_basis")
+    regulation = models.ForeignKey(
+        "cms.RegulationPage", verbose_name=_("norma"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    panels = [FieldPanel("regulation")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("base legal")
+        verbose_name_plural = _("base legal")
+
+
