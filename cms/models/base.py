@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
+from wagtail.api import APIField
 from wagtail.models import Page
 from wagtail.search import index
 
@@ -14,6 +15,7 @@ class AyniBasePage(Page):
 
     content_panels = Page.content_panels + [FieldPanel("summary")]
     search_fields = Page.search_fields + [index.SearchField("summary")]
+    api_fields = [APIField("summary")]
 
     # Pages whose HTML is the same for every anonymous visitor may be cached.
     cache_rendered_html = False

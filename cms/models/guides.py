@@ -10,6 +10,7 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.api import APIField
 from wagtail.models import Orderable
 from wagtail.search import index
 
@@ -112,6 +113,11 @@ class GuidePage(AyniBasePage):
         index.RelatedFields("tags", [index.SearchField("name")]),
         index.FilterField("online"),
         index.FilterField("category"),
+    ]
+
+    api_fields = AyniBasePage.api_fields + [
+        APIField(name)
+        for name in ("cost_amount", "cost_text", "duration_days", "duration_text", "online", "online_url")
     ]
 
     class Meta:

@@ -1,0 +1,48 @@
+# Ayni — two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install install-test lint check migrations-check bench clean help
+
+help:
+	@echo "make run    – instala, migra, carga la demo y levanta el portal en http://127.0.0.1:8000"
+	@echo "make test   – instala lo necesario para las pruebas y ejecuta toda la suite"
+	@echo "make lint   – ruff, formato y comprobación de migraciones"
+	@echo "make bench  – mide el rendimiento (escribe bench/results.md)"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) bin/run.py
+
+# Debian's Chromium for the browser tests (Playwright never downloads its own).
+/usr/bin/chromium:
+	@if [ "$$(id -u)" = "0" ]; then apt-get install -y -q chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium); \
+	else sudo apt-get install -y -q chromium; fi
+
+install-test: $(STAMP) /usr/bin/chromium
+
+test: install-test
+	$(PY) -m pytest; status=$$?; if [ $$status -eq 5 ]; then echo "pytest: no se encontraron pruebas"; exit 0; fi; exit $$status
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=ayni.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+bench: install
+	$(PY) bench/pages.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,44 @@
+import pytest
+
+from cms.models import GuidePage, Office
+
+pytestmark = pytest.mark.django_db
+URL = "/tramites/licencia-de-funcionamiento/"
+
+
+def test_anonymous_guide_page_is_cached(client):
+    assert client.get(URL)["X-Ayni-Cache"] == "miss"
+    assert client.get(URL)["X-Ayni-Cache"] == "hit"
+
+
+def test_publishing_purges_the_cache(client):
+    client.get(URL)
+    page = GuidePage.objects.get(slug="licencia-de-funcionamiento")
+    page.summary = "Resumen corregido por la editora."
+    page.save_revision().publish()
+    response = client.get(URL)
+    assert response["X-Ayni-Cache"] == "miss"
+    assert "Resumen corregido por la editora." in response.content.decode()
+
+
+def test_editing_an_office_purges_the_cache(client):
+    client.get(URL)
+    office = GuidePage.objects.get(slug="licencia-de-funcionamiento").office
+    Office.objects.filter(pk=office.pk).update()  # no signal: still cached
+    assert client.get(URL)["X-Ayni-Cache"] == "hit"
+    office.hours = "Lunes a sábado de 08:00 a 18:00"
+    office.save()
+    assert "Lunes a sábado de 08:00 a 18:00" in client.get(URL).content.decode()
+
+
+def test_logged_in_users_and_query_strings_bypass_the_cache(client, admin_user):
+    client.get(URL)
+    assert "X-Ayni-Cache" not in client.get(URL + "?opinion=gracias")
+    client.force_login(admin_user)
+    assert "X-Ayni-Cache" not in client.get(URL)
+
+
+def test_cached_html_holds_no_csrf_token_or_session(client):
+    response = client.get(URL)
+    assert "csrfmiddlewaretoken" not in response.content.decode()
+    assert not response.cookies

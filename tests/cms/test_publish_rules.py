@@ -1,0 +1,64 @@
+import pytest
+from django.urls import reverse
+from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+from cms.models import GuideIndexPage, GuidePage, Office
+from cms.rules import guide_publish_problems
+
+pytestmark = pytest.mark.django_db
+
+
+def _form(*, requirements, office, publish):
+    data = nested_form_data(
+        {
+            "title": "Registro de food truck",
+            "slug": "registro-food-truck",
+            "summary": "Autoriza la venta de comida en vehículos.",
+            "alternative_names": inline_formset([]),
+            "requirements": inline_formset([{"text": t, "note": ""} for t in requirements]),
+            "steps": inline_formset([]),
+            "legal_basis": inline_formset([]),
+            "office": office.pk if office else "",
+            "online": "",
+            "tags": "",
+            "cost_amount": "",
+            "duration_days": "",
+        }
+    )
+    if publish:
+        data["action-publish"] = "publish"
+    return data
+
+
+def test_rule_names_what_is_missing():
+    problems = guide_publish_problems(requirement_count=0, office=None)
+    assert [p.field for p in problems] == [None, "office"]
+    assert guide_publish_problems(requirement_count=2, office=Office(name="x")) == []
+
+
+def test_admin_refuses_to_publish_an_incomplete_guide(client, admin_user):
+    client.force_login(admin_user)
+    index = GuideIndexPage.objects.get()
+    url = reverse("wagtailadmin_pages:add", args=["cms", "guidepage", index.pk])
+    response = client.post(url, _form(requirements=[], office=None, publish=True))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "No se puede publicar una guía sin requisitos." in html
+    assert "No se puede publicar una guía sin oficina de atención." in html
+    assert not GuidePage.objects.filter(slug="registro-food-truck").exists()
+
+
+def test_admin_saves_incomplete_draft_and_publishes_complete_guide(client, admin_user):
+    client.force_login(admin_user)
+    index = GuideIndexPage.objects.get()
+    url = reverse("wagtailadmin_pages:add", args=["cms", "guidepage", index.pk])
+    response = client.post(url, _form(requirements=[], office=None, publish=False))
+    assert response.status_code == 302
+    draft = GuidePage.objects.get(slug="registro-food-truck")
+    assert not draft.live
+    edit = reverse("wagtailadmin_pages:edit", args=[draft.pk])
+    office = Office.objects.first()
+    response = client.post(edit, _form(requirements=["Cédula de identidad"], office=office, publish=True))
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.live and draft.requirements.count() == 1

@@ -1,0 +1,22 @@
+import pytest
+from django.core.cache import cache
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The demo municipality is loaded once into the test database.
+
+    Ordinary tests run inside a transaction and see it unchanged; transactional
+    tests (which pytest-django runs last) must load what they need.
+    """
+    from cms.demo.loader import load_demo
+
+    with django_db_blocker.unblock():
+        load_demo()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
