@@ -22,6 +22,7 @@ PORT = os.environ.get("AYNI_PORT", "8000")
 def main() -> int:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "ayni.settings.dev")}
     env.setdefault("PYTHONUNBUFFERED", "1")
+    env.setdefault("AYNI_BASE_URL", f"http://{HOST}:{PORT}")
     subprocess.run([PY, "manage.py", "portal_setup"], cwd=ROOT, env=env, check=True)
 
     worker = ["rqworker", "default", "--with-scheduler"] if env.get("REDIS_URL") else ["db_worker"]

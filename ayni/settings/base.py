@@ -158,13 +158,60 @@ AYNI_MUNICIPALITY_PHONE = env("AYNI_MUNICIPALITY_PHONE", "800-13-5555")
 AYNI_PAGE_CACHE_SECONDS = env_int("AYNI_PAGE_CACHE_SECONDS", 600)
 AYNI_FEEDBACK_RATE = env_int("AYNI_FEEDBACK_RATE", 5)  # per client per window
 AYNI_FEEDBACK_WINDOW_SECONDS = env_int("AYNI_FEEDBACK_WINDOW_SECONDS", 600)
+# Open data: the largest dataset file staff may upload (CSV, JSON or XLSX).
+OPENDATA_MAX_UPLOAD_MB = env_int("OPENDATA_MAX_UPLOAD_MB", 50)
+
+# Participation (proposals, supports, complaints). Accounts live at /cuentas/.
+LOGIN_URL = "/cuentas/ingresar/"
+LOGIN_REDIRECT_URL = "/participa/propuestas/"
+LOGOUT_REDIRECT_URL = "/participa/propuestas/"
+AYNI_EMAIL_VERIFICATION_MAX_AGE = env_int("AYNI_EMAIL_VERIFICATION_MAX_AGE", 3 * 24 * 3600)
+AYNI_PROPOSAL_SUPPORT_THRESHOLD = env_int("AYNI_PROPOSAL_SUPPORT_THRESHOLD", 50)
+AYNI_REPORTS_TO_HIDE = env_int("AYNI_REPORTS_TO_HIDE", 3)
+AYNI_PROPOSAL_BODY_MAX = 5000
+AYNI_COMPLAINT_DESCRIPTION_MAX = 5000
+# Business days to answer a complaint, per type (default 10), counted without
+# weekends, the national holidays of AYNI_HOLIDAY_COUNTRY and AYNI_HOLIDAYS
+# (comma-separated ISO dates, e.g. municipal anniversaries).
+AYNI_COMPLAINT_BUSINESS_DAYS_DEFAULT = env_int("AYNI_COMPLAINT_BUSINESS_DAYS", 10)
+AYNI_COMPLAINT_BUSINESS_DAYS = {
+    "reclamo": env_int("AYNI_CLAIM_BUSINESS_DAYS", AYNI_COMPLAINT_BUSINESS_DAYS_DEFAULT),
+    "denuncia": env_int("AYNI_REPORT_BUSINESS_DAYS", AYNI_COMPLAINT_BUSINESS_DAYS_DEFAULT),
+    "sugerencia": env_int("AYNI_SUGGESTION_BUSINESS_DAYS", AYNI_COMPLAINT_BUSINESS_DAYS_DEFAULT),
+}
+AYNI_HOLIDAY_COUNTRY = env("AYNI_HOLIDAY_COUNTRY", "BO")
+AYNI_HOLIDAYS = env_list("AYNI_HOLIDAYS", [])
+AYNI_ATTACHMENT_MAX_COUNT = 3
+AYNI_ATTACHMENT_MAX_BYTES = env_int("AYNI_ATTACHMENT_MAX_MB", 5) * 1024 * 1024
+# Complaint attachments never go under MEDIA_ROOT (which is served publicly).
+STORAGES["participation_private"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(VAR_DIR / "private"), "base_url": None},
+}
+# Requests per client (one-way fingerprint, see cms.services) and window in seconds.
+AYNI_PARTICIPATION_RATES = {
+    "register": (env_int("AYNI_RATE_REGISTER", 5), 3600),
+    "proposal": (env_int("AYNI_RATE_PROPOSAL", 5), 3600),
+    "comment": (env_int("AYNI_RATE_COMMENT", 20), 600),
+    "support": (env_int("AYNI_RATE_SUPPORT", 60), 600),
+    "report": (env_int("AYNI_RATE_REPORT", 20), 600),
+    "complaint": (env_int("AYNI_RATE_COMPLAINT", 5), 600),
+    "tracking": (env_int("AYNI_RATE_TRACKING", 20), 600),
+}
+# Notification channels (participation.notifications): add a channel here.
+AYNI_NOTIFICATION_CHANNELS = [
+    "participation.notifications.SiteChannel",
+    "participation.notifications.EmailChannel",
+]
+# Where pages open their live-count websocket; empty means the page's own host.
+AYNI_WEBSOCKET_ORIGIN = env("AYNI_WEBSOCKET_ORIGIN", "")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}, "wagtail": {"level": "WARNING"}},
+    "loggers": {"django.request": {"level": "ERROR"}, "wagtail": {"level": "WARNING"}, "django_tasks": {"level": env("TASKS_LOG_LEVEL", "WARNING")}},
 }
 
 from .database import *  # noqa: E402,F401,F403
