@@ -7,11 +7,12 @@ import secrets
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("AYNI_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = Path(os.environ.get("AYNI_VAR_DIR", "").strip() or BASE_DIR / "var")
 
 
 def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
+    """The variable's value; unset or empty gives ``default``."""
+    return os.environ.get(name, "").strip() or default
 
 
 def env_bool(name: str, default: bool = False) -> bool:

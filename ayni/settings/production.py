@@ -2,15 +2,33 @@
 
 from ayni.env import env, env_bool, env_int
 
-from .base import *  # noqa: F401,F403
+# Checked before base.py runs: base would otherwise generate a key into var/
+# (or fail with a permission error where var/ is read-only).
+if not env("SECRET_KEY"):
+    raise RuntimeError("SECRET_KEY must be set in production")
+if not env("ALLOWED_HOSTS"):
+    raise RuntimeError("ALLOWED_HOSTS must be set in production (comma-separated host names)")
+
+from .base import *  # noqa: E402,F401,F403
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+# Services of the stack call these over its internal network in plain HTTP
+# (the Rasa action server reads the JSON API, health probes read /health/).
+# They carry no session (its cookie is Secure), and redirecting a request that
+# was already sent in clear would protect nothing; browsers get HSTS.
+SECURE_REDIRECT_EXEMPT = [r"^api/", r"^health/$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-if not env("SECRET_KEY"):
-    raise RuntimeError("SECRET_KEY must be set in production")
+# Nothing of the portal is framed; Wagtail's preview views set SAMEORIGIN on
+# their own responses (xframe_options_sameorigin_override), so DENY is safe.
+X_FRAME_OPTIONS = "DENY"
+if not SECURE_HSTS_PRELOAD:
+    # Submitting the domain to the browsers' HSTS preload list is a decision for
+    # whoever runs the municipal domain (it binds every subdomain, and is slow to
+    # undo); until SECURE_HSTS_PRELOAD=1 says it was taken, don't warn about it.
+    SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "security.W021"]

@@ -1,10 +1,11 @@
 """Test settings: same switches as base, faster hashing, tasks run at once."""
 
 from .base import *  # noqa: F401,F403
-from .base import TASKS
+from .base import STORAGES, TASKS
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
+    **STORAGES,
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
