@@ -1,0 +1,221 @@
+"""Reads of the open-data app. Views, the API, the search app and the bridge call these."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from taggit.models import Tag
+
+from opendata import vocab
+from opendata.models import Dataset, Resource, ResourceVersion
+
+PREVIEW_ROWS = 50
+
+
+def _published() -> QuerySet[Dataset]:
+    return Dataset.objects.published().prefetch_related(
+        "tags",
+        Prefetch("resources", queryset=Resource.objects.prefetch_related("versions").order_by("sort_order", "pk")),
+    )
+
+
+def dataset_list(*, query: str = "", tag: str = "", theme: str = "", fmt: str = "") -> list[Dataset]:
+    datasets = _published()
+    if tag:
+        datasets = datasets.filter(tags__slug=tag)
+    if theme:
+        datasets = datasets.filter(theme=theme)
+    if fmt:
+        datasets = datasets.filter(_format_filter(fmt))
+    datasets = datasets.distinct()
+    if query:
+        ids = [d.pk for d in dataset_search(query=query)]
+        ranking = {pk: i for i, pk in enumerate(ids)}
+        return sorted(datasets.filter(pk__in=ids), key=lambda d: ranking[d.pk])
+    return list(datasets.order_by("title"))
+
+
+def _format_filter(fmt: str) -> Q:
+    fmt = fmt.lower()
+    if fmt in vocab.FORMATS:  # every tabular resource downloads in all three formats
+        return Q(resources__kind=Resource.Kind.FILE, resources__versions__isnull=False) | Q(
+            resources__kind=Resource.Kind.URL, resources__url_format__iexact=fmt
+        )
+    return Q(resources__kind=Resource.Kind.URL, resources__url_format__iexact=fmt)
+
+
+def dataset_search(*, query: str):
+    """Full-text search over published datasets (title, description, tags, columns)."""
+    return Dataset.objects.published().search(query)
+
+
+def dataset_facets() -> dict:
+    published = Dataset.objects.published()
+    tags = (
+        Tag.objects.filter(opendata_datasettag_items__content_object__in=published)
+        .annotate(n=Count("opendata_datasettag_items"))
+        .order_by("name")
+    )
+    themes = [(code, label) for code, label in vocab.THEME_CHOICES if published.filter(theme=code).exists()]
+    formats = [fmt.label for fmt in vocab.FORMATS.values()]
+    return {"tags": list(tags), "themes": themes, "formats": formats}
+
+
+def dataset_get(*, slug: str, include_drafts: bool = False) -> Dataset | None:
+    datasets = _published() if not include_drafts else Dataset.objects.all()
+    return datasets.select_related("ckan").filter(slug=slug).first()
+
+
+def resource_get(*, dataset: Dataset, slug: str) -> Resource | None:
+    return next((r for r in dataset.resources.all() if r.slug == slug), None)
+
+
+def version_get(*, resource: Resource, number: int | None = None) -> ResourceVersion | None:
+    versions = sorted(resource.versions.all(), key=lambda v: v.number, reverse=True)
+    if number is None:
+        return versions[0] if versions else None
+    return next((v for v in versions if v.number == number), None)
+
+
+def version_preview(*, version: ResourceVersion, limit: int = PREVIEW_ROWS) -> tuple[list[str], list[list[str]]]:
+    from opendata.exports import read_table
+
+    with version.table_file.open("rb") as handle:
+        columns, rows = read_table(handle)
+        preview = []
+        for row in rows:
+            preview.append(row)
+            if len(preview) >= limit:
+                break
+    return columns, preview
+
+
+def _looks_like_key(rows: list[list[str]], i: int) -> bool:
+    """Row numbers or codes (1, 2, 3…) make no sense as bar lengths."""
+    values = [row[i] for row in rows if i < len(row) and row[i]]
+    try:
+        numbers = [int(v) for v in values]
+    except ValueError:
+        return False
+    return len(numbers) > 1 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+def chart_for(*, version: ResourceVersion, columns: list[str], rows: list[list[str]], bars: int = 12) -> dict | None:
+    """A bar chart of the first numeric column against the first text column (or the row number)."""
+    types = [c["type"] for c in version.columns]
+    numeric = next(
+        (i for i, t in enumerate(types) if t in ("integer", "number") and not _looks_like_key(rows, i)), None
+    )
+    if numeric is None:
+        return None
+    label = next((i for i, t in enumerate(types) if t == "string"), None)
+    points = []
+    for n, row in enumerate(rows[:bars], start=1):
+        try:
+            value = float(row[numeric])
+        except (ValueError, IndexError):
+            continue
+        points.append({"label": row[label] if label is not None else str(n), "value": value})
+    if not points:
+        return None
+    top = max(abs(p["value"]) for p in points) or 1
+    for i, p in enumerate(points):
+        p["width"] = round(abs(p["value"]) / top * 300, 1)  # bars start at x=200 of a 600-wide chart
+        p["text_x"] = round(p["width"] + 206, 1)
+        p["y"] = i * 24
+    return {
+        "height": len(points) * 24,
+        "column": columns[numeric],
+        "label_column": columns[label] if label is not None else "",
+        "points": points,
+        "truncated": len(rows) > bars,
+    }
+
+
+def ckan_status(*, dataset: Dataset) -> dict:
+    """What the admin shows about a dataset in CKAN."""
+    from opendata.ckan.client import ckan_enabled
+    from opendata.models import CkanOutbox, CkanState
+
+    state = CkanState.objects.filter(dataset=dataset).first() if dataset.pk else None
+    pending = CkanOutbox.objects.filter(dataset=dataset, state=CkanOutbox.State.PENDING).count() if dataset.pk else 0
+    return {"enabled": ckan_enabled(), "state": state, "pending": pending, "dataset": dataset}
+
+
+def participation_tables() -> dict[str, tuple[list[str], list[list]]] | None:
+    """Aggregated complaint and proposal figures; never a code, a text or a person.
+
+    ``None`` when the participation app has no complaints/proposals models.
+    """
+    import statistics
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    try:
+        Complaint = apps.get_model("participation", "Complaint")
+        Proposal = apps.get_model("participation", "Proposal")
+    except LookupError:
+        return None
+    none = "(sin dato)"
+
+    complaints = list(
+        Complaint.objects.values_list("kind", "status", "unit__name", "district__name", "received_on", "closed_at")
+    )
+    days_by_unit: dict[str, list[int]] = {}
+    counts_kind_status: dict[tuple[str, str], int] = {}
+    counts_unit: dict[str, list[int]] = {}
+    counts_district: dict[str, int] = {}
+    all_days: list[int] = []
+    for kind, status, unit, district, received_on, closed_at in complaints:
+        counts_kind_status[(kind, status)] = counts_kind_status.get((kind, status), 0) + 1
+        total_closed = counts_unit.setdefault(unit or none, [0, 0])
+        total_closed[0] += 1
+        counts_district[district or none] = counts_district.get(district or none, 0) + 1
+        if closed_at is not None and received_on is not None:
+            days = max((timezone.localdate(closed_at) - received_on).days, 0)
+            total_closed[1] += 1
+            days_by_unit.setdefault(unit or none, []).append(days)
+            all_days.append(days)
+
+    def median(values: list[int]):
+        return statistics.median(values) if values else ""
+
+    proposals = list(
+        Proposal.objects.visible().values_list("status", "category__name", "district__name", "support_count")
+    )
+    by_status: dict[str, int] = {}
+    by_district: dict[str, list[int]] = {}
+    by_category: dict[str, int] = {}
+    for status, category, district, supports in proposals:
+        by_status[status] = by_status.get(status, 0) + 1
+        by_category[category or none] = by_category.get(category or none, 0) + 1
+        row = by_district.setdefault(district or none, [0, 0])
+        row[0] += 1
+        row[1] += supports or 0
+
+    return {
+        "resumen": (
+            ["indicador", "valor"],
+            [
+                ["reclamos_y_denuncias_recibidos", len(complaints)],
+                ["reclamos_y_denuncias_cerrados", len(all_days)],
+                ["mediana_dias_para_responder", median(all_days)],
+                ["propuestas_publicadas", len(proposals)],
+            ],
+        ),
+        "reclamos-por-tipo-y-estado": (
+            ["tipo", "estado", "cantidad"],
+            [[k, s, n] for (k, s), n in sorted(counts_kind_status.items())],
+        ),
+        "reclamos-por-unidad": (
+            ["unidad", "recibidos", "cerrados", "mediana_dias_para_responder"],
+            [[u, t, c, median(days_by_unit.get(u, []))] for u, (t, c) in sorted(counts_unit.items())],
+        ),
+        "reclamos-por-distrito": (["distrito", "cantidad"], sorted([d, n] for d, n in counts_district.items())),
+        "propuestas-por-estado": (["estado", "cantidad"], sorted([s, n] for s, n in by_status.items())),
+        "propuestas-por-categoria": (["categoria", "cantidad"], sorted([c, n] for c, n in by_category.items())),
+        "propuestas-por-distrito": (
+            ["distrito", "cantidad", "apoyos"],
+            sorted([d, n, s] for d, (n, s) in by_district.items()),
+        ),
+    }

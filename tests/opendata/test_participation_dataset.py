@@ -1,0 +1,92 @@
+"""Participation as open data: aggregated figures, never personal data."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from opendata import services
+from opendata.models import Dataset, ResourceVersion
+from opendata.tasks import participation_dataset_task
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def figures(django_user_model):
+    from participation.models import Complaint, District, MunicipalUnit, Proposal, ProposalCategory
+
+    unit, _ = MunicipalUnit.objects.get_or_create(slug="od-alumbrado", defaults={"name": "OD Alumbrado público"})
+    district, _ = District.objects.get_or_create(slug="od-tacata", defaults={"name": "OD Tacata"})
+    received = dt.date(2025, 3, 3)
+    for i, (kind, status, days) in enumerate(
+        [
+            ("reclamo", "cerrado", 4),
+            ("reclamo", "cerrado", 10),
+            ("denuncia", "recibido", None),
+            ("reclamo", "respondido", 6),
+        ]
+    ):
+        Complaint.objects.create(
+            code=f"OD-TEST-{i}",
+            kind=kind,
+            unit=unit,
+            district=district,
+            subject=f"Asunto privado {i}",
+            description="Vivo en la calle Secreta 123",
+            contact_email=f"vecina{i}@example.bo" if kind == "reclamo" else "",
+            status=status,
+            received_on=received,
+            due_date=received + dt.timedelta(days=14),
+            closed_at=timezone.make_aware(dt.datetime.combine(received + dt.timedelta(days=days), dt.time(12)))
+            if days is not None
+            else None,
+        )
+    author = django_user_model.objects.create_user("autora-od", "autora-od@example.bo", "x")
+    category, _ = ProposalCategory.objects.get_or_create(slug="od-parques", defaults={"name": "OD Parques"})
+    Proposal.objects.create(
+        title="Propuesta de Juana", body="texto", category=category, author=author, district=district, support_count=7
+    )
+    return unit
+
+
+def table(dataset, slug) -> list[list[str]]:
+    version = dataset.resources.get(slug=slug).versions.order_by("-number").first()
+    with default_storage.open(services.resource_version_export(version=version, fmt="csv"), "rb") as handle:
+        return [line.split(",") for line in handle.read().decode("utf-8").splitlines()]
+
+
+def test_participation_dataset_has_aggregates_only(figures):
+    dataset = services.participation_dataset_refresh()
+    assert dataset.slug == "participacion-ciudadana" and dataset.is_published and dataset.frequency == "weekly"
+    unit_rows = {row[0]: row[1:] for row in table(dataset, "reclamos-por-unidad")}
+    assert unit_rows["OD Alumbrado público"] == ["4", "3", "6"]  # median of 4, 6 and 10 days
+    kinds = {(r[0], r[1]): r[2] for r in table(dataset, "reclamos-por-tipo-y-estado")[1:]}
+    assert kinds[("reclamo", "cerrado")] == "2" and kinds[("denuncia", "recibido")] == "1"
+    districts = {r[0]: r[1:] for r in table(dataset, "propuestas-por-distrito")[1:]}
+    assert districts["OD Tacata"] == ["1", "7"]
+    everything = " ".join(
+        " ".join(",".join(row) for row in table(dataset, resource.slug)) for resource in dataset.resources.all()
+    )
+    for private in ("OD-TEST-", "Asunto privado", "Secreta 123", "@example.bo", "Juana", "autora-od"):
+        assert private not in everything
+
+
+def test_weekly_rerun_without_news_adds_no_version(figures):
+    dataset = services.participation_dataset_refresh()
+    versions = ResourceVersion.objects.filter(resource__dataset=dataset).count()
+    services.participation_dataset_refresh()
+    assert ResourceVersion.objects.filter(resource__dataset=dataset).count() == versions
+    from participation.models import Complaint
+
+    Complaint.objects.filter(code="OD-TEST-2").update(status="cerrado", closed_at=timezone.now())
+    services.participation_dataset_refresh()
+    assert ResourceVersion.objects.filter(resource__dataset=dataset).count() > versions
+    assert dataset.resources.get(slug="reclamos-por-unidad").versions.count() == 2
+
+
+def test_the_task_regenerates_it(figures):
+    result = participation_dataset_task.enqueue()
+    assert result.return_value["dataset"] == "participacion-ciudadana"
+    assert Dataset.objects.get(slug="participacion-ciudadana").resources.count() == 7

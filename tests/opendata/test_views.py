@@ -1,0 +1,137 @@
+"""The public pages, the downloads and the machine-readable metadata."""
+
+import io
+import json
+import re
+
+import pytest
+from openpyxl import load_workbook
+from rdflib import RDF, Graph, Literal, Namespace, URIRef
+
+from opendata import services
+from tests.opendata.conftest import CSV_V2
+
+pytestmark = pytest.mark.django_db
+
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+DCT = Namespace("http://purl.org/dc/terms/")
+BASE = "http://testserver"
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_list_shows_published_datasets_and_filters(client, version):
+    services.dataset_create(title="Borrador secreto", slug="borrador-secreto")
+    page = client.get("/datos/").content.decode()
+    assert "Recaudación por distrito" in page and "Camas hospitalarias" in page
+    assert "Borrador secreto" not in page
+    by_tag = client.get("/datos/", {"etiqueta": "impuestos"}).content.decode()
+    assert "Recaudación por distrito" in by_tag and "Camas hospitalarias" not in by_tag
+    by_theme = client.get("/datos/", {"tema": "HEAL"}).content.decode()
+    assert "Camas hospitalarias" in by_theme and "Recaudación por distrito" not in by_theme
+    by_format = client.get("/datos/", {"formato": "xlsx"}).content.decode()
+    assert "Recaudación por distrito" in by_format
+    none = client.get("/datos/", {"formato": "pdf"}).content.decode()
+    assert "Recaudación por distrito" not in none and "No hay conjuntos de datos" in none
+
+
+def test_search_finds_datasets_by_column_name_and_tag(client, version):
+    page = client.get("/datos/", {"q": "monto"}).content.decode()
+    assert "Recaudación por distrito" in page and "Camas hospitalarias" not in page
+    page = client.get("/datos/", {"q": "hospitales"}).content.decode()
+    assert "Camas hospitalarias" in page and "Recaudación por distrito" not in page
+
+
+def test_detail_page_preview_chart_versions_and_schema_org(client, version):
+    services.resource_version_upload(resource=version.resource, filename="v2.csv", data=CSV_V2)
+    response = client.get("/datos/recaudacion-por-distrito/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<caption" in html and "primeras 4 filas" in html
+    assert '<th scope="col">monto</th>' in html and "<td>La Chulla</td>" in html
+    assert 'role="img"' in html and "Gráfico de «monto»" in html
+    assert "/datos/recaudacion-por-distrito/recaudacion/v1.csv" in html
+    assert "/datos/recaudacion-por-distrito/recaudacion/v2.xlsx" in html
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    assert data["@type"] == "Dataset" and data["name"] == "Recaudación por distrito"
+    assert data["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert {d["encodingFormat"] for d in data["distribution"]} == {
+        "text/csv",
+        "application/json",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    # Valid JSON-LD (the schema.org context is inlined: no network in tests).
+    graph = Graph().parse(data=json.dumps({**data, "@context": {"@vocab": "https://schema.org/"}}), format="json-ld")
+    subject = URIRef(f"{BASE}/datos/recaudacion-por-distrito/")
+    assert (subject, RDF.type, URIRef("https://schema.org/Dataset")) in graph
+    assert len(list(graph.objects(subject, URIRef("https://schema.org/distribution")))) == 3
+
+
+def test_downloads_in_three_formats_with_types_and_names(client, version):
+    csv_response = client.get("/datos/recaudacion-por-distrito/recaudacion.csv")
+    assert csv_response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="recaudacion-por-distrito_recaudacion_v1.csv"' in csv_response["Content-Disposition"]
+    assert body(csv_response).decode().splitlines()[0] == "distrito,nombre,monto"
+    json_response = client.get("/datos/recaudacion-por-distrito/recaudacion.json")
+    assert json_response["Content-Type"] == "application/json; charset=utf-8"
+    assert json.loads(body(json_response))[1] == {"distrito": 2, "nombre": "Piñami", "monto": 2300.0}
+    xlsx_response = client.get("/datos/recaudacion-por-distrito/recaudacion.xlsx")
+    assert xlsx_response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "attachment" in xlsx_response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(body(xlsx_response))).active
+    assert sheet.max_row == 4 and sheet["B3"].value == "Piñami"
+
+
+def test_each_version_has_its_own_permanent_url(client, version):
+    services.resource_version_upload(resource=version.resource, filename="v2.csv", data=CSV_V2)
+    latest = client.get("/datos/recaudacion-por-distrito/recaudacion.csv")
+    latest_body = body(latest)
+    v1 = client.get("/datos/recaudacion-por-distrito/recaudacion/v1.csv")
+    v1_body = body(v1)
+    v2_body = body(client.get("/datos/recaudacion-por-distrito/recaudacion/v2.csv"))
+    assert latest_body == v2_body != v1_body
+    assert len(v1_body.decode().splitlines()) == 4 and len(v2_body.decode().splitlines()) == 5
+    assert latest["Link"] == f'<{BASE}/datos/recaudacion-por-distrito/recaudacion/v2.csv>; rel="canonical"'
+    assert "immutable" in v1["Cache-Control"]
+    assert client.get("/datos/recaudacion-por-distrito/recaudacion/v3.csv").status_code == 404
+
+
+def test_missing_and_draft_datasets_are_404(client, version):
+    assert client.get("/datos/no-existe/").status_code == 404
+    assert client.get("/datos/recaudacion-por-distrito/otro.csv").status_code == 404
+    assert client.get("/datos/recaudacion-por-distrito/recaudacion.pdf").status_code == 404
+    services.dataset_unpublish(dataset=version.resource.dataset)
+    assert client.get("/datos/recaudacion-por-distrito/").status_code == 404
+    assert client.get("/datos/recaudacion-por-distrito/recaudacion.csv").status_code == 404
+    assert client.get("/datos/recaudacion-por-distrito.jsonld").status_code == 404
+
+
+def test_dcat_dataset_is_valid_rdf(client, version):
+    response = client.get("/datos/recaudacion-por-distrito.jsonld")
+    assert response["Content-Type"] == "application/ld+json"
+    graph = Graph().parse(data=response.content, format="json-ld")
+    dataset = URIRef(f"{BASE}/datos/recaudacion-por-distrito.jsonld")
+    assert (dataset, RDF.type, DCAT.Dataset) in graph
+    assert (dataset, DCT.title, Literal("Recaudación por distrito", lang="es")) in graph
+    assert (dataset, DCAT.theme, URIRef("http://publications.europa.eu/resource/authority/data-theme/ECON")) in graph
+    assert (dataset, DCAT.keyword, Literal("impuestos", lang="es")) in graph
+    distributions = list(graph.objects(dataset, DCAT.distribution))
+    assert len(distributions) == 3
+    urls = {str(graph.value(d, DCAT.downloadURL)) for d in distributions}
+    assert urls == {f"{BASE}/datos/recaudacion-por-distrito/recaudacion.{ext}" for ext in ("csv", "json", "xlsx")}
+    for distribution in distributions:
+        assert (distribution, RDF.type, DCAT.Distribution) in graph
+        assert graph.value(distribution, DCT.license) == URIRef("https://creativecommons.org/licenses/by/4.0/")
+        assert (distribution, DCAT.hasVersion, None) in graph
+
+
+def test_dcat_catalogue_lists_every_published_dataset(client, version):
+    graph = Graph().parse(data=client.get("/datos/catalogo.jsonld").content, format="json-ld")
+    catalogue = URIRef(f"{BASE}/datos/catalogo.jsonld")
+    assert (catalogue, RDF.type, DCAT.Catalog) in graph
+    datasets = set(graph.objects(catalogue, DCAT.dataset))
+    assert len(datasets) == 7  # the six of the demo and this one
+    temporal = graph.value(URIRef(f"{BASE}/datos/camas-hospitalarias-2020-01-10.jsonld"), DCT.temporal)
+    assert str(graph.value(temporal, DCAT.startDate)) == "2020-01-10"
