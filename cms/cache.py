@@ -1,10 +1,17 @@
-"""Whole-page cache for anonymous visitors.
+"""Whole-page cache for anonymous visitors, answered before Wagtail routing.
+
+Pages that opt in (``AyniBasePage.cache_rendered_html``) mark their response
+in ``serve_cached``; ``AnonymousPageCacheMiddleware`` stores marked responses
+and answers later requests for the same URL straight from the cache, before
+sessions, authentication or Wagtail's page lookup run (a hit costs two cache
+reads).
 
 The key carries a content generation number that every publish, unpublish or
 snippet change bumps (see ``cms.publishing``), so a change purges every cached
 page at once without tracking which page shows which office or regulation.
-Per-user bits (login state, CSRF, chat) never enter the cached HTML: only
-anonymous GET requests without a query string are cached.
+Per-user bits (login state, CSRF, chat) never enter the cached HTML: only GET
+requests without a query string from clients without a session cookie are
+served from or stored in the cache.
 """
 
 from collections.abc import Callable
@@ -12,7 +19,6 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
 
 GENERATION_KEY = "ayni:content-generation"
 
@@ -39,26 +45,52 @@ def _cacheable(request: HttpRequest) -> bool:
     return (
         settings.AYNI_PAGE_CACHE_SECONDS > 0
         and request.method in ("GET", "HEAD")
-        and not request.GET
-        and not getattr(request, "is_preview", False)
-        and not request.user.is_authenticated
+        and not request.META.get("QUERY_STRING")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
     )
 
 
+def _key(request: HttpRequest) -> str:
+    return f"ayni:page:{content_generation()}:{request.get_host()}:{request.path}"
+
+
+def _record_visit(page_id: int) -> None:
+    from search.services import page_visit_record
+
+    page_visit_record(page_id=page_id)  # one cache increment; nothing enters the HTML
+
+
 def serve_cached(page, request: HttpRequest, render: Callable[[], HttpResponse]) -> HttpResponse:
-    if not _cacheable(request):
-        return render()
-    key = f"ayni:page:{content_generation()}:{page.pk}:{translation.get_language()}:{request.get_host()}"
-    hit = cache.get(key)
-    if hit is not None:
-        content, content_type = hit
-        response = HttpResponse(content, content_type=content_type)
-        response["X-Ayni-Cache"] = "hit"
-        return response
+    """Render the page; mark the response for the middleware when it may be shared."""
+    if request.method == "GET" and not getattr(request, "is_preview", False):
+        _record_visit(page.pk)
     response = render()
-    if hasattr(response, "render") and not response.is_rendered:
-        response.render()
-    if response.status_code == 200 and not response.cookies:
-        cache.set(key, (response.content, response["Content-Type"]), settings.AYNI_PAGE_CACHE_SECONDS)
-    response["X-Ayni-Cache"] = "miss"
+    if _cacheable(request) and not getattr(request, "is_preview", False) and not request.user.is_authenticated:
+        response.ayni_cache_page_id = page.pk
     return response
+
+
+class AnonymousPageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not _cacheable(request):
+            return self.get_response(request)
+        key = _key(request)
+        hit = cache.get(key)
+        if hit is not None:
+            content, content_type, page_id = hit
+            if request.method == "GET":
+                _record_visit(page_id)
+            response = HttpResponse(content, content_type=content_type)
+            response["X-Ayni-Cache"] = "hit"
+            response["X-Frame-Options"] = settings.X_FRAME_OPTIONS
+            return response
+        response = self.get_response(request)
+        page_id = getattr(response, "ayni_cache_page_id", None)
+        if page_id is not None and response.status_code == 200 and not response.streaming:
+            if not response.cookies:
+                cache.set(key, (response.content, response["Content-Type"], page_id), settings.AYNI_PAGE_CACHE_SECONDS)
+            response["X-Ayni-Cache"] = "miss"
+        return response

@@ -42,3 +42,23 @@ def test_cached_html_holds_no_csrf_token_or_session(client):
     response = client.get(URL)
     assert "csrfmiddlewaretoken" not in response.content.decode()
     assert not response.cookies
+
+
+def test_a_hit_is_answered_without_touching_the_database(client, django_assert_num_queries):
+    client.get(URL)
+    with django_assert_num_queries(0):
+        response = client.get(URL)
+    assert response["X-Ayni-Cache"] == "hit"
+    assert "Licencia de funcionamiento" in response.content.decode()
+
+
+def test_pages_that_do_not_opt_in_are_never_stored(client):
+    client.get("/buscar/")
+    assert "X-Ayni-Cache" not in client.get("/buscar/")
+    assert "X-Ayni-Cache" not in client.get("/api/guides/")
+
+
+def test_cache_can_be_switched_off(client, settings):
+    settings.AYNI_PAGE_CACHE_SECONDS = 0
+    client.get(URL)
+    assert "X-Ayni-Cache" not in client.get(URL)
