@@ -1,0 +1,175 @@
+"""Staff screens in the Wagtail admin: the complaint work queue, moderation and official answers.
+
+Every view asks ``participation.rules`` first; a complaint outside the
+officer's units is a 404 (its existence is not revealed).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from participation import selectors, services
+from participation.forms import AnswerForm, StatusForm, TextForm
+from participation.models import Comment, Complaint, Proposal
+from participation.rules import can
+
+
+def _require(request, permission: str) -> None:
+    if not can(request.user, permission):
+        raise PermissionDenied
+
+
+def complaint_queue(request):
+    _require(request, "use_complaint_queue")
+    params = {key: request.GET.get(key, "")[:50] for key in ("unidad", "estado", "tipo", "vencidos")}
+    complaints = selectors.complaint_queue(
+        user=request.user,
+        unit=params["unidad"],
+        status=params["estado"],
+        kind=params["tipo"],
+        overdue=params["vencidos"] == "1",
+    )
+    page = Paginator(complaints, 50).get_page(request.GET.get("p"))
+    context = {
+        "page_obj": page,
+        "params": params,
+        "units": selectors.complaint_units_for(user=request.user),
+        "statuses": Complaint.Status.choices,
+        "kinds": Complaint.Kind.choices,
+        "today": timezone.localdate(),
+    }
+    return TemplateResponse(request, "participation/admin/queue.html", context)
+
+
+def _complaint(request, pk: int) -> Complaint:
+    _require(request, "use_complaint_queue")
+    complaint = selectors.complaint_for_staff(user=request.user, pk=pk)
+    if complaint is None:
+        raise Http404
+    return complaint
+
+
+def complaint_detail(request, pk: int):
+    complaint = _complaint(request, pk)
+    forms = {"status": StatusForm(prefix="s"), "reply": TextForm(prefix="r"), "note": TextForm(prefix="n")}
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "assign":
+                assignee = next(
+                    (
+                        u
+                        for u in selectors.complaint_assignable_users(complaint=complaint)
+                        if str(u.pk) == request.POST.get("assignee")
+                    ),
+                    None,
+                )
+                if assignee is None:
+                    raise ValidationError(_("Elige a una persona de la lista."))
+                services.complaint_assign(complaint=complaint, actor=request.user, assignee=assignee)
+            elif action == "status":
+                form = forms["status"] = StatusForm(request.POST, prefix="s")
+                if not form.is_valid():
+                    raise ValidationError(_("Revisa el estado elegido."))
+                services.complaint_change_status(
+                    complaint=complaint,
+                    actor=request.user,
+                    status=form.cleaned_data["status"],
+                    text=form.cleaned_data["text"],
+                )
+            elif action in ("reply", "note"):
+                prefix = "r" if action == "reply" else "n"
+                form = forms[action] = TextForm(request.POST, prefix=prefix)
+                if not form.is_valid():
+                    raise ValidationError(_("Escribe un texto de hasta 5000 caracteres."))
+                service = services.complaint_reply if action == "reply" else services.complaint_note
+                service(complaint=complaint, actor=request.user, text=form.cleaned_data["text"])
+            else:
+                raise ValidationError(_("Acción desconocida."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            status = 400
+        else:
+            messages.success(request, _("Cambio guardado."))
+            return redirect("participation_admin:complaint", pk=complaint.pk)
+    context = {
+        "complaint": complaint,
+        "events": selectors.complaint_staff_history(complaint=complaint),
+        "attachments": complaint.attachments.all(),
+        "assignable": selectors.complaint_assignable_users(complaint=complaint),
+        "overdue": complaint.overdue_on(timezone.localdate()),
+        **{f"{name}_form": form for name, form in forms.items()},
+    }
+    return TemplateResponse(request, "participation/admin/complaint.html", context, status=status)
+
+
+def complaint_attachment(request, pk: int, attachment_pk: int):
+    complaint = _complaint(request, pk)
+    attachment = get_object_or_404(complaint.attachments, pk=attachment_pk)
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{complaint.code}-{attachment.pk}.{attachment.file.name.rsplit(".", 1)[-1]}"'
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def moderation_queue(request):
+    _require(request, "moderate")
+    queue = selectors.moderation_queue()
+    return TemplateResponse(request, "participation/admin/moderation.html", queue)
+
+
+@require_POST
+def moderation_decide(request, kind: str, pk: int):
+    _require(request, "moderate")
+    model = {"propuesta": Proposal, "comentario": Comment}.get(kind)
+    if model is None:
+        raise Http404
+    target = get_object_or_404(model, pk=pk)
+    keep = request.POST.get("decision") == "mantener"
+    services.moderation_decide(
+        moderator=request.user,
+        proposal=target if model is Proposal else None,
+        comment=target if model is Comment else None,
+        keep=keep,
+    )
+    messages.success(request, _("Contenido restablecido.") if keep else _("Contenido retirado."))
+    return redirect("participation_admin:moderation")
+
+
+def proposal_list(request):
+    _require(request, "answer_proposal")
+    proposals = Proposal.objects.select_related("category").order_by("-support_count", "-created_at")
+    page = Paginator(proposals, 50).get_page(request.GET.get("p"))
+    return TemplateResponse(request, "participation/admin/proposals.html", {"page_obj": page})
+
+
+def proposal_answer(request, pk: int):
+    _require(request, "answer_proposal")
+    proposal = get_object_or_404(Proposal, pk=pk)
+    form = AnswerForm(
+        request.POST or None, initial={"answer": proposal.official_answer, "reason": proposal.status_reason}
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.proposal_answer(proposal=proposal, user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Respuesta publicada y seguidores avisados."))
+                return redirect("participation_admin:proposals")
+    context = {"proposal": proposal, "form": form}
+    return TemplateResponse(request, "participation/admin/answer.html", context, status=status)

@@ -1,0 +1,245 @@
+"""``/api/complaints/`` and ``/api/proposals/``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.urls import reverse
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.security import django_auth
+
+from participation import codes, selectors, services
+from participation.models import District, MunicipalUnit
+from participation.rules import can
+from participation.views.common import client_of
+
+complaints_router = Router()
+proposals_router = Router()
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]] | None = None
+
+
+# --- complaints -----------------------------------------------------------------
+
+
+class ComplaintIn(Schema):
+    kind: str
+    unit: str
+    subject: str
+    description: str
+    district: str | None = None
+    location: str = ""
+    anonymous: bool = False
+    contact_email: str = ""
+    contact_whatsapp: str = ""
+    notify_consent: bool = False
+    submission_token: str = ""
+
+
+class ComplaintCreatedOut(Schema):
+    code: str
+    tracking_url: str
+
+
+class HistoryOut(Schema):
+    date: datetime
+    status: str | None
+    status_label: str | None
+    message: str
+
+
+class ComplaintPublicOut(Schema):
+    code: str
+    status: str
+    status_label: str
+    due_date: date
+    overdue: bool
+    history: list[HistoryOut]
+
+
+class StaffEventOut(Schema):
+    date: datetime
+    kind: str
+    public: bool
+    status_to: str
+    text: str
+    actor: str | None
+
+
+class ComplaintStaffOut(Schema):
+    id: int
+    code: str
+    kind: str
+    unit: str
+    subject: str
+    description: str
+    status: str
+    due_date: date
+    overdue: bool
+    anonymous: bool
+    assigned_to: str | None
+    events: list[StaffEventOut]
+
+
+def _error(exc: ValidationError) -> dict:
+    if hasattr(exc, "error_dict"):
+        return {"detail": "Datos no válidos.", "errors": exc.message_dict}
+    return {"detail": " ".join(exc.messages)}
+
+
+@complaints_router.post(
+    "",
+    response={201: ComplaintCreatedOut, 200: ComplaintCreatedOut, 400: ErrorOut, 429: ErrorOut},
+    summary="Presentar un reclamo, denuncia o sugerencia (anónimo permitido; adjuntos en multipart)",
+)
+def complaint_create(request, payload: Form[ComplaintIn], attachments: File[list[UploadedFile]] = None):
+    unit = MunicipalUnit.objects.filter(slug=payload.unit).first()
+    if unit is None:
+        return 400, {"detail": "Datos no válidos.", "errors": {"unit": ["La unidad municipal no existe."]}}
+    district = None
+    if payload.district:
+        district = District.objects.filter(slug=payload.district).first()
+        if district is None:
+            return 400, {"detail": "Datos no válidos.", "errors": {"district": ["El distrito no existe."]}}
+    try:
+        complaint, created = services.complaint_create(
+            kind=payload.kind,
+            unit=unit,
+            subject=payload.subject,
+            description=payload.description,
+            district=district,
+            location=payload.location,
+            anonymous=payload.anonymous,
+            user=request.user,
+            contact_email=payload.contact_email,
+            contact_whatsapp=payload.contact_whatsapp,
+            notify_consent=payload.notify_consent,
+            attachments=list(attachments or []),
+            submission_token=payload.submission_token,
+            client=client_of(request),
+        )
+    except services.RateLimited:
+        return 429, {"detail": "Demasiados envíos desde tu conexión. Intenta de nuevo más tarde."}
+    except ValidationError as exc:
+        return 400, _error(exc)
+    url = request.build_absolute_uri(reverse("participation:tracking")) + f"?codigo={complaint.code}"
+    return (201 if created else 200), {"code": complaint.code, "tracking_url": url}
+
+
+@complaints_router.get(
+    "staff/",
+    response=list[ComplaintStaffOut],
+    auth=django_auth,
+    summary="Cola de trabajo del personal (solo los casos que puede atender)",
+)
+@paginate(LimitOffsetPagination)
+def complaint_staff_list(request, unit: str = "", status: str = "", overdue: bool = False):
+    return [_staff(c) for c in selectors.complaint_queue(user=request.user, unit=unit, status=status, overdue=overdue)]
+
+
+@complaints_router.get(
+    "staff/{int:pk}/",
+    response={200: ComplaintStaffOut, 403: ErrorOut, 404: ErrorOut},
+    auth=django_auth,
+    summary="Un caso con su historial interno (personal autorizado)",
+)
+def complaint_staff_detail(request, pk: int):
+    if not can(request.user, "use_complaint_queue"):
+        return 403, {"detail": "No tienes permiso para ver casos."}
+    complaint = selectors.complaint_for_staff(user=request.user, pk=pk)
+    if complaint is None:
+        raise Http404
+    return _staff(complaint)
+
+
+def _staff(complaint) -> dict:
+    from django.utils import timezone
+
+    return {
+        "id": complaint.pk,
+        "code": complaint.code,
+        "kind": complaint.kind,
+        "unit": complaint.unit.name,
+        "subject": complaint.subject,
+        "description": complaint.description,
+        "status": complaint.status,
+        "due_date": complaint.due_date,
+        "overdue": complaint.overdue_on(timezone.localdate()),
+        "anonymous": complaint.anonymous,
+        "assigned_to": complaint.assigned_to.get_username() if complaint.assigned_to else None,
+        "events": [
+            {
+                "date": e.created_at,
+                "kind": e.kind,
+                "public": e.public,
+                "status_to": e.status_to,
+                "text": e.text,
+                "actor": e.actor.get_username() if e.actor else None,
+            }
+            for e in selectors.complaint_staff_history(complaint=complaint)
+        ],
+    }
+
+
+@complaints_router.get(
+    "{code}/",
+    response={200: ComplaintPublicOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    summary="Seguimiento público de un caso por su código",
+)
+def complaint_track(request, code: str):
+    try:
+        complaint = services.complaint_track(raw_code=code, client=client_of(request))
+    except services.RateLimited:
+        return 429, {"detail": "Demasiadas consultas desde tu conexión. Espera unos minutos."}
+    except codes.MalformedCode:
+        return 400, {"detail": "El código no tiene el formato correcto, por ejemplo RC-7K4MX-2Q9PA."}
+    if complaint is None:
+        return 404, {"detail": "No encontramos ningún caso con ese código."}
+    return 200, selectors.complaint_public(complaint=complaint)
+
+
+# --- proposals --------------------------------------------------------------------
+
+
+class ProposalOut(Schema):
+    id: int
+    title: str
+    body: str
+    category: str
+    district: str | None
+    tags: list[str]
+    status: str
+    status_label: str
+    status_reason: str
+    official_answer: str
+    support_count: int
+    author: str
+    created_at: datetime
+    url: str
+
+
+@proposals_router.get("", response=list[ProposalOut], summary="Propuestas ciudadanas publicadas")
+@paginate(LimitOffsetPagination)
+def proposal_index(
+    request, category: str = "", district: str = "", status: str = "", tag: str = "", sort: str = "recientes"
+):
+    proposals = selectors.proposal_list(category=category, district=district, status=status, tag=tag, sort=sort)
+    return [
+        selectors.proposal_public(proposal=p)
+        for p in proposals.prefetch_related("tags", "author__participation_profile")
+    ]
+
+
+@proposals_router.get("{int:pk}/", response={200: ProposalOut, 404: ErrorOut}, summary="Una propuesta con sus apoyos")
+def proposal_show(request, pk: int):
+    proposal = selectors.proposal_get(pk=pk)
+    if proposal is None:
+        raise Http404
+    return selectors.proposal_public(proposal=proposal)

@@ -1,0 +1,159 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ComplaintQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status__in=Complaint.FINAL_STATUSES)
+
+    def overdue(self, *, today=None):
+        today = today or timezone.localdate()
+        return self.open().filter(due_date__lt=today)
+
+    def with_overdue(self, *, today=None):
+        today = today or timezone.localdate()
+        overdue = Q(due_date__lt=today) & ~Q(status__in=Complaint.FINAL_STATUSES)
+        return self.annotate(is_overdue=Case(When(overdue, then=Value(True)), default=Value(False)))
+
+
+def attachment_storage():
+    """Attachments are private: a storage of their own if configured, else the default one."""
+    from django.core.files.storage import default_storage, storages
+
+    return storages["participation_private"] if "participation_private" in settings.STORAGES else default_storage
+
+
+class Complaint(models.Model):
+    """A reclamo, denuncia or sugerencia, followed with its tracking code.
+
+    An anonymous denuncia keeps no identity: ``user`` and the contact fields
+    stay empty (services enforce it, a check constraint guarantees it).
+    """
+
+    class Kind(models.TextChoices):
+        CLAIM = "reclamo", _("reclamo")
+        REPORT = "denuncia", _("denuncia")
+        SUGGESTION = "sugerencia", _("sugerencia")
+
+    class Status(models.TextChoices):
+        RECEIVED = "recibido", _("recibido")
+        ASSIGNED = "asignado", _("asignado")
+        IN_PROGRESS = "en_proceso", _("en proceso")
+        ANSWERED = "respondido", _("respondido")
+        CLOSED = "cerrado", _("cerrado")
+        REJECTED = "rechazado", _("rechazado")
+
+    FINAL_STATUSES = ("respondido", "cerrado", "rechazado")
+
+    code = models.CharField(_("código de seguimiento"), max_length=20, unique=True)
+    kind = models.CharField(_("tipo"), max_length=12, choices=Kind.choices)
+    unit = models.ForeignKey(
+        "participation.MunicipalUnit",
+        verbose_name=_("unidad municipal"),
+        on_delete=models.PROTECT,
+        related_name="complaints",
+    )
+    subject = models.CharField(_("asunto"), max_length=150)
+    description = models.TextField(_("descripción"))
+    district = models.ForeignKey(
+        "participation.District", verbose_name=_("distrito"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    location = models.CharField(_("lugar"), max_length=200, blank=True)
+    anonymous = models.BooleanField(_("anónima"), default=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
+    )
+    contact_email = models.EmailField(_("correo de contacto"), blank=True)
+    contact_whatsapp = models.CharField(_("WhatsApp de contacto"), max_length=20, blank=True)
+    notify_consent = models.BooleanField(_("acepta recibir avisos"), default=False)
+    status = models.CharField(_("estado"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asignado a"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_complaints",
+    )
+    received_on = models.DateField(_("recibido el"))
+    due_date = models.DateField(_("fecha límite"))
+    closed_at = models.DateTimeField(_("cerrado el"), null=True, blank=True)
+    # Idempotency key of the form or API call that created it (random, not identity).
+    submission_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("creado el"), default=timezone.now)
+    updated_at = models.DateTimeField(_("actualizado el"), auto_now=True)
+
+    objects = ComplaintQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        indexes = [models.Index(fields=["unit", "status"]), models.Index(fields=["status", "due_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(anonymous=False)
+                | Q(kind="denuncia", user__isnull=True, contact_email="", contact_whatsapp="", notify_consent=False),
+                name="participation_anonymous_has_no_identity",
+            ),
+        ]
+        verbose_name = _("reclamo o denuncia")
+        verbose_name_plural = _("reclamos y denuncias")
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.subject}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL_STATUSES
+
+    def overdue_on(self, today) -> bool:
+        return not self.is_final and self.due_date < today
+
+
+class ComplaintEvent(models.Model):
+    """Every change of a complaint, with who and when; only public ones are shown outside."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("recibido")
+        STATUS = "status", _("cambio de estado")
+        ASSIGNED = "assigned", _("asignación")
+        REPLY = "reply", _("respuesta pública")
+        NOTE = "note", _("nota interna")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    public = models.BooleanField(default=False)
+    status_from = models.CharField(max_length=12, blank=True)
+    status_to = models.CharField(max_length=12, blank=True)
+    text = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("movimiento")
+        verbose_name_plural = _("movimientos")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: {self.kind}"
+
+
+class ComplaintAttachment(models.Model):
+    """A validated file (PDF, JPEG or PNG) stored under a random name in private storage."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="reclamos/%Y/%m/", storage=attachment_storage, max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("adjunto")
+        verbose_name_plural = _("adjuntos")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: {self.content_type}"

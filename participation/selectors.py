@@ -1,0 +1,216 @@
+"""Reads of the participation app. Views, the API, the admin and the bot call these."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from participation import codes
+from participation.models import (
+    Comment,
+    Complaint,
+    ContentReport,
+    District,
+    MunicipalUnit,
+    Notification,
+    Proposal,
+    ProposalCategory,
+)
+from participation.rules import OFFICERS, TRANSPARENCY, can, complaints_visible_filter, is_transparency
+
+# --- proposals ---------------------------------------------------------------
+
+
+def proposal_list(
+    *,
+    category: str = "",
+    district: str = "",
+    status: str = "",
+    tag: str = "",
+    sort: str = "recientes",
+):
+    proposals = Proposal.objects.visible().select_related("category", "district")
+    if category:
+        proposals = proposals.filter(category__slug=category)
+    if district:
+        proposals = proposals.filter(district__slug=district)
+    if status:
+        proposals = proposals.filter(status=status)
+    if tag:
+        proposals = proposals.filter(tags__slug=tag)
+    return proposals.sorted_by(sort).distinct()
+
+
+def proposal_filters() -> dict:
+    from taggit.models import Tag
+
+    return {
+        "categories": list(ProposalCategory.objects.all()),
+        "districts": list(District.objects.all()),
+        "statuses": Proposal.Status.choices,
+        "tags": list(Tag.objects.filter(participation_proposaltag_items__isnull=False).distinct().order_by("name")),
+    }
+
+
+def proposal_get(*, pk: int, user=None) -> Proposal | None:
+    proposal = (
+        Proposal.objects.select_related("category", "district", "author__participation_profile")
+        .prefetch_related("tags")
+        .filter(pk=pk)
+        .first()
+    )
+    if proposal is None:
+        return None
+    if proposal.moderation != Proposal.Moderation.VISIBLE and not can(user, "moderate"):
+        return None
+    return proposal
+
+
+def proposal_comments(*, proposal: Proposal):
+    return proposal.comments.visible().select_related("author__participation_profile")
+
+
+def proposal_user_state(*, proposal: Proposal, user) -> dict:
+    if not user or not user.is_authenticated:
+        return {"supported": False, "following": False}
+    return {
+        "supported": proposal.supports.filter(user=user).exists(),
+        "following": proposal.follows.filter(user=user).exists(),
+    }
+
+
+def author_name(user) -> str:
+    profile = getattr(user, "participation_profile", None)
+    if profile and profile.display_name:
+        return profile.display_name
+    return user.first_name or user.get_username().split("@")[0]
+
+
+def proposal_public(*, proposal: Proposal) -> dict:
+    """Public fields only (no e-mail addresses)."""
+    return {
+        "id": proposal.pk,
+        "title": proposal.title,
+        "body": proposal.body,
+        "category": proposal.category.name,
+        "district": proposal.district.name if proposal.district else None,
+        "tags": sorted(tag.name for tag in proposal.tags.all()),
+        "status": proposal.status,
+        "status_label": str(proposal.get_status_display()),
+        "status_reason": proposal.status_reason,
+        "official_answer": proposal.official_answer,
+        "support_count": proposal.support_count,
+        "author": author_name(proposal.author),
+        "created_at": proposal.created_at,
+        "url": proposal.get_absolute_url(),
+    }
+
+
+def moderation_queue() -> dict:
+    open_reports = Count("reports", filter=Q(reports__resolved_at__isnull=True))
+    return {
+        "proposals": Proposal.objects.annotate(open_reports=open_reports)
+        .filter(Q(moderation=Proposal.Moderation.HIDDEN) | Q(open_reports__gt=0))
+        .order_by("-open_reports"),
+        "comments": Comment.objects.annotate(open_reports=open_reports)
+        .filter(Q(moderation=Proposal.Moderation.HIDDEN) | Q(open_reports__gt=0))
+        .select_related("proposal")
+        .order_by("-open_reports"),
+    }
+
+
+def content_reasons(*, proposal: Proposal | None = None, comment: Comment | None = None) -> list[str]:
+    reports = (
+        ContentReport.objects.filter(proposal=proposal) if proposal else ContentReport.objects.filter(comment=comment)
+    )
+    return [r.reason for r in reports.filter(resolved_at__isnull=True) if r.reason]
+
+
+# --- complaints ---------------------------------------------------------------
+
+
+def complaint_by_code(*, raw_code: str) -> Complaint | None:
+    """MalformedCode if it cannot be a code; None if no such complaint."""
+    return Complaint.objects.filter(code=codes.normalize(raw_code)).first()
+
+
+def complaint_public(*, complaint: Complaint, today=None) -> dict:
+    """What anyone holding the code may see: status, due date, overdue flag and the public history."""
+    today = today or timezone.localdate()
+    history = complaint.events.filter(public=True).order_by("created_at", "pk")
+    return {
+        "code": complaint.code,
+        "status": complaint.status,
+        "status_label": str(complaint.get_status_display()),
+        "due_date": complaint.due_date,
+        "overdue": complaint.overdue_on(today),
+        "history": [
+            {
+                "date": event.created_at,
+                "status": event.status_to or None,
+                "status_label": str(Complaint.Status(event.status_to).label) if event.status_to else None,
+                "message": event.text,
+            }
+            for event in history
+        ],
+    }
+
+
+def complaints_visible_to(*, user):
+    condition = complaints_visible_filter(user)
+    if condition is None:
+        return Complaint.objects.none()
+    return Complaint.objects.filter(condition).distinct()
+
+
+def complaint_queue(*, user, unit: str = "", status: str = "", overdue: bool = False, kind: str = ""):
+    complaints = complaints_visible_to(user=user).select_related("unit", "assigned_to").with_overdue()
+    if unit:
+        complaints = complaints.filter(unit__slug=unit)
+    if status:
+        complaints = complaints.filter(status=status)
+    if kind:
+        complaints = complaints.filter(kind=kind)
+    if overdue:
+        complaints = complaints.filter(is_overdue=True)
+    return complaints.order_by("due_date", "pk")
+
+
+def complaint_for_staff(*, user, pk: int) -> Complaint | None:
+    return complaints_visible_to(user=user).select_related("unit", "district", "assigned_to").filter(pk=pk).first()
+
+
+def complaint_staff_history(*, complaint: Complaint):
+    return complaint.events.select_related("actor").order_by("created_at", "pk")
+
+
+def complaint_units_for(*, user):
+    """Units offered as a filter in the work queue."""
+    if user.is_superuser or is_transparency(user):
+        return MunicipalUnit.objects.all()
+    return MunicipalUnit.objects.filter(memberships__user=user).distinct()
+
+
+def complaint_assignable_users(*, complaint: Complaint) -> list:
+    User = get_user_model()
+    candidates = (
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__name__in=[OFFICERS, TRANSPARENCY]))
+        .distinct()
+        .order_by("username")
+    )
+    return [user for user in candidates if can(user, "handle_complaint", complaint)]
+
+
+# --- notifications --------------------------------------------------------------
+
+
+def notifications_for(*, user, limit: int = 50):
+    return Notification.objects.filter(user=user)[:limit]
+
+
+def unread_notification_count(*, user) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from participation.models import District, Profile
+from participation.text import single_line
+
+from .common import rate_limit
+
+VERIFY_SALT = "participation.email-verification"
+
+
+def _token(user) -> str:
+    return signing.dumps({"u": user.pk, "e": user.email.lower()}, salt=VERIFY_SALT)
+
+
+def account_verification_send(*, user, base_url: str) -> None:
+    link = base_url.rstrip("/") + reverse("accounts:verify", args=[_token(user)])
+    send_mail(
+        _("Confirma tu correo electrónico"),
+        _(
+            "Hola:\n\nPara confirmar tu cuenta en el portal municipal abre este enlace:\n%(link)s\n\n"
+            "Si no creaste una cuenta, ignora este mensaje."
+        )
+        % {"link": link},
+        None,
+        [user.email],
+    )
+
+
+@transaction.atomic
+def account_register(
+    *, email: str, password: str, display_name: str = "", district: District | None = None, client: str, base_url: str
+):
+    rate_limit(scope="register", client=client)
+    email = (email or "").strip().lower()
+    User = get_user_model()
+    if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
+        raise ValidationError({"email": _("Ya existe una cuenta con este correo electrónico.")})
+    user = User(username=email, email=email, first_name=single_line(display_name)[:150])
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    Profile.objects.create(user=user, display_name=single_line(display_name)[:120], district=district)
+    transaction.on_commit(lambda: account_verification_send(user=user, base_url=base_url))
+    return user
+
+
+@transaction.atomic
+def account_verify_email(*, token: str):
+    try:
+        data = signing.loads(token, salt=VERIFY_SALT, max_age=settings.AYNI_EMAIL_VERIFICATION_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise ValidationError(_("El enlace de verificación venció. Pide uno nuevo desde tu perfil.")) from exc
+    except signing.BadSignature as exc:
+        raise ValidationError(_("El enlace de verificación no es válido.")) from exc
+    User = get_user_model()
+    user = User.objects.filter(pk=data.get("u")).first()
+    if user is None or user.email.lower() != data.get("e"):
+        raise ValidationError(_("El enlace de verificación no es válido."))
+    profile, _created = Profile.objects.get_or_create(user=user)
+    if profile.email_verified_at is None:
+        profile.email_verified_at = timezone.now()
+        profile.save(update_fields=["email_verified_at"])
+    return user
+
+
+@transaction.atomic
+def profile_update(*, user, display_name: str, district: District | None) -> Profile:
+    profile, _created = Profile.objects.get_or_create(user=user)
+    profile.display_name = single_line(display_name)[:120]
+    profile.district = district
+    profile.save(update_fields=["display_name", "district"])
+    return profile
+
+
+def role_groups_ensure() -> dict:
+    """The staff role groups with access to the Wagtail admin (also created by migration 0002)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from participation.rules import ROLE_GROUPS
+
+    access_admin = Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin").first()
+    groups = {}
+    for name in ROLE_GROUPS:
+        group, _created = Group.objects.get_or_create(name=name)
+        if access_admin is not None:
+            group.permissions.add(access_admin)
+        groups[name] = group
+    return groups

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from cms.services import rate_limit_hit
+
+
+def rate_limit(*, scope: str, client: str) -> None:
+    """Count one submission of ``client`` in ``scope`` (raises RateLimited)."""
+    if not client:
+        return
+    limit, window = settings.AYNI_PARTICIPATION_RATES[scope]
+    rate_limit_hit(scope=f"participation:{scope}", client=client, limit=limit, window=window)
+
+
+def require_length(field: str, value: str, *, maximum: int, minimum: int = 1, label: str = "") -> None:
+    if len(value) < minimum:
+        raise ValidationError({field: _("Este campo es obligatorio.")})
+    if len(value) > maximum:
+        raise ValidationError({field: _("Este campo no puede superar los %(max)d caracteres.") % {"max": maximum}})

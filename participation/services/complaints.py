@@ -1,0 +1,291 @@
+from __future__ import annotations
+
+import logging
+import re
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from participation import codes, deadlines
+from participation.models import Complaint, ComplaintAttachment, ComplaintEvent, District, MunicipalUnit
+from participation.notifications import Message, Recipient, notify
+from participation.rules import can
+from participation.text import plain_text, single_line
+from participation.uploads import clean_upload
+
+from .common import rate_limit, require_length
+
+logger = logging.getLogger(__name__)
+
+SUBJECT_MAX = 150
+LOCATION_MAX = 200
+WHATSAPP_RE = re.compile(r"^\+?[0-9]{8,15}$")
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _clean_contact(email: str, whatsapp: str) -> tuple[str, str]:
+    email = (email or "").strip().lower()
+    whatsapp = re.sub(r"[\s\-()]", "", whatsapp or "")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise ValidationError({"contact_email": _("Escribe un correo electrónico válido.")}) from exc
+        if len(email) > 254:
+            raise ValidationError({"contact_email": _("El correo electrónico es demasiado largo.")})
+    if whatsapp and not WHATSAPP_RE.match(whatsapp):
+        raise ValidationError(
+            {"contact_whatsapp": _("Escribe el número de WhatsApp solo con dígitos, p. ej. +59171234567.")}
+        )
+    return email, whatsapp
+
+
+def complaint_create(
+    *,
+    kind: str,
+    unit: MunicipalUnit,
+    subject: str,
+    description: str,
+    district: District | None = None,
+    location: str = "",
+    anonymous: bool = False,
+    user=None,
+    contact_email: str = "",
+    contact_whatsapp: str = "",
+    notify_consent: bool = False,
+    attachments: list | None = None,
+    submission_token: str = "",
+    client: str = "",
+) -> tuple[Complaint, bool]:
+    """File a complaint. Returns (complaint, created); the same submission token returns the first one.
+
+    Everything is validated before anything is written; an anonymous denuncia
+    keeps no user, contact, address or original file name.
+    """
+    token = (submission_token or "").strip() or None
+    if user is not None and not user.is_authenticated:
+        user = None
+    if token is not None:
+        if not TOKEN_RE.match(token):
+            raise ValidationError({"submission_token": _("El identificador del envío no es válido.")})
+        existing = Complaint.objects.filter(submission_token=token).first()
+        if existing is not None:
+            return existing, False
+    if kind not in Complaint.Kind.values:
+        raise ValidationError({"kind": _("Elige un tipo válido: reclamo, denuncia o sugerencia.")})
+    if anonymous and kind != Complaint.Kind.REPORT:
+        raise ValidationError({"anonymous": _("Solo las denuncias pueden presentarse de forma anónima.")})
+    subject = single_line(subject)
+    description = plain_text(description)
+    location = single_line(location)
+    require_length("subject", subject, maximum=SUBJECT_MAX, minimum=5)
+    require_length("description", description, maximum=settings.AYNI_COMPLAINT_DESCRIPTION_MAX, minimum=10)
+    require_length("location", location, maximum=LOCATION_MAX, minimum=0)
+    if anonymous:
+        user, contact_email, contact_whatsapp, notify_consent = None, "", "", False
+    else:
+        contact_email, contact_whatsapp = _clean_contact(contact_email, contact_whatsapp)
+        if notify_consent and not (contact_email or contact_whatsapp or user):
+            raise ValidationError(
+                {"notify_consent": _("Para recibir avisos indica un correo o un número de WhatsApp.")}
+            )
+    uploads = [item for item in (attachments or []) if item]
+    if len(uploads) > settings.AYNI_ATTACHMENT_MAX_COUNT:
+        raise ValidationError(
+            {
+                "attachments": _("Puedes adjuntar como máximo %(n)d archivos.")
+                % {"n": settings.AYNI_ATTACHMENT_MAX_COUNT}
+            }
+        )
+    files = []
+    for upload in uploads:
+        try:
+            files.append(clean_upload(upload))
+        except ValidationError as exc:
+            raise ValidationError({"attachments": exc.messages}) from exc
+    rate_limit(scope="complaint", client=client)
+
+    now = timezone.now()
+    if anonymous:
+        # The exact time could be matched against server access logs: keep the day only.
+        now = now.replace(hour=12, minute=0, second=0, microsecond=0)
+    received_on = timezone.localdate()
+    due = deadlines.add_business_days(received_on, deadlines.business_days_for(kind))
+    saved = []
+    try:
+        with transaction.atomic():
+            complaint = _insert_with_unique_code(
+                kind=kind,
+                unit=unit,
+                subject=subject,
+                description=description,
+                district=district,
+                location=location,
+                anonymous=anonymous,
+                user=user,
+                contact_email=contact_email,
+                contact_whatsapp=contact_whatsapp,
+                notify_consent=notify_consent,
+                received_on=received_on,
+                due_date=due,
+                submission_token=token,
+                created_at=now,
+            )
+            for item in files:
+                attachment = ComplaintAttachment(complaint=complaint, content_type=item.content_type, size=item.size)
+                attachment.file.save(item.content.name, item.content, save=False)
+                saved.append(attachment.file)
+                attachment.save()
+            ComplaintEvent.objects.create(
+                complaint=complaint,
+                kind=ComplaintEvent.Kind.CREATED,
+                public=True,
+                status_to=complaint.status,
+                created_at=now,
+            )
+    except IntegrityError:
+        for stored in saved:
+            stored.storage.delete(stored.name)
+        if token is not None:
+            existing = Complaint.objects.filter(submission_token=token).first()
+            if existing is not None:
+                return existing, False
+        raise
+    except Exception:
+        for stored in saved:
+            stored.storage.delete(stored.name)
+        raise
+    logger.info("complaint filed: kind=%s unit=%s", kind, unit.pk)
+    return complaint, True
+
+
+def _insert_with_unique_code(**fields) -> Complaint:
+    for _attempt in range(5):
+        code = codes.generate(fields["kind"])
+        if Complaint.objects.filter(code=code).exists():
+            continue
+        return Complaint.objects.create(code=code, **fields)
+    raise IntegrityError("could not allocate a tracking code")
+
+
+def complaint_track(*, raw_code: str, client: str) -> Complaint | None:
+    """Look a code up for the public; every attempt counts against the client's rate limit."""
+    rate_limit(scope="tracking", client=client)
+    code = codes.normalize(raw_code)  # raises MalformedCode
+    return Complaint.objects.filter(code=code).first()
+
+
+def _recipient(complaint: Complaint) -> Recipient | None:
+    if complaint.anonymous:
+        return None
+    if complaint.notify_consent:
+        return Recipient(user_id=complaint.user_id, email=complaint.contact_email, whatsapp=complaint.contact_whatsapp)
+    if complaint.user_id:
+        return Recipient(user_id=complaint.user_id)
+    return None
+
+
+def _notify_public_change(complaint: Complaint, text: str) -> None:
+    recipient = _recipient(complaint)
+    if recipient is None or recipient.empty:
+        return
+    from django.urls import reverse
+
+    body = _("Tu caso %(code)s está ahora en estado «%(status)s».") % {
+        "code": complaint.code,
+        "status": complaint.get_status_display(),
+    }
+    if text:
+        body += "\n\n" + text
+    notify(
+        recipients=[recipient],
+        message=Message(
+            event="complaint_update",
+            subject=_("Novedades de tu caso %(code)s") % {"code": complaint.code},
+            body=body,
+            url=reverse("participation:tracking") + f"?codigo={complaint.code}",
+        ),
+    )
+
+
+def _locked(complaint: Complaint, actor) -> Complaint:
+    if not can(actor, "handle_complaint", complaint):
+        raise PermissionDenied(_("No tienes permiso sobre este caso."))
+    return Complaint.objects.select_for_update().get(pk=complaint.pk)
+
+
+def _set_status(complaint: Complaint, actor, status: str, text: str = "") -> ComplaintEvent:
+    previous = complaint.status
+    complaint.status = status
+    complaint.closed_at = timezone.now() if status in Complaint.FINAL_STATUSES else None
+    complaint.save(update_fields=["status", "closed_at", "updated_at"])
+    return ComplaintEvent.objects.create(
+        complaint=complaint,
+        kind=ComplaintEvent.Kind.STATUS,
+        public=True,
+        status_from=previous,
+        status_to=status,
+        text=text,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def complaint_assign(*, complaint: Complaint, actor, assignee) -> Complaint:
+    complaint = _locked(complaint, actor)
+    if not can(assignee, "handle_complaint", complaint):
+        raise ValidationError({"assignee": _("Esa persona no puede atender casos de esta unidad.")})
+    complaint.assigned_to = assignee
+    complaint.save(update_fields=["assigned_to", "updated_at"])
+    ComplaintEvent.objects.create(
+        complaint=complaint, kind=ComplaintEvent.Kind.ASSIGNED, public=False, text=assignee.get_username(), actor=actor
+    )
+    if complaint.status == Complaint.Status.RECEIVED:
+        _set_status(complaint, actor, Complaint.Status.ASSIGNED)
+        _notify_public_change(complaint, "")
+    return complaint
+
+
+@transaction.atomic
+def complaint_change_status(*, complaint: Complaint, actor, status: str, text: str = "") -> Complaint:
+    complaint = _locked(complaint, actor)
+    if status not in Complaint.Status.values:
+        raise ValidationError({"status": _("Elige un estado válido.")})
+    text = plain_text(text)
+    require_length("text", text, maximum=5000, minimum=0)
+    if status == Complaint.Status.REJECTED and not text:
+        raise ValidationError({"text": _("Explica públicamente por qué se rechaza el caso.")})
+    if status == complaint.status:
+        raise ValidationError({"status": _("El caso ya está en ese estado.")})
+    _set_status(complaint, actor, status, text)
+    _notify_public_change(complaint, text)
+    return complaint
+
+
+@transaction.atomic
+def complaint_reply(*, complaint: Complaint, actor, text: str) -> ComplaintEvent:
+    """A public reply: shown on the tracking page and sent to the complainant."""
+    complaint = _locked(complaint, actor)
+    text = plain_text(text)
+    require_length("text", text, maximum=5000, minimum=2)
+    event = ComplaintEvent.objects.create(
+        complaint=complaint, kind=ComplaintEvent.Kind.REPLY, public=True, text=text, actor=actor
+    )
+    complaint.save(update_fields=["updated_at"])
+    _notify_public_change(complaint, text)
+    return event
+
+
+@transaction.atomic
+def complaint_note(*, complaint: Complaint, actor, text: str) -> ComplaintEvent:
+    """An internal note: never shown outside the admin, never sent."""
+    complaint = _locked(complaint, actor)
+    text = plain_text(text)
+    require_length("text", text, maximum=5000, minimum=2)
+    return ComplaintEvent.objects.create(
+        complaint=complaint, kind=ComplaintEvent.Kind.NOTE, public=False, text=text, actor=actor
+    )

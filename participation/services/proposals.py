@@ -1,0 +1,233 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from participation import realtime
+from participation.models import Comment, ContentReport, Follow, Proposal, ProposalCategory, Support
+from participation.models.places import District
+from participation.notifications import Message, notify, recipient_for_user
+from participation.rules import can
+from participation.text import plain_text, single_line
+from participation.uploads import clean_upload
+
+from .common import rate_limit, require_length
+
+IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png"}
+TITLE_MAX = 150
+COMMENT_MAX = 2000
+MAX_TAGS = 5
+
+
+def _clean_fields(*, title: str, body: str, tags: list[str]) -> tuple[str, str, list[str]]:
+    title = single_line(title)
+    body = plain_text(body)
+    require_length("title", title, maximum=TITLE_MAX, minimum=5)
+    require_length("body", body, maximum=settings.AYNI_PROPOSAL_BODY_MAX, minimum=20)
+    cleaned_tags = []
+    for tag in tags or []:
+        tag = single_line(tag).lower()[:40]
+        if tag and tag not in cleaned_tags:
+            cleaned_tags.append(tag)
+    if len(cleaned_tags) > MAX_TAGS:
+        raise ValidationError({"tags": _("Puedes usar como máximo %(n)d etiquetas.") % {"n": MAX_TAGS}})
+    return title, body, cleaned_tags
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    author,
+    title: str,
+    body: str,
+    category: ProposalCategory,
+    district: District | None = None,
+    tags: list[str] | None = None,
+    image=None,
+    client: str,
+) -> Proposal:
+    if not can(author, "propose"):
+        raise PermissionDenied(_("Confirma tu correo electrónico para presentar propuestas."))
+    title, body, tags = _clean_fields(title=title, body=body, tags=tags or [])
+    picture = clean_upload(image, allowed=IMAGE_TYPES) if image else None
+    rate_limit(scope="proposal", client=client)
+    proposal = Proposal.objects.create(author=author, title=title, body=body, category=category, district=district)
+    if picture:
+        proposal.image.save(picture.content.name, picture.content, save=True)
+    if tags:
+        proposal.tags.set(tags)
+    Follow.objects.get_or_create(proposal=proposal, user=author)
+    return proposal
+
+
+@transaction.atomic
+def proposal_update(
+    *,
+    proposal: Proposal,
+    user,
+    title: str,
+    body: str,
+    category: ProposalCategory,
+    district: District | None = None,
+    tags: list[str] | None = None,
+) -> Proposal:
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if not can(user, "edit_proposal", proposal):
+        raise PermissionDenied(_("Solo el autor puede editar la propuesta, y solo hasta que reciba su primer apoyo."))
+    title, body, tags = _clean_fields(title=title, body=body, tags=tags or [])
+    proposal.title, proposal.body, proposal.category, proposal.district = title, body, category, district
+    proposal.save()
+    proposal.tags.set(tags)
+    return proposal
+
+
+def _after_count_change(proposal_id: int) -> int:
+    count = Proposal.objects.values_list("support_count", flat=True).get(pk=proposal_id)
+    transaction.on_commit(lambda: realtime.broadcast_support_count(proposal_id=proposal_id, count=count))
+    return count
+
+
+@transaction.atomic
+def proposal_support(*, proposal: Proposal, user, client: str = "") -> tuple[int, bool]:
+    """Support once. The unique constraint makes it exact under concurrency; returns (count, created)."""
+    if not can(user, "support"):
+        raise PermissionDenied(_("Confirma tu correo electrónico para apoyar propuestas."))
+    if proposal.moderation != Proposal.Moderation.VISIBLE:
+        raise ValidationError(_("Esta propuesta no admite apoyos en este momento."))
+    rate_limit(scope="support", client=client)
+    try:
+        with transaction.atomic():
+            Support.objects.create(proposal_id=proposal.pk, user=user)
+    except IntegrityError:
+        return Proposal.objects.values_list("support_count", flat=True).get(pk=proposal.pk), False
+    Proposal.objects.filter(pk=proposal.pk).update(support_count=F("support_count") + 1)
+    Proposal.objects.filter(
+        pk=proposal.pk,
+        status=Proposal.Status.PUBLISHED,
+        support_count__gte=settings.AYNI_PROPOSAL_SUPPORT_THRESHOLD,
+    ).update(status=Proposal.Status.THRESHOLD_REACHED)
+    return _after_count_change(proposal.pk), True
+
+
+@transaction.atomic
+def proposal_withdraw_support(*, proposal: Proposal, user, client: str = "") -> tuple[int, bool]:
+    rate_limit(scope="support", client=client)
+    deleted, _detail = Support.objects.filter(proposal_id=proposal.pk, user=user).delete()
+    if not deleted:
+        return Proposal.objects.values_list("support_count", flat=True).get(pk=proposal.pk), False
+    Proposal.objects.filter(pk=proposal.pk).update(support_count=F("support_count") - 1)
+    return _after_count_change(proposal.pk), True
+
+
+@transaction.atomic
+def proposal_follow(*, proposal: Proposal, user) -> Follow:
+    if not can(user, "follow"):
+        raise PermissionDenied(_("Ingresa con tu cuenta para seguir propuestas."))
+    follow, _created = Follow.objects.get_or_create(proposal=proposal, user=user)
+    return follow
+
+
+@transaction.atomic
+def proposal_unfollow(*, proposal: Proposal, user) -> None:
+    Follow.objects.filter(proposal=proposal, user=user).delete()
+
+
+ANSWER_STATUSES = (
+    Proposal.Status.EVALUATING,
+    Proposal.Status.ACCEPTED,
+    Proposal.Status.REJECTED,
+    Proposal.Status.IN_PROGRESS,
+    Proposal.Status.IMPLEMENTED,
+)
+
+
+@transaction.atomic
+def proposal_answer(*, proposal: Proposal, user, status: str, answer: str = "", reason: str = "") -> Proposal:
+    """Official answer and/or status from staff; followers are notified."""
+    if not can(user, "answer_proposal"):
+        raise PermissionDenied(_("No tienes permiso para responder propuestas."))
+    if status not in ANSWER_STATUSES:
+        raise ValidationError({"status": _("Elige un estado válido.")})
+    answer, reason = plain_text(answer), plain_text(reason)
+    if status == Proposal.Status.REJECTED and not reason:
+        raise ValidationError({"reason": _("Indica el motivo del rechazo.")})
+    require_length("answer", answer, maximum=5000, minimum=0)
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    changed = proposal.status != status
+    proposal.status = status
+    proposal.status_reason = reason if status == Proposal.Status.REJECTED else ""
+    if answer:
+        proposal.official_answer = answer
+        proposal.answered_at = timezone.now()
+        proposal.answered_by = user
+    proposal.save()
+    if changed or answer:
+        followers = proposal.follows.select_related("user__participation_profile")
+        notify(
+            recipients=[recipient_for_user(f.user) for f in followers],
+            message=Message(
+                event="proposal_answer",
+                subject=_("Novedades en la propuesta «%(title)s»") % {"title": proposal.title[:80]},
+                body=_("Estado: %(status)s.") % {"status": proposal.get_status_display()}
+                + (f"\n\n{answer}" if answer else "")
+                + (f"\n\n{_('Motivo')}: {reason}" if proposal.status_reason else ""),
+                url=proposal.get_absolute_url(),
+            ),
+        )
+    return proposal
+
+
+@transaction.atomic
+def comment_create(*, proposal: Proposal, author, body: str, client: str) -> Comment:
+    if not can(author, "comment"):
+        raise PermissionDenied(_("Confirma tu correo electrónico para comentar."))
+    body = plain_text(body)
+    require_length("body", body, maximum=COMMENT_MAX, minimum=2)
+    if proposal.moderation != Proposal.Moderation.VISIBLE:
+        raise ValidationError(_("Esta propuesta no admite comentarios en este momento."))
+    rate_limit(scope="comment", client=client)
+    return Comment.objects.create(proposal=proposal, author=author, body=body)
+
+
+@transaction.atomic
+def content_report(
+    *, user, proposal: Proposal | None = None, comment: Comment | None = None, reason: str = "", client: str
+) -> bool:
+    """Report a proposal or comment; after AYNI_REPORTS_TO_HIDE open reports it is hidden. Returns created."""
+    if not can(user, "report"):
+        raise PermissionDenied(_("Ingresa con una cuenta verificada para reportar contenido."))
+    if (proposal is None) == (comment is None):
+        raise ValidationError(_("Indica qué contenido reportas."))
+    reason = single_line(reason)[:500]
+    rate_limit(scope="report", client=client)
+    target = proposal or comment
+    try:
+        with transaction.atomic():
+            ContentReport.objects.create(reporter=user, proposal=proposal, comment=comment, reason=reason)
+    except IntegrityError:
+        return False
+    open_reports = target.reports.filter(resolved_at__isnull=True).count()
+    if open_reports >= settings.AYNI_REPORTS_TO_HIDE:
+        type(target).objects.filter(pk=target.pk, moderation=Proposal.Moderation.VISIBLE).update(
+            moderation=Proposal.Moderation.HIDDEN
+        )
+    return True
+
+
+@transaction.atomic
+def moderation_decide(
+    *, moderator, proposal: Proposal | None = None, comment: Comment | None = None, keep: bool
+) -> None:
+    """A moderator restores (keep=True) or removes reported content; open reports are resolved."""
+    if not can(moderator, "moderate"):
+        raise PermissionDenied(_("No tienes permiso para moderar."))
+    target = proposal or comment
+    if target is None:
+        raise ValidationError(_("Indica qué contenido moderas."))
+    state = Proposal.Moderation.VISIBLE if keep else Proposal.Moderation.REMOVED
+    type(target).objects.filter(pk=target.pk).update(moderation=state)
+    target.reports.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())

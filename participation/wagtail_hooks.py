@@ -1,0 +1,64 @@
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+
+from participation import admin_views
+from participation.rules import can
+
+app_name = "participation_admin"
+
+
+class RuleMenuItem(MenuItem):
+    def __init__(self, *args, permission: str, **kwargs):
+        self.permission = permission
+        super().__init__(*args, **kwargs)
+
+    def is_shown(self, request):
+        return can(request.user, self.permission)
+
+
+admin_urlpatterns = [
+    path("reclamos/", admin_views.complaint_queue, name="queue"),
+    path("reclamos/<int:pk>/", admin_views.complaint_detail, name="complaint"),
+    path("reclamos/<int:pk>/adjuntos/<int:attachment_pk>/", admin_views.complaint_attachment, name="attachment"),
+    path("moderacion/", admin_views.moderation_queue, name="moderation"),
+    path("moderacion/<str:kind>/<int:pk>/", admin_views.moderation_decide, name="moderation_decide"),
+    path("propuestas/", admin_views.proposal_list, name="proposals"),
+    path("propuestas/<int:pk>/respuesta/", admin_views.proposal_answer, name="proposal_answer"),
+]
+
+
+@hooks.register("register_admin_urls")
+def register_participation_urls():
+    return [path("participa/", include((admin_urlpatterns, "participation_admin"), namespace="participation_admin"))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_participation_menu():
+    menu = Menu(
+        items=[
+            RuleMenuItem(
+                _("Reclamos y denuncias"),
+                reverse("participation_admin:queue"),
+                icon_name="warning",
+                permission="use_complaint_queue",
+                order=100,
+            ),
+            RuleMenuItem(
+                _("Moderación"),
+                reverse("participation_admin:moderation"),
+                icon_name="pick",
+                permission="moderate",
+                order=200,
+            ),
+            RuleMenuItem(
+                _("Propuestas"),
+                reverse("participation_admin:proposals"),
+                icon_name="comment",
+                permission="answer_proposal",
+                order=300,
+            ),
+        ]
+    )
+    return SubmenuMenuItem(_("Participación"), menu, icon_name="group", order=250)

@@ -1,0 +1,108 @@
+"""Accounts: registration with e-mail verification, login, logout, password reset, profile."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+
+from participation.models import Profile
+from participation.rules import is_verified
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "Llama-Andina-2025"
+
+
+def _register(client, email="nueva@ejemplo.bo", **extra):
+    data = {"email": email, "display_name": "Nueva Vecina", "password1": PASSWORD, "password2": PASSWORD, **extra}
+    return client.post("/cuentas/registro/", data, REMOTE_ADDR=extra.pop("ip", "10.3.3.3"))
+
+
+def test_register_verify_login_logout(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _register(client, email="Nueva@Ejemplo.bo")
+    assert response.status_code == 201 and "Revisa tu correo" in response.content.decode()
+    user = get_user_model().objects.get(email="nueva@ejemplo.bo")
+    assert not is_verified(user)
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["nueva@ejemplo.bo"]
+    link = re.search(r"http://testserver(/cuentas/verificar/[^/\s]+/)", mail.outbox[0].body).group(1)
+    assert client.get(link).status_code == 200
+    user.refresh_from_db()
+    assert is_verified(user) and Profile.objects.get(user=user).display_name == "Nueva Vecina"
+    # Log in by e-mail (any case), then out (POST only).
+    response = client.post("/cuentas/ingresar/", {"username": "NUEVA@ejemplo.bo", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/participa/propuestas/"
+    assert "Mi perfil" in client.get("/participa/propuestas/").content.decode()
+    assert client.get("/cuentas/salir/").status_code == 405
+    assert client.post("/cuentas/salir/").status_code == 302
+    assert "Ingresar" in client.get("/participa/propuestas/").content.decode()
+
+
+@pytest.mark.parametrize("token", ["basura", "eyJ1Ijo5OTk5OTksImUiOiJ4QHkuYm8ifQ:1abc:def"])
+def test_bad_verification_links_are_400(client, token):
+    response = client.get(f"/cuentas/verificar/{token}/")
+    assert response.status_code == 400 and "no es válido" in response.content.decode()
+
+
+def test_expired_verification_link(client, settings, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _register(client)
+    link = re.search(r"(/cuentas/verificar/[^/\s]+/)", mail.outbox[0].body).group(1)
+    settings.AYNI_EMAIL_VERIFICATION_MAX_AGE = -1
+    response = client.get(link)
+    assert response.status_code == 400 and "venció" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        ({"password2": "otra-cosa-123"}, "Las contraseñas no coinciden"),
+        ({"password1": "123", "password2": "123"}, "contraseña"),
+        ({"email": "no-es-correo"}, "Escribe un correo válido"),
+        ({"email": "x" * 250 + "@a.bo"}, "No puede superar los 254 caracteres"),
+    ],
+)
+def test_bad_registrations(client, extra, message):
+    before = get_user_model().objects.count()
+    response = _register(client, **extra)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert get_user_model().objects.count() == before
+
+
+def test_duplicate_email_and_rate_limit(client, settings, make_user):
+    existing = make_user()
+    response = _register(client, email=existing.email.upper())
+    assert response.status_code == 400 and "Ya existe una cuenta" in response.content.decode()
+    settings.AYNI_PARTICIPATION_RATES = {**settings.AYNI_PARTICIPATION_RATES, "register": (2, 3600)}
+    assert _register(client, email="a1@ejemplo.bo", ip="10.4.4.4").status_code == 201
+    assert _register(client, email="a2@ejemplo.bo", ip="10.4.4.4").status_code == 201
+    assert _register(client, email="a3@ejemplo.bo", ip="10.4.4.4").status_code == 429
+    assert not get_user_model().objects.filter(email="a3@ejemplo.bo").exists()
+
+
+def test_password_reset(client, make_user):
+    user = make_user()
+    response = client.post("/cuentas/contrasena/olvide/", {"email": user.email})
+    assert response.status_code == 302 and response["Location"] == "/cuentas/contrasena/enviado/"
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://testserver(/cuentas/contrasena/nueva/\S+/)", mail.outbox[0].body).group(1)
+    form_url = client.get(link)["Location"]
+    response = client.post(form_url, {"new_password1": "Otra-Clave-Segura-9", "new_password2": "Otra-Clave-Segura-9"})
+    assert response.status_code == 302 and response["Location"] == "/cuentas/contrasena/lista/"
+    user.refresh_from_db()
+    assert user.check_password("Otra-Clave-Segura-9")
+
+
+def test_profile_edit_and_resend_verification(client, make_user, district, django_capture_on_commit_callbacks):
+    user = make_user(verified=False)
+    client.force_login(user)
+    page = client.get("/cuentas/perfil/").content.decode()
+    assert "Correo sin verificar" in page
+    response = client.post("/cuentas/perfil/", {"display_name": "Vecina <b>Rosa</b>", "district": district.pk})
+    assert response.status_code == 302
+    profile = Profile.objects.get(user=user)
+    assert profile.display_name == "Vecina Rosa" and profile.district == district
+    assert client.post("/cuentas/verificar-de-nuevo/").status_code == 302
+    assert len(mail.outbox) == 1 and "/cuentas/verificar/" in mail.outbox[0].body
+    assert client.post("/cuentas/perfil/", {"display_name": "x" * 121}).status_code == 400

@@ -1,0 +1,60 @@
+"""Supports are exact under concurrency: a unique constraint, not only a check in Python.
+
+Needs PostgreSQL (DATABASE_URL=postgres://…): SQLite serialises every writer,
+so there is no concurrency to test there.
+"""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.conf import settings
+from django.db import connection, connections
+
+from participation import services
+from participation.models import Proposal, Support
+
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not ON_POSTGRES, reason="concurrency needs PostgreSQL; SQLite serialises all writers"),
+]
+
+N = 50
+
+
+def _run_concurrently(calls):
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        try:
+            barrier.wait(timeout=30)
+            return call()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def test_fifty_users_at_once_give_exactly_fifty(make_user, make_proposal):
+    assert connection.vendor == "postgresql"
+    proposal = make_proposal()
+    users = [make_user() for _ in range(N)]
+    results = _run_concurrently([lambda u=u: services.proposal_support(proposal=proposal, user=u) for u in users])
+    assert sorted(created for _count, created in results) == [True] * N
+    proposal.refresh_from_db()
+    assert proposal.support_count == N
+    assert Support.objects.filter(proposal=proposal).count() == N
+    assert sorted(count for count, _created in results) == list(range(1, N + 1))
+
+
+def test_one_user_fifty_times_at_once_gives_one(make_user, make_proposal):
+    proposal = make_proposal()
+    user = make_user()
+    results = _run_concurrently([lambda: services.proposal_support(proposal=proposal, user=user)] * N)
+    assert sum(created for _count, created in results) == 1
+    assert Proposal.objects.get(pk=proposal.pk).support_count == 1
+    assert Support.objects.filter(proposal=proposal, user=user).count() == 1
