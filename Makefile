@@ -41,8 +41,10 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=ayni.settings.test $(PY) manage.py makemigrations --check --dry-run
 
+# Each benchmark rewrites its own section of bench/results.md.
+BENCHES ?= pages search supports opendata chat
 bench: install
-	$(PY) bench/pages.py
+	@for b in $(BENCHES); do if [ -f bench/$$b.py ]; then echo "== bench/$$b.py"; $(PY) bench/$$b.py || exit 1; fi; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
