@@ -1,0 +1,143 @@
+/* Chat widget: a websocket to /ws/chat/ (falls back to POST /api/chat/).
+   Static file: no per-user data ever enters the cached page. */
+(function () {
+  "use strict";
+  var root = document.getElementById("chat");
+  if (!root) return;
+  var script = document.currentScript || document.querySelector("script[src*='chat.js']");
+  var text = function (key, fallback) { return (script && script.dataset[key]) || fallback; };
+  var toggle = document.getElementById("chat-toggle");
+  var panel = document.getElementById("chat-panel");
+  var closeButton = document.getElementById("chat-close");
+  var log = document.getElementById("chat-log");
+  var statusLine = document.getElementById("chat-status");
+  var form = document.getElementById("chat-form");
+  var input = document.getElementById("chat-input");
+  var socket = null;
+  var pending = [];
+  var sender = null;
+
+  function conversationId() {
+    if (sender) return sender;
+    try {
+      sender = sessionStorage.getItem("ayni-chat");
+      if (!sender) {
+        sender = Math.random().toString(36).slice(2) + Date.now().toString(36);
+        sessionStorage.setItem("ayni-chat", sender);
+      }
+    } catch (e) { sender = Math.random().toString(36).slice(2); }
+    return sender;
+  }
+
+  function open() {
+    panel.hidden = false;
+    toggle.setAttribute("aria-expanded", "true");
+    input.focus();
+    connect();
+  }
+
+  function close() {
+    panel.hidden = true;
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.focus();
+  }
+
+  function linkify(node, value) {
+    var parts = value.split(/(https?:\/\/[^\s)]+)/g);
+    parts.forEach(function (part) {
+      if (/^https?:\/\//.test(part)) {
+        var a = document.createElement("a");
+        a.href = part; a.textContent = part; a.rel = "noopener";
+        node.appendChild(a);
+      } else if (part) {
+        node.appendChild(document.createTextNode(part));
+      }
+    });
+  }
+
+  function addMessage(who, value) {
+    var item = document.createElement("div");
+    item.className = "chat-msg " + who;
+    var label = document.createElement("span");
+    label.className = "who";
+    label.textContent = who === "you" ? text("you", "Usted") : text("bot", "Asistente");
+    item.appendChild(label);
+    var body = document.createElement("span");
+    linkify(body, value);
+    item.appendChild(body);
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function addButtons(buttons) {
+    if (!buttons || !buttons.length) return;
+    var group = document.createElement("div");
+    group.className = "chat-buttons";
+    buttons.forEach(function (b) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = b.title;
+      button.addEventListener("click", function () { send(b.payload, b.title); });
+      group.appendChild(button);
+    });
+    log.appendChild(group);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function show(answer) {
+    statusLine.textContent = "";
+    if (answer.error) { addMessage("bot", answer.error); return; }
+    (answer.replies || []).forEach(function (reply) {
+      addMessage("bot", reply.text);
+      addButtons(reply.buttons);
+    });
+  }
+
+  function connect() {
+    if (socket || !("WebSocket" in window)) return;
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    try {
+      socket = new WebSocket(scheme + location.host + root.dataset.wsPath);
+    } catch (e) { socket = null; return; }
+    socket.onmessage = function (event) {
+      try { show(JSON.parse(event.data)); } catch (e) { /* ignore malformed frames */ }
+    };
+    socket.onopen = function () { pending.splice(0).forEach(function (m) { socket.send(m); }); };
+    socket.onclose = function () {
+      socket = null;
+      pending.splice(0).forEach(function (m) { post(JSON.parse(m).text); });
+    };
+  }
+
+  function post(value) {
+    fetch(root.dataset.apiPath, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: conversationId(), text: value })
+    }).then(function (r) { return r.json(); }).then(show).catch(function () {
+      statusLine.textContent = "";
+      addMessage("bot", text("error", "No se pudo enviar el mensaje."));
+    });
+  }
+
+  function send(value, shown) {
+    value = (value || "").trim();
+    if (!value) return;
+    addMessage("you", shown || value);
+    statusLine.textContent = text("writing", "…");
+    var message = JSON.stringify({ text: value });
+    if (socket && socket.readyState === 1) socket.send(message);
+    else if (socket && socket.readyState === 0) pending.push(message);
+    else post(value);
+  }
+
+  toggle.addEventListener("click", function () { if (panel.hidden) open(); else close(); });
+  closeButton.addEventListener("click", close);
+  panel.addEventListener("keydown", function (event) { if (event.key === "Escape") close(); });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    send(input.value);
+    input.value = "";
+    input.focus();
+  });
+})();

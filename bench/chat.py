@@ -1,0 +1,281 @@
+#!/usr/bin/env python
+"""Benchmark: the chat API end to end against Rasa's own parse, and the WhatsApp webhook's acknowledgement.
+
+    python bench/chat.py [--messages 40] [--webhook-seconds 5] [--rate 100]
+
+1. A throwaway var dir (SQLite) prepared with ``manage.py portal_setup``; the
+   Rasa model is trained or reused from var/rasa-models (content hash).
+2. Starts the portal (daphne), the action server and Rasa on free loopback ports.
+3. Sends the held-out questions (chatbot/eval/heldout.yaml) to Rasa's
+   ``/model/parse`` and to ``/api/chat/`` with 1 and 20 concurrent
+   conversations; reports p50/p95 and their ratio to ``/model/parse`` with the
+   same concurrency in the same run.
+4. Posts signed WhatsApp webhook deliveries at ``--rate`` per second (open
+   loop) and reports the acknowledgement latency. No task worker runs, so no
+   reply ever leaves the machine (Meta's API is never contacted).
+5. Replaces the ``## Asistente (bench/chat.py)`` section of bench/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from chatbot import runtime  # noqa: E402
+
+SECTION_TITLE = "## Asistente (bench/chat.py)"
+RESULTS_PATH = ROOT / "bench" / "results.md"
+APP_SECRET = "bench-secret"
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def timed_post(client: httpx.AsyncClient, url: str, **kwargs) -> tuple[float, int]:
+    started = time.perf_counter()
+    response = await client.post(url, **kwargs)
+    return (time.perf_counter() - started) * 1000, response.status_code
+
+
+async def conversations(url: str, texts: list[str], concurrency: int, body) -> tuple[list[float], int]:
+    """``concurrency`` conversations, each sending its share of the messages one after another."""
+    latencies: list[float] = []
+    errors = 0
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=concurrency)) as client:
+
+        async def one(worker: int) -> None:
+            nonlocal errors
+            for i in range(worker, len(texts), concurrency):
+                ms, status = await timed_post(client, url, json=body(worker, texts[i]))
+                latencies.append(ms)
+                errors += status != 200
+
+        await asyncio.gather(*(one(w) for w in range(concurrency)))
+    return latencies, errors
+
+
+async def webhook_load(url: str, rate: int, seconds: float) -> tuple[list[float], int]:
+    latencies: list[float] = []
+    errors = 0
+    total = int(rate * seconds)
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=200)) as client:
+
+        async def one(i: int) -> None:
+            nonlocal errors
+            payload = {
+                "object": "whatsapp_business_account",
+                "entry": [
+                    {
+                        "id": "WABA",
+                        "changes": [
+                            {
+                                "field": "messages",
+                                "value": {
+                                    "messaging_product": "whatsapp",
+                                    "metadata": {"display_phone_number": "1", "phone_number_id": "1"},
+                                    "messages": [
+                                        {
+                                            "from": f"5917{i % 1000:07d}",
+                                            "id": f"wamid.BENCH{time.time_ns()}{i}",
+                                            "timestamp": str(int(time.time())),
+                                            "type": "text",
+                                            "text": {"body": "cuanto cuesta el catastro"},
+                                        }
+                                    ],
+                                },
+                            }
+                        ],
+                    }
+                ],
+            }
+            body = json.dumps(payload).encode()
+            signature = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+            ms, status = await timed_post(
+                client,
+                url,
+                content=body,
+                headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+            )
+            latencies.append(ms)
+            errors += status != 200
+
+        tasks = []
+        started = time.perf_counter()
+        for i in range(total):
+            delay = started + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(i)))
+        await asyncio.gather(*tasks)
+    return latencies, errors
+
+
+def start(command, env, cwd, log) -> subprocess.Popen:
+    return subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def write_section(text: str) -> None:
+    current = RESULTS_PATH.read_text(encoding="utf-8") if RESULTS_PATH.exists() else "# Resultados de rendimiento\n"
+    if SECTION_TITLE in current:
+        before, rest = current.split(SECTION_TITLE, 1)
+        after = rest.split("\n## ", 1)
+        tail = ("\n## " + after[1]) if len(after) == 2 else ""
+        current = before.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n" + tail
+    else:
+        current = current.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n"
+    RESULTS_PATH.write_text(current, encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=40, help="questions per concurrency level")
+    parser.add_argument("--webhook-seconds", type=float, default=5)
+    parser.add_argument("--rate", type=int, default=100)
+    args = parser.parse_args()
+
+    texts = [e["text"] for e in yaml.safe_load((ROOT / "chatbot/eval/heldout.yaml").read_text())["examples"]]
+    texts = (texts * (1 + args.messages // len(texts)))[: args.messages]
+    started_at = time.monotonic()
+    load_before = os.getloadavg()
+    model = runtime.ensure_model()
+    processes: list[subprocess.Popen] = []
+    with tempfile.TemporaryDirectory(prefix="ayni-bench-chat-") as tmp:
+        portal_port, actions_port, rasa_port = runtime.free_port(), runtime.free_port(), runtime.free_port()
+        env = {
+            **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}},
+            "DJANGO_SETTINGS_MODULE": "ayni.settings.dev",
+            "AYNI_VAR_DIR": tmp,
+            "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+            "RASA_TIMEOUT": "30",
+            "WHATSAPP_TOKEN": "bench",
+            "WHATSAPP_PHONE_NUMBER_ID": "1",
+            "WHATSAPP_APP_SECRET": APP_SECRET,
+            "WHATSAPP_VERIFY_TOKEN": "bench",
+            "LOG_LEVEL": "WARNING",
+        }
+        subprocess.run(
+            [sys.executable, "manage.py", "portal_setup"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
+        log = open(Path(tmp) / "servers.log", "w")  # noqa: SIM115
+        try:
+            processes.append(
+                start(
+                    [
+                        sys.executable,
+                        "-m",
+                        "daphne",
+                        "-b",
+                        "127.0.0.1",
+                        "-p",
+                        str(portal_port),
+                        "ayni.asgi:application",
+                    ],
+                    env,
+                    ROOT,
+                    log,
+                )
+            )
+            processes.append(
+                start(*runtime.actions_command(port=actions_port, portal_url=f"http://127.0.0.1:{portal_port}"), log)
+            )
+            processes.append(start(*runtime.rasa_command(model=model, port=rasa_port, actions_port=actions_port), log))
+            runtime.wait_until_up(f"http://127.0.0.1:{portal_port}/health/", timeout=120, process=processes[0])
+            runtime.wait_until_up(f"http://127.0.0.1:{actions_port}/health", timeout=300, process=processes[1])
+            runtime.wait_until_model_loaded(f"http://127.0.0.1:{rasa_port}", timeout=600, process=processes[2])
+            rasa = f"http://127.0.0.1:{rasa_port}"
+            chat = f"http://127.0.0.1:{portal_port}/api/chat/"
+            # Warm-up: first parses and the first guide answers are slower.
+            asyncio.run(conversations(chat, texts[:5], 1, lambda w, t: {"sender": "warm", "text": t}))
+            asyncio.run(conversations(f"{rasa}/model/parse", texts[:5], 1, lambda w, t: {"text": t}))
+            rows = []
+            for concurrency in (1, 20):
+                parse, parse_errors = asyncio.run(
+                    conversations(f"{rasa}/model/parse", texts, concurrency, lambda w, t: {"text": t})
+                )
+                run_id = time.time_ns()
+                answers, chat_errors = asyncio.run(
+                    conversations(chat, texts, concurrency, lambda w, t, r=run_id: {"sender": f"b{r}-{w}", "text": t})
+                )
+                rows.append((concurrency, parse, parse_errors, answers, chat_errors))
+            hook, hook_errors = asyncio.run(
+                webhook_load(f"http://127.0.0.1:{portal_port}/webhooks/whatsapp/", args.rate, args.webhook_seconds)
+            )
+        finally:
+            stop(processes)
+            log.close()
+
+    lines = [
+        SECTION_TITLE,
+        "",
+        f"- **Fecha:** {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        f"- **Máquina:** {os.cpu_count()} CPU, {platform.system()} {platform.release()}, Python "
+        f"{platform.python_version()}; carga media al empezar " + "/".join(f"{x:.1f}" for x in load_before),
+        "- **Montaje:** portal en daphne (1 proceso, SQLite temporal), servidor de acciones y Rasa 3.6 "
+        f"en loopback; {len(texts)} preguntas del conjunto de evaluación por nivel; "
+        "cada conversación envía sus mensajes en serie",
+        "- **Referencia:** `/model/parse` de Rasa con las mismas preguntas y la misma concurrencia, "
+        "en la misma corrida (solo NLU; `/api/chat/` añade el diálogo, la acción que lee la guía por la API "
+        "y el registro)",
+        "",
+        "| Conversaciones | /model/parse p50 ms | p95 ms | /api/chat/ p50 ms | p95 ms "
+        "| p50 ÷ parse | p95 ÷ parse | Errores |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for concurrency, parse, parse_errors, answers, chat_errors in rows:
+        p50p, p95p = percentile(parse, 50), percentile(parse, 95)
+        p50c, p95c = percentile(answers, 50), percentile(answers, 95)
+        lines.append(
+            f"| {concurrency} | {p50p:.1f} | {p95p:.1f} | {p50c:.1f} | {p95c:.1f} | {p50c / p50p:.1f}× | "
+            f"{p95c / p95p:.1f}× | {parse_errors + chat_errors} |"
+        )
+    lines += [
+        "",
+        f"**Webhook de WhatsApp:** {len(hook)} entregas firmadas a {args.rate}/s durante {args.webhook_seconds:.0f} s "
+        f"(bucle abierto): acuse p50 {percentile(hook, 50):.1f} ms, p95 {percentile(hook, 95):.1f} ms, "
+        f"máx. {max(hook):.1f} ms, media {statistics.mean(hook):.1f} ms; respuestas distintas de 200: {hook_errors}. "
+        "Las respuestas se encolan (django-tasks-db) y no se envían: ningún worker corre durante la medición.",
+        "",
+        f"Duración total: {time.monotonic() - started_at:.0f} s.",
+    ]
+    section = "\n".join(lines) + "\n"
+    print(section)
+    write_section(section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+import uuid
+
+import httpx
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.test import Client, override_settings
+
+from chatbot.evaluation import Report, judge, load_examples
+
+
+class Command(BaseCommand):
+    help = (
+        "Evalúa el asistente con un archivo YAML de preguntas (formato de chat_examples.yaml): "
+        "envía cada una por /api/chat/ e informa la exactitud total, por tipo de dato y por motor."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument(
+            "--url", default="", help="Portal ya en marcha (p. ej. http://127.0.0.1:8000); si no, en proceso."
+        )
+        parser.add_argument("--engine", choices=["auto", "fallback"], default="auto", help="fallback: sin Rasa.")
+        parser.add_argument("--show-errors", action="store_true", help="Lista las preguntas falladas.")
+
+    def handle(self, *args, file, url, engine, show_errors, **options):
+        try:
+            examples = load_examples(file)
+        except OSError as exc:
+            raise CommandError(f"No se puede leer {file}: {exc}") from exc
+        if not examples:
+            raise CommandError("El archivo no tiene ejemplos.")
+        report = Report()
+        overrides = {"CHATBOT_RASA_ENABLED": False} if engine == "fallback" else {}
+        with override_settings(**overrides):
+            send = self._sender(url)
+            for example in examples:
+                answer = send({"sender": f"eval-{uuid.uuid4().hex}", "text": example["text"]})
+                report.outcomes.append(judge(example, answer))
+        self._print(report, show_errors)
+        return None
+
+    def _sender(self, url: str):
+        if url:
+            client = httpx.Client(base_url=url.rstrip("/"), timeout=30)
+            return lambda body: client.post("/api/chat/", json=body).raise_for_status().json()
+        host = next((h for h in settings.ALLOWED_HOSTS if h not in ("*",) and not h.startswith(".")), "127.0.0.1")
+        client = Client(HTTP_HOST=host)
+
+        def send(body):
+            response = client.post("/api/chat/", body, content_type="application/json")
+            if response.status_code != 200:
+                raise CommandError(f"/api/chat/ respondió {response.status_code}: {response.content[:200]!r}")
+            return response.json()
+
+        return send
+
+    def _print(self, report: Report, show_errors: bool) -> None:
+        n = len(report.outcomes)
+        self.stdout.write(f"Exactitud total: {report.accuracy():.1%} ({sum(o.ok for o in report.outcomes)}/{n})")
+        self.stdout.write("Por dato pedido:")
+        for key, (acc, count) in report.by("asks").items():
+            self.stdout.write(f"  {key:<13} {acc:6.1%}  (n={count})")
+        self.stdout.write("Por motor:")
+        for key, (acc, count) in report.by("engine").items():
+            self.stdout.write(f"  {key:<13} {acc:6.1%}  (n={count})")
+        if show_errors:
+            for outcome in report.outcomes:
+                if not outcome.ok:
+                    self.stdout.write(f"  ✗ {outcome.text!r}: {outcome.reason} [{outcome.intent}, {outcome.engine}]")

@@ -1,0 +1,106 @@
+"""The bot's records: the conversation log and the WhatsApp message ledger."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Chat web")
+    API = "api", _("API")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+
+
+class Engine(models.TextChoices):
+    RASA = "rasa", _("Rasa")
+    FALLBACK = "fallback", _("Respaldo (búsqueda)")
+
+
+class ChatExchange(models.Model):
+    """One question and the bot's answer. The sender is stored only as a keyed hash."""
+
+    sender_hash = models.CharField(_("remitente (hash)"), max_length=64, db_index=True)
+    channel = models.CharField(_("canal"), max_length=16, choices=Channel.choices)
+    text = models.TextField(_("pregunta"))
+    reply = models.TextField(_("respuesta"), blank=True)
+    intent = models.CharField(_("intención"), max_length=64, blank=True)
+    confidence = models.FloatField(_("confianza"), null=True, blank=True)
+    guide_slug = models.CharField(_("guía"), max_length=255, blank=True)
+    engine = models.CharField(_("motor"), max_length=16, choices=Engine.choices)
+    latency_ms = models.PositiveIntegerField(_("latencia (ms)"), default=0)
+    answered = models.BooleanField(_("respondida"), default=True, db_index=True)
+    created_at = models.DateTimeField(_("fecha"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("intercambio del asistente")
+        verbose_name_plural = _("intercambios del asistente")
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class WhatsAppMessage(models.Model):
+    """An incoming WhatsApp message, stored once per Meta message id (Meta retries)."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Recibido")
+        ANSWERED = "answered", _("Respondido")
+        FAILED = "failed", _("Falló la respuesta")
+
+    message_id = models.CharField(_("id del mensaje"), max_length=255, unique=True)
+    wa_id = models.CharField(_("número"), max_length=32, db_index=True)
+    kind = models.CharField(_("tipo"), max_length=32)
+    text = models.TextField(_("texto"), blank=True)
+    sent_at = models.DateTimeField(_("enviado"), null=True, blank=True)
+    received_at = models.DateTimeField(_("recibido"), auto_now_add=True, db_index=True)
+    status = models.CharField(_("estado"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    answered_at = models.DateTimeField(_("respondido"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("mensaje de WhatsApp recibido")
+        verbose_name_plural = _("mensajes de WhatsApp recibidos")
+
+    def __str__(self) -> str:
+        return self.message_id
+
+
+class WhatsAppOutbound(models.Model):
+    """A message the portal sent through the Cloud API (replies and notifications)."""
+
+    message_id = models.CharField(_("id del mensaje"), max_length=255, blank=True, db_index=True)
+    wa_id = models.CharField(_("número"), max_length=32, db_index=True)
+    kind = models.CharField(_("tipo"), max_length=32)  # text, interactive, template
+    text = models.TextField(_("texto"), blank=True)
+    in_reply_to = models.ForeignKey(
+        WhatsAppMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    created_at = models.DateTimeField(_("fecha"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("mensaje de WhatsApp enviado")
+        verbose_name_plural = _("mensajes de WhatsApp enviados")
+
+    def __str__(self) -> str:
+        return self.message_id or "-"
+
+
+class WhatsAppStatus(models.Model):
+    """A delivery status callback (sent, delivered, read, failed) for an outgoing message."""
+
+    message_id = models.CharField(_("id del mensaje"), max_length=255)
+    recipient = models.CharField(_("destinatario"), max_length=32, blank=True)
+    status = models.CharField(_("estado"), max_length=16)
+    timestamp = models.DateTimeField(_("momento"), null=True, blank=True)
+    errors = models.JSONField(_("errores"), default=list, blank=True)
+    created_at = models.DateTimeField(_("registrado"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["message_id", "status"], name="chatbot_wa_status_once")]
+        verbose_name = _("estado de entrega de WhatsApp")
+        verbose_name_plural = _("estados de entrega de WhatsApp")
+
+    def __str__(self) -> str:
+        return f"{self.message_id}: {self.status}"

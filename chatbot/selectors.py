@@ -1,0 +1,90 @@
+"""Reads of the chatbot app: guides as the bot sees them, the log, WhatsApp state."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count, Max, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from chatbot.models import ChatExchange, WhatsAppMessage
+from cms import selectors as cms_selectors
+
+WHATSAPP_WINDOW = timedelta(hours=24)
+
+
+def guide_catalogue() -> list[dict]:
+    """Every live guide's names and words (what the fallback resolver and the Rasa export use)."""
+    out = []
+    for page in cms_selectors.guide_list():
+        out.append(
+            {
+                "slug": page.slug,
+                "title": page.title,
+                "aliases": [alias.name for alias in page.alternative_names.all()],
+                "tags": sorted(tag.name for tag in page.tags.all()),
+                "summary": page.summary or "",
+                "category": page.category.name if page.category else "",
+                "category_slug": page.category.slug if page.category else "",
+            }
+        )
+    return out
+
+
+def guide_fingerprint() -> tuple:
+    """Changes whenever a guide is published, unpublished, added or removed."""
+    from cms.models import GuidePage
+
+    live = GuidePage.objects.live()
+    stats = live.aggregate(n=Count("pk"), last=Max("last_published_at"))
+    return (stats["n"], stats["last"])
+
+
+def guide_facts(*, slug: str, request: HttpRequest | None = None) -> dict | None:
+    """A guide's typed facts (the same dict the guide API returns), or None."""
+    page = cms_selectors.guide_get(slug=slug)
+    if page is None:
+        return None
+    return cms_selectors.guide_detail(page=page, request=request)
+
+
+def guides_for_menu(*, category_slugs: list[str] | None, exclude_slugs: list[str]) -> list[dict]:
+    """Guides of the given categories (or of every category not excluded) for a menu option."""
+    out = []
+    for page in cms_selectors.guide_list():
+        category = page.category.slug if page.category else ""
+        if category_slugs is not None and category not in category_slugs:
+            continue
+        if category_slugs is None and category in exclude_slugs:
+            continue
+        out.append({"slug": page.slug, "title": page.title})
+    return out
+
+
+def unanswered_questions(*, days: int = 30, channel: str | None = None) -> QuerySet:
+    """Questions the bot could not answer, grouped by their text, most frequent first."""
+    since = timezone.now() - timedelta(days=days)
+    qs = ChatExchange.objects.filter(answered=False, created_at__gte=since)
+    if channel:
+        qs = qs.filter(channel=channel)
+    return (
+        qs.values("text")
+        .annotate(times=Count("id"), last_seen=Max("created_at"), rasa=Count("id", filter=Q(engine="rasa")))
+        .order_by("-times", "-last_seen")
+    )
+
+
+def exchange_stats(*, days: int = 30) -> dict:
+    since = timezone.now() - timedelta(days=days)
+    qs = ChatExchange.objects.filter(created_at__gte=since)
+    return qs.aggregate(
+        total=Count("id"),
+        unanswered=Count("id", filter=Q(answered=False)),
+        fallback=Count("id", filter=Q(engine="fallback")),
+    )
+
+
+def whatsapp_window_open(*, wa_id: str) -> bool:
+    """True while the 24-hour customer service window is open (the person wrote in the last 24 h)."""
+    return WhatsAppMessage.objects.filter(wa_id=wa_id, received_at__gte=timezone.now() - WHATSAPP_WINDOW).exists()

@@ -1,0 +1,15 @@
+"""Background work of the chatbot: thin wrappers over services."""
+
+from django_tasks import task
+
+from chatbot import services
+
+
+@task()
+def whatsapp_reply(message_pk: int) -> None:
+    services.whatsapp_message_reply(message_pk=message_pk)
+
+
+@task()
+def chat_log_purge() -> int:
+    return services.chat_log_purge()

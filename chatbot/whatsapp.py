@@ -1,0 +1,109 @@
+"""The WhatsApp Cloud API through pywa, used without its own server.
+
+The portal's Django views serve the webhook; pywa checks the challenge and the
+``X-Hub-Signature-256`` signature and sends messages (text, reply buttons,
+lists, templates) to Meta's Graph API.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+MAX_BUTTON_TITLE = 20
+MAX_ROW_TITLE = 24
+MAX_ROW_DESCRIPTION = 72
+MAX_TEXT = 4096
+
+
+class WhatsAppSendError(Exception):
+    pass
+
+
+@functools.lru_cache(maxsize=4)
+def _client(phone_id: str, token: str, app_secret: str, verify_token: str):
+    from pywa import WhatsApp
+
+    return WhatsApp(
+        phone_id=phone_id,
+        token=token,
+        server=None,
+        verify_token=verify_token or None,
+        app_secret=app_secret or None,
+        validate_updates=bool(app_secret),
+    )
+
+
+def client():
+    return _client(
+        settings.WHATSAPP_PHONE_NUMBER_ID or "",
+        settings.WHATSAPP_TOKEN or "",
+        settings.WHATSAPP_APP_SECRET or "",
+        settings.WHATSAPP_VERIFY_TOKEN or "",
+    )
+
+
+def challenge(*, verify_token: str | None, challenge_value: str | None, mode: str | None) -> tuple[str, int]:
+    if mode != "subscribe" or not settings.WHATSAPP_VERIFY_TOKEN:
+        return "Forbidden", 403
+    body, status = client().webhook_challenge_handler(vt=verify_token, ch=challenge_value)
+    return body or "", status
+
+
+def signature_error(*, body: bytes, signature: str | None) -> tuple[str, int] | None:
+    """None when the body is signed with the app secret; otherwise (message, 401 or 403)."""
+    if not settings.WHATSAPP_APP_SECRET:
+        return "Forbidden", 403  # never accept unsigned updates
+    return client().webhook_update_validator(update=body, hmac_header=signature)
+
+
+def send_reply(*, to: str, reply: dict) -> tuple[str, str, str]:
+    """Send one bot reply; buttons become reply buttons (≤3) or a list (≤10). Returns (id, kind, text)."""
+    from pywa.types import Button, Section, SectionList, SectionRow
+
+    text = (reply.get("text") or "")[:MAX_TEXT] or "…"
+    options = reply.get("buttons") or []
+    markup = None
+    kind = "text"
+    if options and len(options) <= 3 and all(len(b["title"]) <= MAX_BUTTON_TITLE for b in options):
+        markup = [Button(title=b["title"], callback_data=b["payload"][:256]) for b in options]
+        kind = "interactive"
+    elif options:
+        rows = [
+            SectionRow(
+                title=_shorten(b["title"], MAX_ROW_TITLE),
+                callback_data=b["payload"][:200],
+                description=_shorten(b["title"], MAX_ROW_DESCRIPTION) if len(b["title"]) > MAX_ROW_TITLE else None,
+            )
+            for b in options[:10]
+        ]
+        markup = SectionList(button_title=_("Ver opciones"), sections=[Section(title=_("Opciones"), rows=rows)])
+        kind = "interactive"
+    try:
+        sent = client().send_message(to=to, text=text, buttons=markup)
+    except Exception as exc:  # pywa raises its own WhatsAppError subclasses and httpx errors
+        raise WhatsAppSendError(str(exc)) from exc
+    return sent.id, kind, text
+
+
+def send_template(*, to: str, params: list[str]) -> tuple[str, str, str]:
+    """The approved notification template, for messages outside the 24-hour window."""
+    from pywa.types.templates import TemplateLanguage
+
+    body = [{"type": "body", "parameters": [{"type": "text", "text": value} for value in params]}]
+    try:
+        sent = client().send_template(
+            to=to,
+            name=settings.WHATSAPP_STATUS_TEMPLATE,
+            language=TemplateLanguage(settings.WHATSAPP_TEMPLATE_LANGUAGE),
+            params=body,
+        )
+    except Exception as exc:
+        raise WhatsAppSendError(str(exc)) from exc
+    return sent.id, "template", f"{settings.WHATSAPP_STATUS_TEMPLATE}: " + " | ".join(params)
+
+
+def _shorten(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
