@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
 from cms.api import router as cms_router
+from participation.api import complaints_router, proposals_router
 
 api = NinjaAPI(
     title="Ayni API",
@@ -30,3 +31,13 @@ def invalid(request, exc):
 
 
 api.add_router("/guides/", cms_router, tags=["guías"])
+api.add_router("/complaints/", complaints_router, tags=["reclamos y denuncias"])
+api.add_router("/proposals/", proposals_router, tags=["propuestas"])
+
+from chatbot.api import router as chatbot_router  # noqa: E402
+
+api.add_router("/chat/", chatbot_router, tags=["asistente"])
+
+from search.api import router as search_router  # noqa: E402
+
+api.add_router("/search/", search_router, tags=["búsqueda"])

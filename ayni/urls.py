@@ -10,6 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from ayni.api import api
 from ayni.health import health
 from ayni.wagtail_api import api_router
+from chatbot import views as chatbot_views
 from cms import views as cms_views
 from search import views as search_views
 
@@ -24,6 +25,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("tramites-opinion/<int:page_id>/", cms_views.guide_feedback, name="guide_feedback"),
+    path("webhooks/whatsapp/", chatbot_views.whatsapp_webhook, name="whatsapp_webhook"),
 ]
 
 if settings.DEBUG:
@@ -38,6 +40,9 @@ else:
 
 urlpatterns += i18n_patterns(
     path("buscar/", search_views.search, name="search"),
+    path("datos/", include("opendata.urls")),
+    path("participa/", include("participation.urls")),
+    path("cuentas/", include("participation.urls_accounts")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

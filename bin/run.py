@@ -63,8 +63,42 @@ def main() -> int:
 
 
 def extra_services(env: dict) -> dict[str, list[str]]:
-    """Other processes (the chatbot adds Rasa here)."""
-    return {}
+    """Other processes: the chatbot's Rasa server and action server on loopback.
+
+    Creates the Rasa venv (Python 3.10) when missing, regenerates the training
+    data from the guides and trains only when it changed (content hash).
+    ``CHATBOT=off`` skips all of it and the chat answers in fallback mode.
+    """
+    if env.get("CHATBOT", "on").lower() in {"off", "0", "false", "no"}:
+        print("CHATBOT=off: sin Rasa; el chat responde en modo básico (búsqueda).", flush=True)
+        return {}
+    sys.path.insert(0, str(ROOT))
+    from urllib.parse import urlsplit
+
+    from chatbot import runtime
+
+    try:
+        runtime.export_guides(PY, env)
+        model = runtime.ensure_model()
+    except Exception as exc:  # the portal still runs; the chat falls back to search
+        print(f"El asistente (Rasa) no pudo prepararse ({exc}); el chat responderá en modo básico.", flush=True)
+        return {}
+    env.setdefault("RASA_URL", "http://127.0.0.1:5005")
+    rasa_port = urlsplit(env["RASA_URL"]).port or 5005
+    actions_port = int(env.get("RASA_ACTIONS_PORT", "5055"))
+    rasa, rasa_env, rasa_cwd = runtime.rasa_command(model=model, port=rasa_port, actions_port=actions_port)
+    actions, actions_env, _cwd = runtime.actions_command(
+        port=actions_port, portal_url=f"http://{HOST}:{PORT}", public_url=env.get("AYNI_BASE_URL", "")
+    )
+
+    def with_env(command: list[str], extra: dict, cwd: Path) -> list[str]:
+        changed = [f"{k}={v}" for k, v in extra.items() if env.get(k) != v]
+        return ["env", "-C", str(cwd), *[f"-u{k}" for k in ("DJANGO_SETTINGS_MODULE",)], *changed, *command]
+
+    return {
+        "rasa": with_env(rasa, rasa_env, rasa_cwd),
+        "rasa-actions": with_env(actions, actions_env, ROOT),
+    }
 
 
 if __name__ == "__main__":

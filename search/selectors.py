@@ -1,15 +1,316 @@
-"""Reads for the portal's search (issue 3 extends the ranking and the types)."""
+"""Reads for the portal's search: results, facets, suggestions, editors' picks."""
 
-from django.core.paginator import Paginator
-from wagtail.models import Page
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import translation
+from django.utils.safestring import SafeString
+from modelsearch.backends import get_search_backend
+from modelsearch.backends.elasticsearchbase import ElasticsearchBaseSearchBackend
+from modelsearch.query import Fuzzy, PlainText
+
+from search import ranking, registry, vocabulary
+from search.analysis import clean_text, content_words, query_terms, words
+from search.models import PageVisitCount, SearchDocument
+
+logger = logging.getLogger(__name__)
 
 MAX_QUERY_LENGTH = 200
+CANDIDATES_PER_TYPE = 100
+POPULAR_GUIDES = 10
+MAX_SUGGESTIONS = 8
+
+
+class UnknownType(ValueError):
+    """``type=`` names no type the portal knows."""
+
+
+@dataclass
+class SearchHit:
+    type: str
+    type_label: str
+    title: str
+    url: str
+    slug: str
+    snippet: SafeString
+    score: float
+    object_id: str = ""
+
+
+@dataclass
+class Facet:
+    type: str
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class Promotion:
+    title: str
+    url: str
+    description: str
+
+
+@dataclass
+class SearchOutcome:
+    query: str
+    type: str | None
+    hits: list[SearchHit] = field(default_factory=list)
+    facets: list[Facet] = field(default_factory=list)
+    promotions: list[Promotion] = field(default_factory=list)
+    interpreted_as: str | None = None
+    popular: bool = False
+
+    @property
+    def total(self) -> int:
+        return len(self.hits)
 
 
 def clean_query(raw: str | None) -> str:
-    return " ".join((raw or "").split())[:MAX_QUERY_LENGTH]
+    """Whitespace collapsed, control characters dropped, at most MAX_QUERY_LENGTH characters."""
+    return clean_text(raw, max_length=MAX_QUERY_LENGTH)
 
 
-def search_pages(*, query: str, page_number: str | int | None = 1, per_page: int = 10):
-    results = Page.objects.live().public().specific().search(query) if query else Page.objects.none()
-    return Paginator(results, per_page).get_page(page_number)
+def validate_type(raw: str | None) -> str | None:
+    value = (raw or "").strip()
+    if not value:
+        return None
+    if value not in registry.type_names():
+        raise UnknownType(value)
+    return value
+
+
+def _languages() -> list[str]:
+    return list(dict.fromkeys([translation.get_language() or settings.LANGUAGE_CODE, settings.LANGUAGE_CODE, ""]))
+
+
+def _backend_query(words_to_find: list[str]):
+    text = " ".join(words_to_find)
+    if isinstance(get_search_backend(), ElasticsearchBaseSearchBackend):  # noqa: SIM108
+        return Fuzzy(text, operator="or")  # fuzziness AUTO on top of the Spanish analyzer
+    return PlainText(text, operator="or")
+
+
+def _candidates(search_type: registry.SearchType, words_to_find: list[str]) -> dict[str, int]:
+    """Object ids the backend finds, with their backend rank (0 = best).
+
+    Goes through the backend rather than ``QuerySet.search()`` so that any
+    indexed model's queryset works, not only pages'.
+    """
+    backend = get_search_backend()
+    if type(backend).__name__ == "SQLiteSearchBackend":
+        return _fts5_candidates(search_type, words_to_find)
+    query = _backend_query(words_to_find)
+    results = backend.search(query, search_type.get_queryset(), order_by_relevance=True)[:CANDIDATES_PER_TYPE]
+    if hasattr(results, "get_queryset"):  # database backends: ids only, no model instances
+        ids = results.get_queryset().values_list("pk", flat=True)
+    else:
+        ids = (obj.pk for obj in results)
+    return {str(pk): rank for rank, pk in enumerate(ids)}
+
+
+def _fts5_candidates(search_type: registry.SearchType, words_to_find: list[str]) -> dict[str, int]:
+    """The same search on Wagtail's SQLite FTS5 index, asked directly.
+
+    modelsearch's SQLite backend annotates each match's score with a
+    correlated subquery that runs MATCH again per row; for OR queries matching
+    thousands of entries that takes seconds. Here one MATCH ordered by bm25
+    (title 3, body 1, as the backend weighs them) picks the best entries, and
+    the type's queryset then keeps only what may be shown.
+    """
+    from modelsearch.conf import get_app_config
+    from modelsearch.utils import get_descendants_content_types_pks
+
+    model = search_type.get_model()
+    entries = get_app_config().get_model("IndexEntry")._meta.db_table
+    fts = f"{entries}_fts"
+    content_types = get_descendants_content_types_pks(model)
+    match = "{title body}: (" + " OR ".join(f'"{word}"' for word in words_to_find) + ")"
+    placeholders = ", ".join(["%s"] * len(content_types))
+    sql = (
+        f"SELECT e.object_id FROM {fts} JOIN {entries} e ON e.id = {fts}.rowid "
+        f"WHERE {fts} MATCH %s AND e.content_type_id IN ({placeholders}) "
+        f"ORDER BY bm25({fts}, 0.0, 1.0, 3.0) LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [match, *content_types, CANDIDATES_PER_TYPE * 3])
+        ranked = [row[0] for row in cursor.fetchall()]
+    visible = {str(pk) for pk in search_type.get_queryset().filter(pk__in=ranked).values_list("pk", flat=True)}
+    ids = [object_id for object_id in ranked if object_id in visible][:CANDIDATES_PER_TYPE]
+    return {object_id: rank for rank, object_id in enumerate(ids)}
+
+
+def search(*, query: str, type_name: str | None = None) -> SearchOutcome:
+    """Rank every registered type for ``query``; ``type_name`` only filters the hits (facets keep all)."""
+    outcome = SearchOutcome(query=query, type=type_name)
+    if not query:
+        outcome.popular = True
+        outcome.hits = guides_most_visited() if type_name in (None, "guide") else []
+        outcome.facets = _facets({}, type_name)
+        return outcome
+    terms = query_terms(query)
+    expansions = vocabulary.expand(terms)
+    usable = [e for e in expansions if e.variants]
+    if not usable and terms and not vocabulary.SearchTerm.objects.exists():
+        # No vocabulary yet (update_index never ran): search the words as typed.
+        usable = [vocabulary.Expansion(t, {t: 1.0}) for t in terms]
+    interpreted = " ".join(e.best or e.term for e in usable)
+    if any(e.corrected for e in usable):
+        outcome.interpreted_as = interpreted
+    outcome.promotions = promotions_for(query=query, also=outcome.interpreted_as)
+    if not usable:
+        outcome.facets = _facets({}, type_name)
+        return outcome
+    words_to_find = sorted({w for e in usable for w in e.variants})
+    candidates: dict[str, dict[str, int]] = {}
+    for search_type in registry.get_types():
+        try:
+            candidates[search_type.name] = _candidates(search_type, words_to_find)
+        except Exception:  # one broken type (or backend) must not take the whole search down
+            logger.exception("Search failed for type %s", search_type.name)
+    hits = _rank(candidates, usable, interpreted)
+    outcome.facets = _facets(_count(hits), type_name)
+    outcome.hits = [hit for hit in hits if type_name is None or hit.type == type_name]
+    return outcome
+
+
+def _documents(candidates: dict[str, dict[str, int]]):
+    conditions = [Q(kind=kind, object_id__in=list(ids)) for kind, ids in candidates.items() if ids]
+    if not conditions:
+        return []
+    return SearchDocument.objects.filter(reduce(or_, conditions), language__in=_languages())
+
+
+def _rank(candidates: dict[str, dict[str, int]], expansions, interpreted: str) -> list[SearchHit]:
+    weights = ranking.idf_weights(expansions, SearchDocument.objects.count())
+    hits = []
+    for document in _documents(candidates):
+        search_type = registry.get_type(document.kind)
+        scored = ranking.score_document(document, expansions, weights, interpreted)
+        if not scored.score:
+            continue
+        rank = candidates[document.kind].get(document.object_id, CANDIDATES_PER_TYPE)
+        score = scored.score * search_type.boost + 0.01 * (1 - rank / CANDIDATES_PER_TYPE)
+        hits.append(
+            SearchHit(
+                type=document.kind,
+                type_label=registry.type_label(document.kind),
+                title=document.title,
+                url=document.url,
+                slug=document.slug,
+                snippet=ranking.snippet(document, scored.matched),
+                score=round(score, 4),
+                object_id=document.object_id,
+            )
+        )
+    hits.sort(key=lambda hit: (-hit.score, hit.title))
+    return hits
+
+
+def _count(hits: list[SearchHit]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for hit in hits:
+        counts[hit.type] = counts.get(hit.type, 0) + 1
+    return counts
+
+
+def _facets(counts: dict[str, int], selected: str | None) -> list[Facet]:
+    names = [t.name for t in registry.get_types()]
+    if selected and selected not in names:
+        names.append(selected)
+    return [Facet(name, registry.type_label(name), counts.get(name, 0), name == selected) for name in names]
+
+
+def guides_most_visited(*, limit: int = POPULAR_GUIDES) -> list[SearchHit]:
+    """What an empty search shows: the guides citizens open most."""
+    guide_type = registry.get_type("guide")
+    if guide_type is None:
+        return []
+    visits = PageVisitCount.objects.filter(page_id=OuterRef("pk")).values("visits")[:1]
+    guides = (
+        guide_type.get_queryset()
+        .annotate(visit_count=Coalesce(Subquery(visits), Value(0)))
+        .order_by("-visit_count", "title")[:limit]
+    )
+    order = {str(page.pk): (i, page.visit_count) for i, page in enumerate(guides)}
+    documents = SearchDocument.objects.filter(kind="guide", object_id__in=list(order), language__in=_languages())
+    hits = [
+        SearchHit(
+            type="guide",
+            type_label=registry.type_label("guide"),
+            title=document.title,
+            url=document.url,
+            slug=document.slug,
+            snippet=ranking.snippet(document, set()),
+            score=float(order[document.object_id][1]),
+            object_id=document.object_id,
+        )
+        for document in documents
+    ]
+    hits.sort(key=lambda hit: order[hit.object_id][0])
+    return hits
+
+
+def promotions_for(*, query: str, also: str | None = None) -> list[Promotion]:
+    """Editors' picks (wagtail.contrib.search_promotions) for the query as typed, folded or corrected."""
+    from wagtail.contrib.search_promotions.models import SearchPromotion
+    from wagtail.search.utils import normalise_query_string
+
+    keys = {normalise_query_string(query), " ".join(words(query))}
+    if also:
+        keys.add(also)
+    picks = (
+        SearchPromotion.objects.filter(query__query_string__in=keys).select_related("page").order_by("sort_order", "pk")
+    )
+    promotions, seen = [], set()
+    for pick in picks:
+        if pick.page is not None:
+            if not pick.page.live:
+                continue
+            url, title = pick.page.url or "", pick.page.title
+        else:
+            url, title = pick.external_link_url, pick.external_link_text or pick.external_link_url
+        if url and url not in seen:
+            seen.add(url)
+            promotions.append(Promotion(title=title, url=url, description=pick.description))
+    return promotions
+
+
+def suggest(*, prefix: str, limit: int = MAX_SUGGESTIONS) -> list[dict]:
+    """Up to ``limit`` titles whose words start with the typed ones, accent-insensitive.
+
+    "tram" finds "Trámite…"; "patente neg" finds the guide whose alias is
+    "patente de negocio" (its title is returned).
+    """
+    typed = words(clean_query(prefix))
+    if not typed or len(typed[-1]) < 2 and not typed[-1].isdigit():
+        return []
+    last, complete = typed[-1], [w for w in content_words(" ".join(typed[:-1]))][:5]
+    title_match = Q(title_words__contains=f" {last}")
+    strong_match = Q(strong_words__contains=f" {last}")
+    for word in complete:
+        title_match &= Q(title_words__contains=f" {word}")
+        strong_match &= Q(strong_words__contains=f" {word}")
+    order = {search_type.name: i for i, search_type in enumerate(registry.get_types())}
+    documents = (
+        SearchDocument.objects.filter(title_match | strong_match, language__in=_languages(), kind__in=order)
+        .annotate(
+            in_title=Case(When(title_match, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            kind_order=Case(*[When(kind=k, then=Value(i)) for k, i in order.items()], output_field=IntegerField()),
+        )
+        .order_by("in_title", "kind_order", "title")
+        .values("title", "url", "kind")[:limit]
+    )
+    return [
+        {"title": d["title"], "url": d["url"], "type": d["kind"], "type_label": registry.type_label(d["kind"])}
+        for d in documents
+    ]

@@ -13,6 +13,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         load_demo()
+        __import__("participation.demo.loader").demo.loader.load_demo()
+        __import__("opendata.demo.loader", fromlist=["load_demo"]).load_demo()
 
 
 @pytest.fixture(autouse=True)

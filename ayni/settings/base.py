@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous page hits are answered here, before sessions and Wagtail routing.
+    "cms.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -202,6 +204,7 @@ AYNI_PARTICIPATION_RATES = {
 AYNI_NOTIFICATION_CHANNELS = [
     "participation.notifications.SiteChannel",
     "participation.notifications.EmailChannel",
+    "chatbot.notifications.WhatsAppChannel",
 ]
 # Where pages open their live-count websocket; empty means the page's own host.
 AYNI_WEBSOCKET_ORIGIN = env("AYNI_WEBSOCKET_ORIGIN", "")

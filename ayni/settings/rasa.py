@@ -5,3 +5,10 @@ from ayni.env import env
 
 RASA_URL = env("RASA_URL", "http://127.0.0.1:5005")
 RASA_TIMEOUT = float(env("RASA_TIMEOUT", "4"))
+
+# CHATBOT=off: the portal never calls Rasa and answers from search (fallback).
+CHATBOT_RASA_ENABLED = env("CHATBOT", "on").lower() not in {"off", "0", "false", "no"}
+# Conversation log retention (days); `manage.py chatbot_purge_log` deletes older entries.
+CHATBOT_LOG_RETENTION_DAYS = int(env("CHATBOT_LOG_RETENTION_DAYS", "90"))
+# Answer chat messages in the thread pool (see chatbot.services.chat_message_answer_async).
+CHATBOT_ANSWER_IN_POOL = True

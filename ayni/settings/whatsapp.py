@@ -7,3 +7,7 @@ WHATSAPP_PHONE_NUMBER_ID = env("WHATSAPP_PHONE_NUMBER_ID")
 WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET")
 WHATSAPP_VERIFY_TOKEN = env("WHATSAPP_VERIFY_TOKEN")
 WHATSAPP_ENABLED = bool(WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID)
+# Template (approved in Meta's manager) for notifications (e.g. complaint status) sent
+# outside the 24-hour customer service window; body parameters: subject, text.
+WHATSAPP_STATUS_TEMPLATE = env("WHATSAPP_STATUS_TEMPLATE", "aviso_municipal")
+WHATSAPP_TEMPLATE_LANGUAGE = env("WHATSAPP_TEMPLATE_LANGUAGE", "es")

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 
 from cms.demo.loader import load_demo
+from participation.demo.loader import load_demo as load_participation_demo
+from opendata.demo.loader import load_demo as load_opendata_demo
 
 
 class Command(BaseCommand):
@@ -8,3 +10,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         load_demo(report=lambda message: self.stdout.write(message))
+        load_participation_demo(report=lambda message: self.stdout.write(message))
+        load_opendata_demo(report=lambda message: self.stdout.write(message))

@@ -1,0 +1,238 @@
+"""Writes of the search app: search documents, vocabulary, visits, query log."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from modelsearch import index as search_index
+
+from search import registry
+from search.analysis import clean_text, stem, words
+from search.models import PageVisitCount, SearchDocument, SearchTerm, ZeroResultQuery
+
+BATCH = 500
+VISITS_KEY = "ayni:search:visits:{page_id}"
+QUERY_LOG_LENGTH = 200
+
+
+def _chunks(items: Iterable, size: int = BATCH):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _document_values(search_type: registry.SearchType, obj) -> dict:
+    data = search_type.document(obj)
+    strong = "\n".join(clean_text(s, max_length=500) for s in data.strong if s and s.strip())
+    text = "\n".join(clean_text(t, max_length=20_000) for t in data.text if t and t.strip())
+    title = clean_text(data.title, max_length=500)
+    return {
+        "language": data.language or "",
+        "title": title,
+        "url": data.url[:1000],
+        "slug": (data.slug or "")[:255],
+        "strong": strong,
+        "text": text,
+        "title_words": f" {' '.join(words(title))} ",
+        "strong_words": f" {' '.join(words(strong))} " if strong else "",
+        "text_words": " ".join(sorted(set(words(text)))),
+    }
+
+
+def _vocabulary_change(*, added: set[str], removed: set[str]) -> None:
+    """Keep per-word document counts in step with one document's change."""
+    for chunk in _chunks(removed):
+        SearchTerm.objects.filter(word__in=chunk, documents__gt=0).update(documents=F("documents") - 1)
+        SearchTerm.objects.filter(word__in=chunk, documents=0).delete()
+    for chunk in _chunks(added):
+        existing = set(SearchTerm.objects.filter(word__in=chunk).values_list("word", flat=True))
+        SearchTerm.objects.filter(word__in=existing).update(documents=F("documents") + 1)
+        SearchTerm.objects.bulk_create(
+            [SearchTerm(word=word, stem=stem(word), documents=1) for word in set(chunk) - existing],
+            ignore_conflicts=True,
+        )
+
+
+@transaction.atomic
+def search_document_refresh(*, kind: str, object_id: str) -> SearchDocument | None:
+    """Rebuild one object's search document, or drop it if the object is no longer public."""
+    search_type = registry.get_type(kind)
+    if search_type is None:
+        return None
+    obj = search_type.get_queryset().prefetch_related(*search_type.prefetch).filter(pk=object_id).first()
+    if obj is None:
+        search_document_remove(kind=kind, object_id=str(object_id))
+        return None
+    values = _document_values(search_type, obj)
+    document = SearchDocument.objects.select_for_update().filter(kind=kind, object_id=str(object_id)).first()
+    before = document.vocabulary() if document else set()
+    if document is None:
+        document = SearchDocument(kind=kind, object_id=str(object_id))
+    for name, value in values.items():
+        setattr(document, name, value)
+    document.save()
+    after = document.vocabulary()
+    _vocabulary_change(added=after - before, removed=before - after)
+    return document
+
+
+@transaction.atomic
+def search_document_remove(*, kind: str, object_id: str) -> bool:
+    document = SearchDocument.objects.select_for_update().filter(kind=kind, object_id=str(object_id)).first()
+    if document is None:
+        return False
+    _vocabulary_change(added=set(), removed=document.vocabulary())
+    document.delete()
+    return True
+
+
+def page_search_refresh(*, page_id: int, descendants: bool = False) -> int:
+    """Bring the search backend and the search documents up to date for a page.
+
+    Called after publish/unpublish (and for the whole subtree after a move or
+    a slug change, since URLs change). Wagtail also re-indexes on save, but
+    that runs before a page's child rows (aliases, requirements) are saved.
+    """
+    from wagtail.models import Page
+
+    page = Page.objects.filter(pk=page_id).first()
+    if page is None:
+        return 0
+    pages = page.get_descendants(inclusive=True).specific() if descendants else [page.specific]
+    refreshed = 0
+    for specific in pages:
+        search_index.insert_or_update_object(specific)
+        search_type = registry.type_for_model(type(specific))
+        if search_type is not None:
+            search_document_refresh(kind=search_type.name, object_id=str(specific.pk))
+            refreshed += 1
+    return refreshed
+
+
+def object_search_refresh(*, model_label: str, object_id: str) -> SearchDocument | None:
+    """A registered non-page object was saved: refresh (or drop) its document."""
+    from django.apps import apps
+
+    search_type = registry.type_for_model(apps.get_model(model_label))
+    if search_type is None:
+        return None
+    return search_document_refresh(kind=search_type.name, object_id=object_id)
+
+
+@transaction.atomic
+def objects_search_remove(*, kinds: list[str], object_ids: list[str]) -> int:
+    removed = 0
+    for document in SearchDocument.objects.filter(kind__in=kinds, object_id__in=object_ids):
+        removed += search_document_remove(kind=document.kind, object_id=document.object_id)
+    return removed
+
+
+@transaction.atomic
+def search_documents_rebuild() -> int:
+    """Rebuild every search document from content, then the vocabulary."""
+    total = 0
+    kinds = []
+    for search_type in registry.get_types():
+        kinds.append(search_type.name)
+        existing = {d.object_id: d for d in SearchDocument.objects.filter(kind=search_type.name)}
+        seen: set[str] = set()
+        to_create, to_update = [], []
+        queryset = search_type.get_queryset().prefetch_related(*search_type.prefetch)
+        for obj in queryset.iterator(chunk_size=BATCH):
+            object_id = str(obj.pk)
+            seen.add(object_id)
+            values = _document_values(search_type, obj)
+            document = existing.get(object_id)
+            if document is None:
+                to_create.append(SearchDocument(kind=search_type.name, object_id=object_id, **values))
+            else:
+                for name, value in values.items():
+                    setattr(document, name, value)
+                to_update.append(document)
+        SearchDocument.objects.bulk_create(to_create, batch_size=BATCH)
+        SearchDocument.objects.bulk_update(to_update, fields=list(_DOCUMENT_FIELDS), batch_size=BATCH)
+        for chunk in _chunks(set(existing) - seen):
+            SearchDocument.objects.filter(kind=search_type.name, object_id__in=chunk).delete()
+        total += len(seen)
+    SearchDocument.objects.exclude(kind__in=kinds).delete()
+    search_vocabulary_rebuild()
+    return total
+
+
+_DOCUMENT_FIELDS = ("language", "title", "url", "slug", "strong", "text", "title_words", "strong_words", "text_words")
+
+
+@transaction.atomic
+def search_vocabulary_rebuild() -> int:
+    """Recount the vocabulary from every search document."""
+    counts: Counter[str] = Counter()
+    for document in SearchDocument.objects.only("title", "strong", "text").iterator(chunk_size=BATCH):
+        counts.update(document.vocabulary())
+    SearchTerm.objects.all().delete()
+    SearchTerm.objects.bulk_create(
+        [SearchTerm(word=word, stem=stem(word), documents=n) for word, n in counts.items()], batch_size=1000
+    )
+    return len(counts)
+
+
+def page_visit_record(*, page_id: int) -> None:
+    """Count one visit in the cache; every Nth visit is written to the database by a task.
+
+    Cheap enough for every request, cached page hits included (one cache
+    increment), and nothing of it enters the cached HTML.
+    """
+    key = VISITS_KEY.format(page_id=page_id)
+    cache.add(key, 0, timeout=None)
+    try:
+        pending = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=None)
+        pending = 1
+    every = max(1, settings.AYNI_SEARCH_VISIT_FLUSH_EVERY)
+    if pending == every:  # exactly one request reaches the threshold
+        try:
+            cache.decr(key, every)
+        except ValueError:
+            pass
+        from search.tasks import page_visits_add_task
+
+        page_visits_add_task.enqueue(page_id=page_id, count=every)
+
+
+@transaction.atomic
+def page_visits_add(*, page_id: int, count: int) -> None:
+    from wagtail.models import Page
+
+    if count <= 0 or not Page.objects.filter(pk=page_id).exists():
+        return
+    updated = PageVisitCount.objects.filter(page_id=page_id).update(visits=F("visits") + count)
+    if not updated:
+        _, created = PageVisitCount.objects.get_or_create(page_id=page_id, defaults={"visits": count})
+        if not created:
+            PageVisitCount.objects.filter(page_id=page_id).update(visits=F("visits") + count)
+
+
+@transaction.atomic
+def search_query_record(*, query: str, result_count: int) -> None:
+    """Log a citizen's search: a hit for Wagtail's search-terms report, and zero results for editors."""
+    from wagtail.contrib.search_promotions.models import Query
+
+    example = clean_text(query, max_length=QUERY_LOG_LENGTH)
+    normalized = " ".join(words(example))[:QUERY_LOG_LENGTH]
+    if not normalized:
+        return
+    Query.get(example).add_hit()
+    if result_count:
+        return
+    now = timezone.now()
+    entry, created = ZeroResultQuery.objects.get_or_create(
+        query=normalized, defaults={"example": example, "count": 1, "first_seen": now, "last_seen": now}
+    )
+    if not created:
+        ZeroResultQuery.objects.filter(pk=entry.pk).update(count=F("count") + 1, example=example, last_seen=now)
