@@ -7,8 +7,10 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
+from chatbot.api import router as chatbot_router
 from cms.api import router as cms_router
 from participation.api import complaints_router, proposals_router
+from search.api import router as search_router
 
 api = NinjaAPI(
     title="Ayni API",
@@ -33,11 +35,5 @@ def invalid(request, exc):
 api.add_router("/guides/", cms_router, tags=["guías"])
 api.add_router("/complaints/", complaints_router, tags=["reclamos y denuncias"])
 api.add_router("/proposals/", proposals_router, tags=["propuestas"])
-
-from chatbot.api import router as chatbot_router  # noqa: E402
-
 api.add_router("/chat/", chatbot_router, tags=["asistente"])
-
-from search.api import router as search_router  # noqa: E402
-
 api.add_router("/search/", search_router, tags=["búsqueda"])

@@ -14,7 +14,6 @@ from chatbot import views as chatbot_views
 from cms import views as cms_views
 from search import views as search_views
 
-
 urlpatterns = [
     path("health/", health, name="health"),
     path("django-admin/", django_admin.site.urls),

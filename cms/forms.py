@@ -12,12 +12,11 @@ class GuidePageForm(WagtailAdminPageForm):
         cleaned = super().clean()
         if "action-publish" in self.data:
             requirements = [
-                f for f in self.formsets["requirements"].forms
+                f
+                for f in self.formsets["requirements"].forms
                 if f.is_valid() and f.cleaned_data.get("text") and not f.cleaned_data.get("DELETE")
             ]
-            for problem in guide_publish_problems(
-                requirement_count=len(requirements), office=cleaned.get("office")
-            ):
+            for problem in guide_publish_problems(requirement_count=len(requirements), office=cleaned.get("office")):
                 self.add_error(problem.field, problem.message)
         return cleaned
 

@@ -21,9 +21,9 @@ def connect() -> None:
 
     page_published.connect(_content_changed, dispatch_uid="ayni-purge-published")
     page_unpublished.connect(_content_changed, dispatch_uid="ayni-purge-unpublished")
+    for snippet in (Office, GuideCategory):
+        post_save.connect(_content_changed, sender=snippet, dispatch_uid=f"ayni-purge-{snippet.__name__}-saved")
     for model in (*get_page_models(), Office, GuideCategory):
-        if model in (Office, GuideCategory):
-            post_save.connect(_content_changed, sender=model, dispatch_uid=f"ayni-purge-{model.__name__}-saved")
         post_delete.connect(_content_changed, sender=model, dispatch_uid=f"ayni-purge-{model.__name__}-deleted")
 
 

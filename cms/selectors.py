@@ -138,7 +138,11 @@ def guide_jsonld(*, page: GuidePage, request: HttpRequest | None = None) -> dict
         office = page.office
         place: dict = {"@type": "Place", "name": office.name, "address": office.address or None}
         if office.has_coordinates:
-            place["geo"] = {"@type": "GeoCoordinates", "latitude": str(office.latitude), "longitude": str(office.longitude)}
+            place["geo"] = {
+                "@type": "GeoCoordinates",
+                "latitude": str(office.latitude),
+                "longitude": str(office.longitude),
+            }
         channels.append(
             {
                 "@type": "ServiceChannel",

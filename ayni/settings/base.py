@@ -214,13 +214,17 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}, "wagtail": {"level": "WARNING"}, "django_tasks": {"level": env("TASKS_LOG_LEVEL", "WARNING")}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "wagtail": {"level": "WARNING"},
+        "django_tasks": {"level": env("TASKS_LOG_LEVEL", "WARNING")},
+    },
 }
 
+from .ckan import *  # noqa: E402,F401,F403
 from .database import *  # noqa: E402,F401,F403
+from .email import *  # noqa: E402,F401,F403
+from .rasa import *  # noqa: E402,F401,F403
 from .redis import *  # noqa: E402,F401,F403
 from .search import *  # noqa: E402,F401,F403
-from .ckan import *  # noqa: E402,F401,F403
-from .rasa import *  # noqa: E402,F401,F403
 from .whatsapp import *  # noqa: E402,F401,F403
-from .email import *  # noqa: E402,F401,F403

@@ -141,7 +141,7 @@ def ensure_guides(index: GuideIndexPage, *, offices, regulations, report: Report
     online_url = "https://24-7.ejemplo.gob.bo/"
     created = 0
     categories: dict[str, GuideCategory] = {}
-    for order, data in enumerate(catalogue["tramites"]):
+    for data in catalogue["tramites"]:
         name = data["category"]
         if name not in categories:
             categories[name], _ = GuideCategory.objects.get_or_create(
@@ -185,7 +185,8 @@ def _pdf(title: str) -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
@@ -223,7 +224,8 @@ def ensure_transparency(index: TransparencyIndexPage, *, report: Report) -> None
             category=data["category"],
             year=data["year"],
             documents=[
-                TransparencyDocument(document=_document(title), sort_order=i) for i, title in enumerate(data["documents"])
+                TransparencyDocument(document=_document(title), sort_order=i)
+                for i, title in enumerate(data["documents"])
             ],
         )
         _publish(index, page)
@@ -236,7 +238,8 @@ def ensure_news(index: NewsIndexPage, *, report: Report) -> None:
         if _child(index, NewsPage, data["slug"]) is None:
             date = data["date"] if isinstance(data["date"], dt.date) else dt.date.fromisoformat(str(data["date"]))
             _publish(
-                index, NewsPage(title=data["title"], slug=data["slug"], summary=data["summary"], date=date, body=data["body"])
+                index,
+                NewsPage(title=data["title"], slug=data["slug"], summary=data["summary"], date=date, body=data["body"]),
             )
     report(f"  noticias: {len(items)}")
 

@@ -63,19 +63,31 @@ class GuidePageTag(TaggedItemBase):
 
 class GuidePage(AyniBasePage):
     category = models.ForeignKey(
-        "cms.GuideCategory", verbose_name=_("categoría"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="guides",
+        "cms.GuideCategory",
+        verbose_name=_("categoría"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="guides",
     )
     cost_amount = models.DecimalField(
-        _("costo (Bs)"), max_digits=10, decimal_places=2, null=True, blank=True,
+        _("costo (Bs)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text=_("Monto en bolivianos; 0 si es gratuito; vacío si depende del caso."),
     )
     cost_text = models.CharField(_("costo (detalle)"), max_length=300, blank=True)
     duration_days = models.PositiveSmallIntegerField(_("plazo (días hábiles)"), null=True, blank=True)
     duration_text = models.CharField(_("plazo (detalle)"), max_length=300, blank=True)
     office = models.ForeignKey(
-        "cms.Office", verbose_name=_("oficina"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="guides",
+        "cms.Office",
+        verbose_name=_("oficina"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="guides",
     )
     online = models.BooleanField(_("se puede hacer en línea"), default=False)
     online_url = models.URLField(_("enlace al trámite en línea"), blank=True)
@@ -91,9 +103,7 @@ class GuidePage(AyniBasePage):
         FieldPanel("category"),
         InlinePanel("alternative_names", heading=_("Nombres que usa la ciudadanía"), label=_("alias")),
         InlinePanel("requirements", heading=_("Requisitos"), label=_("requisito"), min_num=0),
-        MultiFieldPanel(
-            [FieldRowPanel([FieldPanel("cost_amount"), FieldPanel("cost_text")])], heading=_("Costo")
-        ),
+        MultiFieldPanel([FieldRowPanel([FieldPanel("cost_amount"), FieldPanel("cost_text")])], heading=_("Costo")),
         MultiFieldPanel(
             [FieldRowPanel([FieldPanel("duration_days"), FieldPanel("duration_text")])], heading=_("Plazo")
         ),
@@ -185,5 +195,3 @@ class GuideLegalBasis(Orderable):
     class Meta(Orderable.Meta):
         verbose_name = _("base legal")
         verbose_name_plural = _("base legal")
-
-

@@ -62,8 +62,12 @@ class RegulationPage(AyniBasePage):
     date = models.DateField(_("fecha de promulgación"))
     status = models.CharField(_("estado"), max_length=20, choices=Status.choices, default=Status.IN_FORCE)
     document = models.ForeignKey(
-        "wagtaildocs.Document", verbose_name=_("documento"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "wagtaildocs.Document",
+        verbose_name=_("documento"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     parent_page_types = ["cms.RegulationIndexPage"]

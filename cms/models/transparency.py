@@ -31,7 +31,11 @@ class TransparencyIndexPage(AyniBasePage):
         for page in pages:
             groups.setdefault(page.get_category_display(), []).append(page)
         context.update(
-            {"groups": list(groups.items()), "categories": TransparencyPage.Category.choices, "selected_category": valid or ""}
+            {
+                "groups": list(groups.items()),
+                "categories": TransparencyPage.Category.choices,
+                "selected_category": valid or "",
+            }
         )
         return context
 
@@ -70,7 +74,9 @@ class TransparencyPage(AyniBasePage):
 
 class TransparencyDocument(Orderable):
     page = ParentalKey(TransparencyPage, on_delete=models.CASCADE, related_name="documents")
-    document = models.ForeignKey("wagtaildocs.Document", verbose_name=_("documento"), on_delete=models.CASCADE, related_name="+")
+    document = models.ForeignKey(
+        "wagtaildocs.Document", verbose_name=_("documento"), on_delete=models.CASCADE, related_name="+"
+    )
     title = models.CharField(_("título"), max_length=255, blank=True)
 
     panels = [FieldPanel("document"), FieldPanel("title")]

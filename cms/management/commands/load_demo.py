@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 
 from cms.demo.loader import load_demo
-from participation.demo.loader import load_demo as load_participation_demo
 from opendata.demo.loader import load_demo as load_opendata_demo
+from participation.demo.loader import load_demo as load_participation_demo
 
 
 class Command(BaseCommand):
