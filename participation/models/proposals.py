@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel
+from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 
@@ -40,7 +41,7 @@ class ProposalQuerySet(models.QuerySet):
         return self.order_by("-created_at", "-pk")
 
 
-class Proposal(models.Model):
+class Proposal(index.Indexed, models.Model):
     class Status(models.TextChoices):
         PUBLISHED = "published", _("publicada")
         THRESHOLD_REACHED = "threshold_reached", _("alcanzó apoyos")
@@ -79,6 +80,13 @@ class Proposal(models.Model):
     tags = TaggableManager(through="participation.ProposalTag", blank=True, verbose_name=_("etiquetas"))
 
     objects = ProposalQuerySet.as_manager()
+
+    search_fields = [
+        index.SearchField("title", boost=2),
+        index.AutocompleteField("title"),
+        index.SearchField("body"),
+        index.FilterField("moderation"),
+    ]
 
     class Meta:
         ordering = ["-created_at", "-pk"]
