@@ -27,4 +27,3 @@ def test_visible_proposal_is_searchable_and_hidden_one_disappears(client, django
         proposal.moderation = Proposal.Moderation.HIDDEN
         proposal.save()
     assert "Ciclovía en la avenida Blanco Galindo" not in _search(client, "ciclovia blanco galindo")
-
