@@ -36,9 +36,14 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """One headless Chromium for the whole run."""
+    """One headless Chromium per module.
+
+    Playwright's sync API keeps an event loop running in the main thread while
+    it is started; stopping it at the end of the module keeps later async
+    tests (Channels, asyncio) out of that loop.
+    """
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         pytest.skip(f"Chromium not found at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
