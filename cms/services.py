@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ayni.counters import cache_increment
 from cms.models import GuideFeedback, GuidePage
 
 FEEDBACK_COMMENT_MAX = 1000
@@ -27,14 +27,7 @@ def client_fingerprint(*, remote_addr: str, user_agent: str = "") -> str:
 
 def rate_limit_hit(*, scope: str, client: str, limit: int, window: int) -> None:
     """Count one request of ``client`` in ``scope``; raise RateLimited over ``limit``."""
-    key = f"ayni:rl:{scope}:{client}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    if count > limit:
+    if cache_increment(f"ayni:rl:{scope}:{client}", timeout=window) > limit:
         raise RateLimited(scope)
 
 

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from modelsearch import index as search_index
 
+from ayni.counters import cache_increment
 from search import registry
 from search.analysis import clean_text, stem, words
 from search.models import PageVisitCount, SearchDocument, SearchTerm, ZeroResultQuery
@@ -188,12 +189,7 @@ def page_visit_record(*, page_id: int) -> None:
     increment), and nothing of it enters the cached HTML.
     """
     key = VISITS_KEY.format(page_id=page_id)
-    cache.add(key, 0, timeout=None)
-    try:
-        pending = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=None)
-        pending = 1
+    pending = cache_increment(key, timeout=None)
     every = max(1, settings.AYNI_SEARCH_VISIT_FLUSH_EVERY)
     if pending == every:  # exactly one request reaches the threshold
         try:
