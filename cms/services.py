@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ayni.counters import cache_increment
+from ayni.ratelimit import RateLimited, hit
 from cms.models import GuideFeedback, GuidePage
 
 FEEDBACK_COMMENT_MAX = 1000
 
-
-class RateLimited(Exception):
-    """The client sent too many requests in the current window."""
-
-
-def client_fingerprint(*, remote_addr: str, user_agent: str = "") -> str:
-    """A one-way key for rate limiting; the address itself is never stored."""
-    raw = f"{settings.SECRET_KEY}|{remote_addr}|{user_agent[:200]}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+__all__ = ["RateLimited", "feedback_submit", "rate_limit_hit"]
 
 
 def rate_limit_hit(*, scope: str, client: str, limit: int, window: int) -> None:
-    """Count one request of ``client`` in ``scope``; raise RateLimited over ``limit``."""
-    if cache_increment(f"ayni:rl:{scope}:{client}", timeout=window) > limit:
-        raise RateLimited(scope)
+    """Count one request of ``client`` (a key from ayni.clients) in ``scope``; raise RateLimited over ``limit``."""
+    hit(scope=scope, key=client, limit=limit, window=window)
 
 
 @transaction.atomic

@@ -7,7 +7,8 @@ from django.views.decorators.http import require_POST
 
 from cms.forms import FeedbackForm
 from cms.models import GuidePage
-from cms.services import RateLimited, client_fingerprint, feedback_submit
+from ayni.clients import client_key
+from cms.services import RateLimited, feedback_submit
 
 
 # Guide pages are served from the anonymous page cache, so they carry no CSRF
@@ -20,9 +21,7 @@ def guide_feedback(request, page_id: int):
     form = FeedbackForm(request.POST)
     status = 400
     if form.is_valid():
-        client = client_fingerprint(
-            remote_addr=request.META.get("REMOTE_ADDR", ""), user_agent=request.META.get("HTTP_USER_AGENT", "")
-        )
+        client = client_key(request)
         try:
             feedback_submit(
                 page=page, helpful=form.cleaned_data["helpful"], comment=form.cleaned_data["comment"], client=client

@@ -190,7 +190,10 @@ STORAGES["participation_private"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": str(VAR_DIR / "private"), "base_url": None},
 }
-# Requests per client (one-way fingerprint, see cms.services) and window in seconds.
+# Reverse proxies in front of the portal that append to X-Forwarded-For
+# (ayni.clients): 0 means the TCP peer is the client and the header is ignored.
+AYNI_TRUSTED_PROXIES = env_int("AYNI_TRUSTED_PROXIES", 0)
+# Requests per client (one-way key of the client address, see ayni.clients) and window in seconds.
 AYNI_PARTICIPATION_RATES = {
     "register": (env_int("AYNI_RATE_REGISTER", 5), 3600),
     "proposal": (env_int("AYNI_RATE_PROPOSAL", 5), 3600),

@@ -3,14 +3,12 @@ from __future__ import annotations
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from cms.services import client_fingerprint
+from ayni.clients import client_key
 
 
 def client_of(request) -> str:
     """One-way key of the client for rate limits (the address is never stored)."""
-    return client_fingerprint(
-        remote_addr=request.META.get("REMOTE_ADDR", ""), user_agent=request.META.get("HTTP_USER_AGENT", "")
-    )
+    return client_key(request)
 
 
 def too_many(request, message: str | None = None) -> TemplateResponse:

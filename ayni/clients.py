@@ -1,0 +1,73 @@
+"""Who is the client: one key per real client address, for rate limits only.
+
+The key is derived from the client's address alone (never from a header the
+client can vary, such as the User-Agent). Behind ``AYNI_TRUSTED_PROXIES``
+reverse proxies, the address is read from ``X-Forwarded-For`` counting that
+many entries from the right (each proxy appends the address it received the
+request from); entries further left were written by the client and are
+ignored. The address itself is never stored: only a keyed, truncated hash
+lives for the length of a rate-limit window.
+
+IPv6 clients usually control a whole /64, so IPv6 addresses are keyed by
+their /64 prefix: rotating the interface identifier gives no fresh bucket.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+
+from django.conf import settings
+
+
+def client_address(*, remote_addr: str, forwarded_for: str = "", trusted_proxies: int | None = None) -> str:
+    """The client's address behind ``trusted_proxies`` proxies (default: the setting)."""
+    trusted = settings.AYNI_TRUSTED_PROXIES if trusted_proxies is None else trusted_proxies
+    address = (remote_addr or "").strip()
+    if trusted > 0 and forwarded_for:
+        hops = [item.strip() for item in forwarded_for.split(",") if item.strip()]
+        if hops:
+            # With N trusted proxies, the Nth entry from the right was written by
+            # the outermost trusted proxy: it is the address that reached it.
+            address = hops[-trusted] if len(hops) >= trusted else hops[0]
+    return _normalize(address)
+
+
+def _normalize(address: str) -> str:
+    address = address.strip().strip("[]")
+    if address.count(":") == 1 and "." in address:  # "1.2.3.4:5678"
+        address = address.rsplit(":", 1)[0]
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address[:64] or "unknown"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{ip}/64", strict=False).network_address) + "/64"
+    return str(ip)
+
+
+def key_for(address: str, *, namespace: str = "client") -> str:
+    """A one-way key of an address (or any identifier, e.g. a chat sender)."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"{namespace}|{address}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def client_key(request) -> str:
+    """The rate-limit key of a Django request's client."""
+    meta = request.META
+    address = client_address(remote_addr=meta.get("REMOTE_ADDR", ""), forwarded_for=meta.get("HTTP_X_FORWARDED_FOR", ""))
+    return key_for(address)
+
+
+def scope_client_key(scope) -> str:
+    """The rate-limit key of an ASGI scope's client (websockets)."""
+    client = scope.get("client") or ("", 0)
+    forwarded = ""
+    for name, value in scope.get("headers") or []:
+        if name == b"x-forwarded-for":
+            forwarded = value.decode("latin-1")
+            break
+    return key_for(client_address(remote_addr=str(client[0] or ""), forwarded_for=forwarded))
