@@ -58,7 +58,9 @@ def key_for(address: str, *, namespace: str = "client") -> str:
 def client_key(request) -> str:
     """The rate-limit key of a Django request's client."""
     meta = request.META
-    address = client_address(remote_addr=meta.get("REMOTE_ADDR", ""), forwarded_for=meta.get("HTTP_X_FORWARDED_FOR", ""))
+    address = client_address(
+        remote_addr=meta.get("REMOTE_ADDR", ""), forwarded_for=meta.get("HTTP_X_FORWARDED_FOR", "")
+    )
     return key_for(address)
 
 

@@ -5,9 +5,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from ayni.clients import client_key
 from cms.forms import FeedbackForm
 from cms.models import GuidePage
-from ayni.clients import client_key
 from cms.services import RateLimited, feedback_submit
 
 
