@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.urls import reverse
-from ninja import File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import django_auth
@@ -129,7 +129,8 @@ def complaint_create(request, payload: Form[ComplaintIn], attachments: File[list
         return 429, {"detail": "Demasiados envíos desde tu conexión. Intenta de nuevo más tarde."}
     except ValidationError as exc:
         return 400, _error(exc)
-    url = request.build_absolute_uri(reverse("participation:tracking")) + f"?codigo={complaint.code}"
+    # The tracking page asks for the code (POST): it never travels in a URL.
+    url = request.build_absolute_uri(reverse("participation:tracking"))
     return (201 if created else 200), {"code": complaint.code, "tracking_url": url}
 
 
@@ -188,14 +189,18 @@ def _staff(complaint) -> dict:
     }
 
 
-@complaints_router.get(
-    "{code}/",
+class TrackingIn(Schema):
+    code: str = Field(..., min_length=1, max_length=30, description="Código de seguimiento, p. ej. RC-7K4MX-2Q9PA")
+
+
+@complaints_router.post(
+    "lookup/",
     response={200: ComplaintPublicOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
-    summary="Seguimiento público de un caso por su código",
+    summary="Seguimiento público de un caso por su código (el código va en el cuerpo, nunca en la URL)",
 )
-def complaint_track(request, code: str):
+def complaint_track(request, payload: TrackingIn):
     try:
-        complaint = services.complaint_track(raw_code=code, client=client_of(request))
+        complaint = services.complaint_track(raw_code=payload.code, client=client_of(request))
     except services.RateLimited:
         return 429, {"detail": "Demasiadas consultas desde tu conexión. Espera unos minutos."}
     except codes.MalformedCode:
@@ -203,6 +208,16 @@ def complaint_track(request, code: str):
     if complaint is None:
         return 404, {"detail": "No encontramos ningún caso con ese código."}
     return 200, selectors.complaint_public(complaint=complaint)
+
+
+@complaints_router.api_operation(["GET"], "{code}/", include_in_schema=False)
+def complaint_track_get_gone(request, code: str):
+    """The old lookup put the code in the URL (and so in every log): it is gone."""
+    response = JsonResponse(
+        {"detail": "Consulta el caso con POST /api/complaints/lookup/ y el código en el cuerpo."}, status=405
+    )
+    response["Allow"] = "POST"
+    return response
 
 
 # --- proposals --------------------------------------------------------------------

@@ -22,6 +22,7 @@ from participation.models import (
     Support,
     UnitMembership,
 )
+from participation.models.complaints import day_only
 from participation.rules import MODERATORS, OFFICERS, TRANSPARENCY
 
 Report = Callable[[str], None]
@@ -171,6 +172,8 @@ def _backdate(complaint: Complaint, days_ago: int) -> None:
     received = timezone.localdate() - dt.timedelta(days=days_ago)
     due = deadlines.add_business_days(received, deadlines.business_days_for(complaint.kind))
     moment = timezone.now() - dt.timedelta(days=days_ago)
+    if complaint.anonymous:
+        moment = day_only(moment)
     Complaint.objects.filter(pk=complaint.pk).update(received_on=received, due_date=due, created_at=moment)
     complaint.events.filter(kind="created").update(created_at=moment)
     complaint.refresh_from_db()

@@ -5,6 +5,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def day_only(moment=None):
+    """The moment's local day at noon: an anonymous case keeps no time finer than its day.
+
+    The exact time could be matched against any log or record kept elsewhere
+    (a proxy, a telecom), so it is never written for an anonymous denuncia.
+    """
+    moment = moment or timezone.now()
+    local = timezone.localtime(moment)
+    return local.replace(hour=12, minute=0, second=0, microsecond=0)
+
+
 class ComplaintQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(status__in=Complaint.FINAL_STATUSES)
@@ -84,7 +95,8 @@ class Complaint(models.Model):
     # Idempotency key of the form or API call that created it (random, not identity).
     submission_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("creado el"), default=timezone.now)
-    updated_at = models.DateTimeField(_("actualizado el"), auto_now=True)
+    # Set in save(): the day only for an anonymous denuncia (auto_now would keep the second).
+    updated_at = models.DateTimeField(_("actualizado el"), default=timezone.now)
 
     objects = ComplaintQuerySet.as_manager()
 
@@ -103,6 +115,18 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} · {self.subject}"
+
+    def save(self, *args, **kwargs):
+        now = timezone.now()
+        self.updated_at = day_only(now) if self.anonymous else now
+        if self.anonymous:
+            self.created_at = day_only(self.created_at)
+            if self.closed_at is not None:
+                self.closed_at = day_only(self.closed_at)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "updated_at" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "updated_at"]
+        super().save(*args, **kwargs)
 
     @property
     def is_final(self) -> bool:
@@ -140,6 +164,11 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id}: {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.complaint.anonymous:
+            self.created_at = day_only(self.created_at)
+        super().save(*args, **kwargs)
 
 
 class ComplaintAttachment(models.Model):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from participation import codes, deadlines
 from participation.models import Complaint, ComplaintAttachment, ComplaintEvent, District, MunicipalUnit
+from participation.models.complaints import day_only
 from participation.notifications import Message, Recipient, notify
 from participation.rules import can
 from participation.text import plain_text, single_line
@@ -74,7 +76,7 @@ def complaint_create(
             raise ValidationError({"submission_token": _("El identificador del envío no es válido.")})
         existing = Complaint.objects.filter(submission_token=token).first()
         if existing is not None:
-            return existing, False
+            return _replayed(existing, kind=kind, subject=subject, description=description), False
     if kind not in Complaint.Kind.values:
         raise ValidationError({"kind": _("Elige un tipo válido: reclamo, denuncia o sugerencia.")})
     if anonymous and kind != Complaint.Kind.REPORT:
@@ -111,8 +113,8 @@ def complaint_create(
 
     now = timezone.now()
     if anonymous:
-        # The exact time could be matched against server access logs: keep the day only.
-        now = now.replace(hour=12, minute=0, second=0, microsecond=0)
+        # The exact time could be matched against logs kept elsewhere: keep the day only.
+        now = day_only(now)
     received_on = timezone.localdate()
     due = deadlines.add_business_days(received_on, deadlines.business_days_for(kind))
     saved = []
@@ -139,6 +141,8 @@ def complaint_create(
                 attachment = ComplaintAttachment(complaint=complaint, content_type=item.content_type, size=item.size)
                 attachment.file.save(item.content.name, item.content, save=False)
                 saved.append(attachment.file)
+                if anonymous:
+                    _file_times_to_day(attachment.file, now)
                 attachment.save()
             ComplaintEvent.objects.create(
                 complaint=complaint,
@@ -153,14 +157,44 @@ def complaint_create(
         if token is not None:
             existing = Complaint.objects.filter(submission_token=token).first()
             if existing is not None:
-                return existing, False
+                return _replayed(existing, kind=kind, subject=subject, description=description), False
         raise
     except Exception:
         for stored in saved:
             stored.storage.delete(stored.name)
         raise
-    logger.info("complaint filed: kind=%s unit=%s", kind, unit.pk)
+    if not anonymous:
+        # An anonymous denuncia leaves no log line: its time could be matched elsewhere.
+        logger.info("complaint filed: kind=%s unit=%s", kind, unit.pk)
     return complaint, True
+
+
+def _replayed(existing: Complaint, *, kind: str, subject: str, description: str) -> Complaint:
+    """A repeated submission token returns the first case only for the same content.
+
+    Otherwise a known token would hand out another person's tracking code.
+    """
+    same = (
+        existing.kind == kind
+        and existing.subject == single_line(subject)
+        and existing.description == plain_text(description)
+    )
+    if not same:
+        raise ValidationError(
+            {"submission_token": _("Este envío ya se registró con otro contenido. Recarga el formulario.")}
+        )
+    return existing
+
+
+def _file_times_to_day(field_file, moment) -> None:
+    """Files of an anonymous case keep no modification time finer than the day (local disk storage)."""
+    try:
+        path = field_file.storage.path(field_file.name)
+    except NotImplementedError:  # remote storages keep their own metadata
+        return
+    stamp = day_only(moment).timestamp()
+    os.utime(path, (stamp, stamp))
+    os.utime(os.path.dirname(path), (stamp, stamp))
 
 
 def _insert_with_unique_code(**fields) -> Complaint:
@@ -207,7 +241,8 @@ def _notify_public_change(complaint: Complaint, text: str) -> None:
             event="complaint_update",
             subject=_("Novedades de tu caso %(code)s") % {"code": complaint.code},
             body=body,
-            url=reverse("participation:tracking") + f"?codigo={complaint.code}",
+            # The code never travels in a URL: the page asks for it (POST).
+            url=reverse("participation:tracking"),
         ),
     )
 

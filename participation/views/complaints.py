@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -56,8 +57,13 @@ def complaint_form(request):
 
 @never_cache
 def tracking(request):
-    """Follow a case with its code (POST keeps the code out of URLs and server logs; GET also works)."""
-    data = request.POST if request.method == "POST" else (request.GET if "codigo" in request.GET else None)
+    """Follow a case with its code. Only POST: the code never travels in a URL (nor in any log);
+    an old link with ``?codigo=`` is redirected to the bare page."""
+    if request.method == "GET" and request.GET:
+        return redirect("participation:tracking")
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    data = request.POST if request.method == "POST" else None
     form = TrackingForm(data)
     context = {"form": form, "case": None}
     status = 200

@@ -27,9 +27,12 @@ def test_api_files_an_anonymous_denuncia_with_an_attachment(client, upload):
     assert response.status_code == 201
     data = response.json()
     complaint = Complaint.objects.get(code=data["code"])
-    assert data["tracking_url"] == f"http://testserver/participa/seguimiento/?codigo={complaint.code}"
+    assert data["tracking_url"] == "http://testserver/participa/seguimiento/"
     assert complaint.anonymous and complaint.attachments.count() == 1
-    assert client.get(f"/api/complaints/{data['code']}/").json()["status"] == "recibido"
+    assert (
+        client.post("/api/complaints/lookup/", {"code": data["code"]}, content_type="application/json").json()["status"]
+        == "recibido"
+    )
 
 
 def test_api_bad_input_is_4xx_with_spanish_messages(client, upload):
@@ -55,7 +58,7 @@ def test_api_idempotency_token(client):
 
 def test_openapi_lists_the_participation_endpoints(client):
     paths = client.get("/api/schema/").json()["paths"]
-    for path in ("/api/complaints/", "/api/complaints/{code}/", "/api/proposals/", "/api/proposals/{pk}/"):
+    for path in ("/api/complaints/", "/api/complaints/lookup/", "/api/proposals/", "/api/proposals/{pk}/"):
         assert path in paths
 
 

@@ -204,7 +204,7 @@ def test_anonymous_denuncia_keeps_no_identity_anywhere(client, unit_a, make_user
     # Nor the public page, the API, or the staff screens.
     client.logout()
     public = client.post("/participa/seguimiento/", {"codigo": code}).content.decode()
-    api = client.get(f"/api/complaints/{code}/").content.decode()
+    api = client.post("/api/complaints/lookup/", {"code": code}, content_type="application/json").content.decode()
     client.force_login(transparency)
     queue = client.get(reverse("participation_admin:queue")).content.decode()
     detail = client.get(reverse("participation_admin:complaint", args=[complaint.pk])).content.decode()
@@ -248,7 +248,7 @@ def test_tracking_page_shows_status_due_date_and_public_history_only(client, uni
     services.complaint_reply(complaint=complaint, actor=officer_a, text="Enviaremos una cuadrilla el lunes.")
     for response in (
         client.post("/participa/seguimiento/", {"codigo": complaint.code.lower()}),
-        client.get("/participa/seguimiento/", {"codigo": complaint.code.replace("-", " ")}),
+        client.post("/participa/seguimiento/", {"codigo": complaint.code.replace("-", " ")}),
     ):
         page = response.content.decode()
         assert response.status_code == 200
@@ -266,7 +266,9 @@ def test_tracking_api_returns_the_public_fields(client, unit_a, officer_a):
     from participation import services
 
     services.complaint_note(complaint=complaint, actor=officer_a, text="solo interno")
-    data = client.get(f"/api/complaints/{complaint.code.lower()}/").json()
+    data = client.post(
+        "/api/complaints/lookup/", {"code": complaint.code.lower()}, content_type="application/json"
+    ).json()
     assert set(data) == {"code", "status", "status_label", "due_date", "overdue", "history"}
     assert data["code"] == complaint.code and data["status"] == "recibido" and data["overdue"] is False
     assert data["due_date"] == complaint.due_date.isoformat()
@@ -277,10 +279,20 @@ def test_tracking_api_returns_the_public_fields(client, unit_a, officer_a):
 def test_overdue_flag(client, unit_a):
     complaint = _file(client, unit_a)
     Complaint.objects.filter(pk=complaint.pk).update(due_date=dt.date.today() - dt.timedelta(days=1))
-    assert client.get(f"/api/complaints/{complaint.code}/").json()["overdue"] is True
+    assert (
+        client.post("/api/complaints/lookup/", {"code": complaint.code}, content_type="application/json").json()[
+            "overdue"
+        ]
+        is True
+    )
     assert "Vencido" in client.post("/participa/seguimiento/", {"codigo": complaint.code}).content.decode()
     Complaint.objects.filter(pk=complaint.pk).update(status="cerrado")
-    assert client.get(f"/api/complaints/{complaint.code}/").json()["overdue"] is False
+    assert (
+        client.post("/api/complaints/lookup/", {"code": complaint.code}, content_type="application/json").json()[
+            "overdue"
+        ]
+        is False
+    )
 
 
 @pytest.mark.parametrize(
@@ -294,14 +306,30 @@ def test_overdue_flag(client, unit_a):
 def test_unknown_and_malformed_codes(client, code, status, message):
     page = client.post("/participa/seguimiento/", {"codigo": code})
     assert page.status_code == status and message in page.content.decode()
-    api = client.get(f"/api/complaints/{code}/")
+    api = client.post("/api/complaints/lookup/", {"code": code}, content_type="application/json")
     assert api.status_code == status and message in api.json()["detail"]
 
 
 def test_guessing_codes_is_rate_limited(client, settings):
     settings.AYNI_PARTICIPATION_RATES = {**settings.AYNI_PARTICIPATION_RATES, "tracking": (5, 600)}
     for _ in range(5):
-        assert client.get("/api/complaints/RC-22222-22222/", REMOTE_ADDR="10.5.5.5").status_code == 404
-    assert client.get("/api/complaints/RC-22222-22223/", REMOTE_ADDR="10.5.5.5").status_code == 429
+        assert (
+            client.post(
+                "/api/complaints/lookup/",
+                {"code": "RC-22222-22222"},
+                content_type="application/json",
+                REMOTE_ADDR="10.5.5.5",
+            ).status_code
+            == 404
+        )
+    assert (
+        client.post(
+            "/api/complaints/lookup/",
+            {"code": "RC-22222-22223"},
+            content_type="application/json",
+            REMOTE_ADDR="10.5.5.5",
+        ).status_code
+        == 429
+    )
     page = client.post("/participa/seguimiento/", {"codigo": "RC-22222-22224"}, REMOTE_ADDR="10.5.5.5")
     assert page.status_code == 429 and "Demasiadas consultas" in page.content.decode()
