@@ -10,6 +10,10 @@ from .conftest import exe_bytes, pdf_bytes
 pytestmark = pytest.mark.django_db
 
 
+def _lookup(client, code, **extra):
+    return client.post("/api/complaints/lookup/", {"code": code}, content_type="application/json", **extra)
+
+
 def _post(client, **data):
     payload = {
         "kind": "denuncia",
@@ -29,10 +33,7 @@ def test_api_files_an_anonymous_denuncia_with_an_attachment(client, upload):
     complaint = Complaint.objects.get(code=data["code"])
     assert data["tracking_url"] == "http://testserver/participa/seguimiento/"
     assert complaint.anonymous and complaint.attachments.count() == 1
-    assert (
-        client.post("/api/complaints/lookup/", {"code": data["code"]}, content_type="application/json").json()["status"]
-        == "recibido"
-    )
+    assert _lookup(client, data["code"]).json()["status"] == "recibido"
 
 
 def test_api_bad_input_is_4xx_with_spanish_messages(client, upload):

@@ -19,6 +19,10 @@ URL = "/participa/reclamos/"
 CODE_RE = re.compile(r"(RC|DN|SG)-[A-Z0-9]{5}-[A-Z0-9]{5}")
 
 
+def _lookup(client, code, **extra):
+    return client.post("/api/complaints/lookup/", {"code": code}, content_type="application/json", **extra)
+
+
 def _data(the_unit, **extra):
     data = {
         "kind": "reclamo",
@@ -204,7 +208,7 @@ def test_anonymous_denuncia_keeps_no_identity_anywhere(client, unit_a, make_user
     # Nor the public page, the API, or the staff screens.
     client.logout()
     public = client.post("/participa/seguimiento/", {"codigo": code}).content.decode()
-    api = client.post("/api/complaints/lookup/", {"code": code}, content_type="application/json").content.decode()
+    api = _lookup(client, code).content.decode()
     client.force_login(transparency)
     queue = client.get(reverse("participation_admin:queue")).content.decode()
     detail = client.get(reverse("participation_admin:complaint", args=[complaint.pk])).content.decode()
@@ -279,20 +283,10 @@ def test_tracking_api_returns_the_public_fields(client, unit_a, officer_a):
 def test_overdue_flag(client, unit_a):
     complaint = _file(client, unit_a)
     Complaint.objects.filter(pk=complaint.pk).update(due_date=dt.date.today() - dt.timedelta(days=1))
-    assert (
-        client.post("/api/complaints/lookup/", {"code": complaint.code}, content_type="application/json").json()[
-            "overdue"
-        ]
-        is True
-    )
+    assert _lookup(client, complaint.code).json()["overdue"] is True
     assert "Vencido" in client.post("/participa/seguimiento/", {"codigo": complaint.code}).content.decode()
     Complaint.objects.filter(pk=complaint.pk).update(status="cerrado")
-    assert (
-        client.post("/api/complaints/lookup/", {"code": complaint.code}, content_type="application/json").json()[
-            "overdue"
-        ]
-        is False
-    )
+    assert _lookup(client, complaint.code).json()["overdue"] is False
 
 
 @pytest.mark.parametrize(
@@ -306,7 +300,7 @@ def test_overdue_flag(client, unit_a):
 def test_unknown_and_malformed_codes(client, code, status, message):
     page = client.post("/participa/seguimiento/", {"codigo": code})
     assert page.status_code == status and message in page.content.decode()
-    api = client.post("/api/complaints/lookup/", {"code": code}, content_type="application/json")
+    api = _lookup(client, code)
     assert api.status_code == status and message in api.json()["detail"]
 
 
