@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin as django_admin
 from django.urls import include, path
@@ -9,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from ayni.api import api
 from ayni.health import health
+from ayni.media import media_urlpatterns
 from ayni.wagtail_api import api_router
 from chatbot import views as chatbot_views
 from cms import views as cms_views
@@ -27,15 +27,9 @@ urlpatterns = [
     path("webhooks/whatsapp/", chatbot_views.whatsapp_webhook, name="whatsapp_webhook"),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-else:
-    from django.views.static import serve
-
-    # Uploaded documents and images; a reverse proxy serves these in production.
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+# Only public media (Wagtail images) under /media/, in DEBUG and production alike;
+# documents go through /documentos/ and dataset files through /datos/ (ayni.media).
+urlpatterns += media_urlpatterns()
 
 urlpatterns += i18n_patterns(
     path("buscar/", search_views.search, name="search"),

@@ -65,6 +65,45 @@ def dataset_get(*, slug: str, include_drafts: bool = False) -> Dataset | None:
     return datasets.select_related("ckan").filter(slug=slug).first()
 
 
+def dataset_get_visible(*, slug: str, user=None) -> Dataset | None:
+    """The dataset ``user`` may see: a published one, or a draft for staff who manage datasets."""
+    from opendata.rules import can_manage_datasets
+
+    dataset = dataset_get(slug=slug)
+    if dataset is None and can_manage_datasets(user):
+        dataset = (
+            Dataset.objects.prefetch_related(
+                "tags",
+                Prefetch(
+                    "resources", queryset=Resource.objects.prefetch_related("versions").order_by("sort_order", "pk")
+                ),
+            )
+            .select_related("ckan")
+            .filter(slug=slug)
+            .first()
+        )
+    return dataset
+
+
+def version_for_download(
+    *, slug: str, resource: str, number: int | None = None, user=None
+) -> tuple[Dataset, Resource, ResourceVersion] | None:
+    """The file version behind a download URL, if ``user`` may have it.
+
+    Live means: the dataset is published (drafts only for staff who manage
+    datasets), the resource is a file resource of that dataset and the version
+    is one of its stored versions. ``None`` otherwise (the view answers 404).
+    """
+    dataset = dataset_get_visible(slug=slug, user=user)
+    item = resource_get(dataset=dataset, slug=resource) if dataset else None
+    if item is None or item.kind != Resource.Kind.FILE:
+        return None
+    version = version_get(resource=item, number=number)
+    if version is None:
+        return None
+    return dataset, item, version
+
+
 def resource_get(*, dataset: Dataset, slug: str) -> Resource | None:
     return next((r for r in dataset.resources.all() if r.slug == slug), None)
 

@@ -9,7 +9,6 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -19,7 +18,7 @@ from wagtail.search import index
 
 from opendata import exports, vocab
 from opendata.ckan import services as ckan_services
-from opendata.models import Dataset, Resource, ResourceVersion
+from opendata.models import Dataset, Resource, ResourceVersion, file_storage
 from opendata.parsing import Table, parse_upload
 
 # Fields whose change makes a new dataset version (and a new CKAN push).
@@ -251,11 +250,16 @@ def export_path(*, version: ResourceVersion, fmt: str) -> str:
 
 
 def resource_version_export(*, version: ResourceVersion, fmt: str) -> str:
-    """The storage path of ``version`` in ``fmt``, written on first request (versions never change)."""
+    """The path of ``version`` in ``fmt`` in ``file_storage()``, written on first request (versions never change).
+
+    Exports live in the private dataset storage, like the uploads: only the
+    download view (which checks publication) hands them out.
+    """
     if fmt not in exports.WRITERS:
         raise ValidationError(_("Formato de descarga no disponible."))
+    storage = file_storage()
     path = export_path(version=version, fmt=fmt)
-    if default_storage.exists(path):
+    if storage.exists(path):
         return path
     types = [column["type"] for column in version.columns]
     output = io.BytesIO()
@@ -265,8 +269,8 @@ def resource_version_export(*, version: ResourceVersion, fmt: str) -> str:
             exports.write_xlsx(output, columns, types, rows, title=version.resource.slug)
         else:
             exports.WRITERS[fmt](output, columns, types, rows)
-    if not default_storage.exists(path):  # a concurrent request may have written it
-        default_storage.save(path, ContentFile(output.getvalue()))
+    if not storage.exists(path):  # a concurrent request may have written it
+        storage.save(path, ContentFile(output.getvalue()))
     return path
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
-from django.core.files.storage import default_storage
+from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
+from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from opendata import links, metadata, selectors, services, vocab
+from opendata.models import file_storage
 
 JSONLD = "application/ld+json"
 
@@ -36,7 +39,7 @@ def dataset_list(request):
 
 @require_GET
 def dataset_detail(request, slug: str):
-    dataset = selectors.dataset_get(slug=slug)
+    dataset = selectors.dataset_get_visible(slug=slug, user=request.user)
     if dataset is None:
         raise Http404
     resources = []
@@ -70,26 +73,46 @@ def dataset_detail(request, slug: str):
 
 @require_GET
 def download(request, slug: str, resource: str, fmt: str, number: int | None = None):
-    dataset = selectors.dataset_get(slug=slug)
-    item = selectors.resource_get(dataset=dataset, slug=resource) if dataset else None
-    version = selectors.version_get(resource=item, number=number) if item else None
-    if version is None:
+    """The only way to a dataset file: published datasets for everyone, drafts for dataset staff."""
+    found = selectors.version_for_download(slug=slug, resource=resource, number=number, user=request.user)
+    if found is None:
         raise Http404
+    dataset, item, version = found
     path = services.resource_version_export(version=version, fmt=fmt)
     media_type = vocab.FORMATS[fmt].media_type + ("; charset=utf-8" if fmt in ("csv", "json") else "")
-    response = FileResponse(
-        default_storage.open(path, "rb"),
-        as_attachment=True,
-        filename=f"{dataset.slug}_{item.slug}_v{version.number}.{fmt}",
-        content_type=media_type,
-    )
+    filename = f"{dataset.slug}_{item.slug}_v{version.number}.{fmt}"
+    response = _file_response(path, filename=filename, content_type=media_type)
     permalink = links.download_path(dataset.slug, item.slug, fmt, version.number)
     response["Link"] = f'<{request.build_absolute_uri(permalink)}>; rel="canonical"'
     response["ETag"] = f'"{version.sha256[:32]}-{fmt}"'
     response["X-Content-Type-Options"] = "nosniff"
-    # A numbered version never changes; the unnumbered URL follows the latest upload.
-    response["Cache-Control"] = "public, max-age=31536000, immutable" if number else "public, max-age=300"
+    if not dataset.is_published:
+        response["Cache-Control"] = "private, no-store"  # a draft: no shared cache may keep it
+    else:
+        # A numbered version never changes; the unnumbered URL follows the latest upload.
+        response["Cache-Control"] = "public, max-age=31536000, immutable" if number else "public, max-age=300"
     return response
+
+
+def _file_response(path: str, *, filename: str, content_type: str) -> HttpResponse:
+    """Stream the file from Django, or let the web server send it (``AYNI_SENDFILE``).
+
+    ``x-accel-redirect``: nginx serves ``AYNI_SENDFILE_URL + path`` from an
+    ``internal`` location aliased to the private storage directory;
+    ``x-sendfile``: Apache/lighttpd send the file at its absolute path.
+    The checks above have run either way.
+    """
+    storage = file_storage()
+    mode = (getattr(settings, "AYNI_SENDFILE", "") or "").lower()
+    if mode in ("x-accel-redirect", "x-sendfile"):
+        response = HttpResponse(content_type=content_type)
+        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+        if mode == "x-accel-redirect":
+            response["X-Accel-Redirect"] = settings.AYNI_SENDFILE_URL.rstrip("/") + "/" + quote(path)
+        else:
+            response["X-Sendfile"] = storage.path(path)
+        return response
+    return FileResponse(storage.open(path, "rb"), as_attachment=True, filename=filename, content_type=content_type)
 
 
 @require_GET

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.core.files.storage import default_storage
-
 from opendata.ckan import mapping
 from opendata.ckan.client import Ckan, CkanError, is_not_found
-from opendata.models import Dataset
+from opendata.models import Dataset, file_storage
 
 
 @dataclass
@@ -64,7 +62,7 @@ def push(ckan: Ckan, dataset: Dataset, push_plan: PushPlan) -> PushResult:
         files = None
         if version is not None:
             path = resource_version_export(version=version, fmt="csv")
-            handle = default_storage.open(path, "rb")
+            handle = file_storage().open(path, "rb")
             handle.name = f"{resource.slug}.csv"
             files = {"upload": handle}
         try:

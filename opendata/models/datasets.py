@@ -122,6 +122,13 @@ class Resource(models.Model):
         return max(versions, key=lambda v: v.number) if versions else None
 
 
+def file_storage():
+    """Where dataset files live: a private storage outside MEDIA_ROOT (served only by the download view)."""
+    from django.core.files.storage import default_storage, storages
+
+    return storages["opendata_private"] if "opendata_private" in settings.STORAGES else default_storage
+
+
 def _upload_to(version: ResourceVersion, filename: str) -> str:
     resource = version.resource
     return f"opendata/{resource.dataset.slug}/{resource.slug}/v{version.number}/{filename}"
@@ -132,11 +139,11 @@ class ResourceVersion(models.Model):
 
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="versions", verbose_name=_("recurso"))
     number = models.PositiveIntegerField(_("versión"))
-    source_file = models.FileField(_("archivo subido"), upload_to=_upload_to, max_length=300)
+    source_file = models.FileField(_("archivo subido"), upload_to=_upload_to, storage=file_storage, max_length=300)
     source_name = models.CharField(_("nombre original"), max_length=255)
     source_format = models.CharField(_("formato original"), max_length=8)
     # The parsed table as UTF-8 CSV (raw values): every export is made from it.
-    table_file = models.FileField(_("tabla normalizada"), upload_to=_upload_to, max_length=300)
+    table_file = models.FileField(_("tabla normalizada"), upload_to=_upload_to, storage=file_storage, max_length=300)
     encoding = models.CharField(_("codificación"), max_length=20, blank=True)
     delimiter = models.CharField(_("separador"), max_length=4, blank=True)
     sheet = models.CharField(_("hoja"), max_length=100, blank=True)

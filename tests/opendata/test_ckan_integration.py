@@ -5,12 +5,11 @@ import uuid
 import ckanapi
 import pytest
 import requests
-from django.core.files.storage import default_storage
 from django.core.management import call_command
 
 from opendata import services
 from opendata.ckan import services as ckan_services
-from opendata.models import CkanOutbox, CkanState, Dataset
+from opendata.models import CkanOutbox, CkanState, Dataset, file_storage
 from tests.opendata.conftest import CSV_V1, CSV_V2
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -33,7 +32,7 @@ def make_dataset(*, publish=True) -> Dataset:
 
 
 def export_bytes(version) -> bytes:
-    with default_storage.open(services.resource_version_export(version=version, fmt="csv"), "rb") as handle:
+    with file_storage().open(services.resource_version_export(version=version, fmt="csv"), "rb") as handle:
         return handle.read()
 
 

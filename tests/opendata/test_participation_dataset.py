@@ -3,11 +3,10 @@
 import datetime as dt
 
 import pytest
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from opendata import services
-from opendata.models import Dataset, ResourceVersion
+from opendata.models import Dataset, ResourceVersion, file_storage
 from opendata.tasks import participation_dataset_task
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +52,7 @@ def figures(django_user_model):
 
 def table(dataset, slug) -> list[list[str]]:
     version = dataset.resources.get(slug=slug).versions.order_by("-number").first()
-    with default_storage.open(services.resource_version_export(version=version, fmt="csv"), "rb") as handle:
+    with file_storage().open(services.resource_version_export(version=version, fmt="csv"), "rb") as handle:
         return [line.split(",") for line in handle.read().decode("utf-8").splitlines()]
 
 

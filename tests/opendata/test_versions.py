@@ -16,9 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def read_export(version, fmt) -> bytes:
-    from django.core.files.storage import default_storage
+    from opendata.models import file_storage
 
-    with default_storage.open(services.resource_version_export(version=version, fmt=fmt), "rb") as handle:
+    with file_storage().open(services.resource_version_export(version=version, fmt=fmt), "rb") as handle:
         return handle.read()
 
 
