@@ -135,6 +135,22 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Dataset files (uploads, normalised tables, exports) are served only by the
+# opendata download view, which checks publication: never under MEDIA_ROOT.
+STORAGES["opendata_private"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(VAR_DIR / "private"), "base_url": None},
+}
+# /media/ (ayni.media) serves only these prefixes of MEDIA_ROOT: Wagtail images
+# (originals and renditions), which Wagtail treats as public. Documents are
+# served only by Wagtail's document view (/documentos/<id>/<name>), which
+# checks collection privacy.
+AYNI_MEDIA_PUBLIC_PREFIXES = ["original_images/", "images/"]
+# How the dataset download view hands the bytes over: "" streams them from
+# Django; "x-accel-redirect" (nginx, internal location AYNI_SENDFILE_URL mapped
+# to var/private) or "x-sendfile" (Apache/lighttpd) lets the web server send them.
+AYNI_SENDFILE = env("AYNI_SENDFILE", "")
+AYNI_SENDFILE_URL = env("AYNI_SENDFILE_URL", "/protected/")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -142,6 +158,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 WAGTAIL_SITE_NAME = env("AYNI_SITE_NAME", "Gobierno Autónomo Municipal de Ejemplo")
 WAGTAILADMIN_BASE_URL = env("AYNI_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "json", "odt", "ods", "pdf", "txt", "xlsx"]
+# Documents only through Wagtail's serve view, which enforces collection view restrictions.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAILAPI_BASE_URL = WAGTAILADMIN_BASE_URL
 WAGTAILAPI_LIMIT_MAX = 100
