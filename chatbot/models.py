@@ -40,7 +40,14 @@ class ChatExchange(models.Model):
 
 
 class WhatsAppMessage(models.Model):
-    """An incoming WhatsApp message, stored once per Meta message id (Meta retries)."""
+    """An incoming WhatsApp message, stored once per Meta message id (Meta retries).
+
+    Privacy (``chatbot.services``): the text keeps a tracking code only while the
+    message waits for its answer (then the code becomes ``[código]``); the number
+    and Meta's id (which encodes the number) are erased after
+    ``AYNI_WHATSAPP_NUMBER_RETENTION_DAYS`` and the row is deleted after
+    ``AYNI_WHATSAPP_LEDGER_RETENTION_DAYS``.
+    """
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Recibido")
@@ -48,7 +55,7 @@ class WhatsAppMessage(models.Model):
         FAILED = "failed", _("Falló la respuesta")
 
     message_id = models.CharField(_("id del mensaje"), max_length=255, unique=True)
-    wa_id = models.CharField(_("número"), max_length=32, db_index=True)
+    wa_id = models.CharField(_("número"), max_length=32, db_index=True, blank=True)  # '' once erased
     kind = models.CharField(_("tipo"), max_length=32)
     text = models.TextField(_("texto"), blank=True)
     sent_at = models.DateTimeField(_("enviado"), null=True, blank=True)
@@ -66,16 +73,20 @@ class WhatsAppMessage(models.Model):
 
 
 class WhatsAppOutbound(models.Model):
-    """A message the portal sent through the Cloud API (replies and notifications)."""
+    """A message the portal sent through the Cloud API (replies and notifications).
+
+    Its text is stored with tracking codes redacted; number and id are erased and
+    the row deleted like the incoming messages'.
+    """
 
     message_id = models.CharField(_("id del mensaje"), max_length=255, blank=True, db_index=True)
-    wa_id = models.CharField(_("número"), max_length=32, db_index=True)
+    wa_id = models.CharField(_("número"), max_length=32, db_index=True, blank=True)  # '' once erased
     kind = models.CharField(_("tipo"), max_length=32)  # text, interactive, template
     text = models.TextField(_("texto"), blank=True)
     in_reply_to = models.ForeignKey(
         WhatsAppMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
     )
-    created_at = models.DateTimeField(_("fecha"), auto_now_add=True)
+    created_at = models.DateTimeField(_("fecha"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -87,14 +98,18 @@ class WhatsAppOutbound(models.Model):
 
 
 class WhatsAppStatus(models.Model):
-    """A delivery status callback (sent, delivered, read, failed) for an outgoing message."""
+    """A delivery status callback (sent, delivered, read, failed) for an outgoing message.
+
+    The recipient's number is never stored (``recipient`` stays empty: it is not
+    needed to answer); rows are deleted after ``AYNI_WHATSAPP_LEDGER_RETENTION_DAYS``.
+    """
 
     message_id = models.CharField(_("id del mensaje"), max_length=255)
     recipient = models.CharField(_("destinatario"), max_length=32, blank=True)
     status = models.CharField(_("estado"), max_length=16)
     timestamp = models.DateTimeField(_("momento"), null=True, blank=True)
     errors = models.JSONField(_("errores"), default=list, blank=True)
-    created_at = models.DateTimeField(_("registrado"), auto_now_add=True)
+    created_at = models.DateTimeField(_("registrado"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]

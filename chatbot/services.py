@@ -3,6 +3,7 @@ the WhatsApp ledger (incoming messages once, statuses, replies, notifications)."
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -16,10 +17,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ayni.clients import key_for
 from chatbot import rasa_client
 from chatbot.actions import compose
 from chatbot.fallback import fallback_answer
 from chatbot.models import ChatExchange, Engine, WhatsAppMessage, WhatsAppOutbound, WhatsAppStatus
+from participation import codes
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +35,7 @@ UNANSWERED_INTENTS = {"nlu_fallback", "out_of_scope", "empty"}
 def sender_hash(*, channel: str, sender: str) -> str:
     """A keyed hash of the sender: the log never stores phone numbers or session ids."""
     key = settings.SECRET_KEY.encode()
-    return hmac.new(key, f"{channel}:{sender}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"{channel}:{sender}".encode(errors="surrogatepass"), hashlib.sha256).hexdigest()
 
 
 def chat_message_answer(*, sender: str, text: str, channel: str, request: HttpRequest | None = None) -> dict:
@@ -43,7 +46,7 @@ def chat_message_answer(*, sender: str, text: str, channel: str, request: HttpRe
     """
     started = time.monotonic()
     hashed = sender_hash(channel=channel, sender=sender or "anonymous")
-    clean = " ".join((text or "").split())[:MAX_TEXT]
+    clean = " ".join(safe_text(text or "").split())[:MAX_TEXT]  # NUL and lone surrogates never reach the DB
     nlu_text = clean[:NLU_TEXT]
     if not _LETTER_OR_DIGIT.search(nlu_text):
         result = _empty_answer(bool(clean))
@@ -149,11 +152,12 @@ def chat_exchange_log(
     latency_ms: int,
     answered: bool,
 ) -> ChatExchange:
+    # Tracking codes are never kept in the log (questions and answers alike).
     return ChatExchange.objects.create(
         sender_hash=sender_hash,
         channel=channel,
-        text=text[:1000],
-        reply="\n\n".join(r["text"] for r in replies)[:4000],
+        text=codes.redact(safe_text(text))[:1000],
+        reply=codes.redact(safe_text("\n\n".join(r["text"] for r in replies)))[:4000],
         intent=intent[:64],
         confidence=confidence,
         guide_slug=guide_slug[:255],
@@ -164,132 +168,294 @@ def chat_exchange_log(
 
 
 @transaction.atomic
-def chat_log_purge(*, days: int | None = None) -> int:
-    """Delete log entries older than the retention period; returns how many."""
+def chat_log_purge(*, days: int | None = None, now: datetime | None = None) -> int:
+    """Delete log entries older than the retention period; returns how many (see also purge_expired)."""
     days = settings.CHATBOT_LOG_RETENTION_DAYS if days is None else days
-    cutoff = timezone.now() - timedelta(days=days)
+    cutoff = (now or timezone.now()) - timedelta(days=days)
     deleted, _detail = ChatExchange.objects.filter(created_at__lt=cutoff).delete()
     return deleted
 
 
 # --- WhatsApp -------------------------------------------------------------------
+#
+# Privacy: a sender's number is stored only while it is needed to answer (see
+# purge_expired); a tracking code typed in a message stays in the row only until
+# the message is answered, and outgoing texts are stored with codes redacted, so
+# a number is never kept next to a tracking code. Logs never carry a number, a
+# text or Meta's message id (which encodes the sender's number).
+
+_WA_ID = re.compile(r"[0-9]{1,32}")
+_TOKEN = re.compile(r"[a-z_]{1,32}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def whatsapp_webhook_receive(*, payload: dict) -> list[int]:
-    """Store what a (signature-checked) webhook delivery carries.
+class _Malformed(ValueError):
+    """An item of a webhook delivery that is not shaped like the Cloud API's (reason: no user data)."""
 
-    Each incoming message is stored once by its Meta id; returns the primary
-    keys of the messages that are new (a retried delivery returns none).
-    Delivery statuses are recorded once per (message id, status).
+
+def whatsapp_webhook_receive(*, payload: dict) -> dict:
+    """Store what a (signature-checked) webhook delivery carries, item by item.
+
+    Each well-formed incoming message is stored once by its Meta id, in its own
+    transaction, and its reply task is enqueued when that transaction commits;
+    a retried delivery stores nothing twice but re-enqueues the reply of a
+    message still waiting for one. Malformed items are skipped (logged without
+    any user data) and never cost the other items their answer. Delivery
+    statuses are recorded once per (message id, status).
+
+    Returns counts: ``stored``, ``requeued``, ``duplicates``, ``statuses``, ``skipped``.
     """
-    new: list[int] = []
-    for value in _webhook_values(payload):
-        for message in value.get("messages") or []:
-            pk = whatsapp_message_store(message=message)
-            if pk is not None:
-                new.append(pk)
-        for status in value.get("statuses") or []:
-            whatsapp_status_record(status=status)
-    return new
+    counts = {"stored": 0, "requeued": 0, "duplicates": 0, "statuses": 0, "skipped": 0}
+    if payload.get("object") != "whatsapp_business_account":
+        return counts  # another product's webhook: nothing for us
+    for where, kind, item in _webhook_items(payload, counts):
+        try:
+            if kind == "message":
+                outcome = _message_receive(_message_parse(item))
+            else:
+                outcome = _status_receive(item)
+        except _Malformed as exc:
+            _log_skipped(where, str(exc))
+            outcome = "skipped"
+        counts[outcome] += 1
+    return counts
 
 
-def _webhook_values(payload: dict):
-    if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
+def _log_skipped(where: str, reason: str) -> None:
+    logger.warning("WhatsApp delivery: skipped a malformed item at %s (%s)", where, reason)
+
+
+def _webhook_items(payload: dict, counts: dict):
+    """``(where, "message"|"status", item)`` for every item of every ``messages`` change."""
+    entries = payload.get("entry")
+    if not isinstance(entries, list):
+        _log_skipped("entry", "not a list")
+        counts["skipped"] += 1
         return
-    for entry in payload.get("entry") or []:
-        for change in (entry or {}).get("changes") or []:
-            if (change or {}).get("field") == "messages" and isinstance(change.get("value"), dict):
-                yield change["value"]
+    for e, entry in enumerate(entries):
+        changes = entry.get("changes") if isinstance(entry, dict) else None
+        if not isinstance(changes, list):
+            _log_skipped(f"entry[{e}]", "no list of changes")
+            counts["skipped"] += 1
+            continue
+        for c, change in enumerate(changes):
+            where = f"entry[{e}].changes[{c}]"
+            if not isinstance(change, dict):
+                _log_skipped(where, "not an object")
+                counts["skipped"] += 1
+                continue
+            if change.get("field") != "messages":
+                continue  # another subscription (templates, account updates): not ours to answer
+            value = change.get("value")
+            if not isinstance(value, dict):
+                _log_skipped(f"{where}.value", "not an object")
+                counts["skipped"] += 1
+                continue
+            for key, kind in (("messages", "message"), ("statuses", "status")):
+                items = value.get(key)
+                if items is None:
+                    continue
+                if not isinstance(items, list):
+                    _log_skipped(f"{where}.value.{key}", "not a list")
+                    counts["skipped"] += 1
+                    continue
+                for i, item in enumerate(items):
+                    yield f"{where}.value.{key}[{i}]", kind, item
 
 
-def whatsapp_message_store(*, message: dict) -> int | None:
-    message_id = str(message.get("id") or "")[:255]
-    wa_id = str(message.get("from") or "")[:32]
-    if not message_id or not wa_id:
-        return None
-    kind = str(message.get("type") or "unknown")[:32]
-    try:
-        with transaction.atomic():
-            stored = WhatsAppMessage.objects.create(
-                message_id=message_id,
-                wa_id=wa_id,
-                kind=kind,
-                text=_incoming_text(message)[:MAX_TEXT],
-                sent_at=_timestamp(message.get("timestamp")),
-            )
-    except IntegrityError:
-        return None  # already received: Meta retried the delivery
-    return stored.pk
+def safe_text(value: str) -> str:
+    """``value`` as any database stores it: no NUL characters, no lone surrogates."""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    return value.encode("utf-8", "replace").decode("utf-8")
 
 
-def _incoming_text(message: dict) -> str:
-    kind = message.get("type")
+def _identifier(value, *, size: int, what: str) -> str:
+    if not isinstance(value, str) or not value or len(value) > size or _CONTROL.search(value):
+        raise _Malformed(f"bad {what}")
+    return safe_text(value)
+
+
+def _message_parse(item) -> dict:
+    if not isinstance(item, dict):
+        raise _Malformed("not an object")
+    sender = item.get("from")
+    if not isinstance(sender, str) or not _WA_ID.fullmatch(sender):
+        raise _Malformed("bad sender")
+    kind = item.get("type")
+    if not isinstance(kind, str) or not _TOKEN.fullmatch(kind):
+        raise _Malformed("bad type")
+    return {
+        "message_id": _identifier(item.get("id"), size=255, what="id"),
+        "wa_id": sender,
+        "kind": kind,
+        "text": safe_text(_incoming_text(item, kind))[:MAX_TEXT],
+        "sent_at": _timestamp(item.get("timestamp")),
+    }
+
+
+def _incoming_text(message: dict, kind: str) -> str:
     if kind == "text":
-        return str((message.get("text") or {}).get("body") or "")
+        body = _field(message, "text", "body")
+        if not isinstance(body, str):
+            raise _Malformed("text without a body")
+        return body
     if kind == "interactive":
-        interactive = message.get("interactive") or {}
-        reply = interactive.get("button_reply") or interactive.get("list_reply") or {}
-        return str(reply.get("id") or reply.get("title") or "")
+        interactive = _field(message, "interactive")
+        reply = interactive.get("button_reply") or interactive.get("list_reply")
+        if not isinstance(reply, dict):
+            raise _Malformed("interactive without a reply")
+        return _first_string(reply, "id", "title")
     if kind == "button":  # a template's quick-reply button
-        button = message.get("button") or {}
-        return str(button.get("payload") or button.get("text") or "")
-    return ""
+        return _first_string(_field(message, "button"), "payload", "text")
+    return ""  # media, location...: answered with a polite text
+
+
+def _field(obj: dict, *path: str):
+    for key in path[:-1]:
+        obj = obj.get(key)
+        if not isinstance(obj, dict):
+            raise _Malformed(f"{key} is not an object")
+    value = obj.get(path[-1])
+    if len(path) == 1 and not isinstance(value, dict):
+        raise _Malformed(f"{path[0]} is not an object")
+    return value
+
+
+def _first_string(obj: dict, *keys: str) -> str:
+    for key in keys:
+        if isinstance(obj.get(key), str) and obj[key]:
+            return obj[key]
+    raise _Malformed(f"no {'/'.join(keys)}")
 
 
 def _timestamp(value) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
     try:
         return datetime.fromtimestamp(int(value), tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         return None
 
 
-def whatsapp_status_record(*, status: dict) -> WhatsAppStatus | None:
-    message_id = str(status.get("id") or "")[:255]
-    state = str(status.get("status") or "")[:16]
-    if not message_id or not state:
+def _message_receive(fields: dict) -> str:
+    """Store one parsed message and enqueue its reply on commit; ``stored``/``requeued``/``duplicates``."""
+    with transaction.atomic():
+        message, created = WhatsAppMessage.objects.get_or_create(message_id=fields["message_id"], defaults=fields)
+        if not created and message.status != WhatsAppMessage.Status.RECEIVED:
+            return "duplicates"
+        # New, or stored by an earlier delivery whose reply was never taken (lost task): answer it.
+        transaction.on_commit(functools.partial(_enqueue_reply, message.pk))
+    return "stored" if created else "requeued"
+
+
+def _enqueue_reply(pk: int) -> None:
+    from chatbot import tasks
+
+    try:
+        tasks.whatsapp_reply.enqueue(pk)
+    except Exception:  # the message stays "received" and Meta's retry re-enqueues it
+        logger.exception("could not enqueue the WhatsApp reply for message %s", pk)
+
+
+def whatsapp_message_store(*, message: dict) -> int | None:
+    """Store one incoming message (no reply); its primary key, or None if malformed or already stored."""
+    try:
+        fields = _message_parse(message)
+    except _Malformed:
         return None
+    with transaction.atomic():
+        stored, created = WhatsAppMessage.objects.get_or_create(message_id=fields["message_id"], defaults=fields)
+    return stored.pk if created else None
+
+
+def _status_receive(item) -> str:
+    if not isinstance(item, dict):
+        raise _Malformed("not an object")
+    state = item.get("status")
+    if not isinstance(state, str) or not _TOKEN.fullmatch(state) or len(state) > 16:
+        raise _Malformed("bad status")
+    message_id = _identifier(item.get("id"), size=255, what="id")
     try:
         with transaction.atomic():
-            return WhatsAppStatus.objects.create(
+            WhatsAppStatus.objects.create(
                 message_id=message_id,
-                recipient=str(status.get("recipient_id") or "")[:32],
                 status=state,
-                timestamp=_timestamp(status.get("timestamp")),
-                errors=status.get("errors") if isinstance(status.get("errors"), list) else [],
+                timestamp=_timestamp(item.get("timestamp")),
+                errors=_status_errors(item.get("errors")),
             )
     except IntegrityError:
+        return "duplicates"
+    return "statuses"
+
+
+def whatsapp_status_record(*, status: dict) -> WhatsAppStatus | None:
+    """Record a delivery status once (None if malformed or known); the recipient's number is not stored."""
+    try:
+        if _status_receive(status) != "statuses":
+            return None
+    except _Malformed:
         return None
+    return WhatsAppStatus.objects.filter(message_id=status["id"], status=status["status"]).first()
+
+
+def _status_errors(errors) -> list[dict]:
+    """Meta's error descriptions, reduced to code and title (bounded, database-safe)."""
+    if not isinstance(errors, list):
+        return []
+    out = []
+    for error in errors[:5]:
+        if not isinstance(error, dict):
+            continue
+        code = error.get("code")
+        out.append(
+            {
+                "code": code if isinstance(code, int) and not isinstance(code, bool) else None,
+                "title": safe_text(error["title"])[:200] if isinstance(error.get("title"), str) else "",
+            }
+        )
+    return out
 
 
 def whatsapp_message_reply(*, message_pk: int) -> None:
-    """Answer one stored incoming message through the Cloud API (run by a task)."""
+    """Answer one stored incoming message through the Cloud API (run by a task).
+
+    The message is taken (status ``answered``) and its stored text loses any
+    tracking code in the same update: the code is kept in memory to answer.
+    """
     from chatbot import whatsapp
 
     with transaction.atomic():
         message = WhatsAppMessage.objects.select_for_update().filter(pk=message_pk).first()
-        if message is None or message.status != WhatsAppMessage.Status.RECEIVED:
-            return  # already answered (or gone): never reply twice
+        if message is None or message.status != WhatsAppMessage.Status.RECEIVED or not message.wa_id:
+            return  # already answered (or gone, or its number erased): never reply twice
+        text = message.text
         message.status = WhatsAppMessage.Status.ANSWERED
         message.answered_at = timezone.now()
-        message.save(update_fields=["status", "answered_at"])
+        message.text = codes.redact(text)
+        message.save(update_fields=["status", "answered_at", "text"])
     try:
-        if message.kind in {"text", "interactive", "button"} and message.text.strip():
-            answer = chat_message_answer(sender=message.wa_id, text=message.text, channel="whatsapp")
+        if message.kind in {"text", "interactive", "button"} and text.strip():
+            answer = chat_message_answer(sender=message.wa_id, text=text, channel="whatsapp")
             sent = [whatsapp.send_reply(to=message.wa_id, reply=reply) for reply in answer["replies"]]
         else:
-            text = _(
+            notice = _(
                 "Por ahora solo puedo leer mensajes de texto. Escriba su consulta, por ejemplo: "
                 "«requisitos de la licencia de funcionamiento»."
             )
-            sent = [whatsapp.send_reply(to=message.wa_id, reply={"text": text, "buttons": []})]
-    except whatsapp.WhatsAppSendError:
-        logger.exception("WhatsApp reply to %s failed", message.message_id)
+            sent = [whatsapp.send_reply(to=message.wa_id, reply={"text": notice, "buttons": []})]
+    except whatsapp.WhatsAppSendError as exc:
+        logger.warning("WhatsApp reply to message %s failed (%s)", message.pk, type(exc.__cause__).__name__)
         WhatsAppMessage.objects.filter(pk=message.pk).update(status=WhatsAppMessage.Status.FAILED)
         return
     with transaction.atomic():
-        for message_id, kind, text in sent:
+        for message_id, kind, sent_text in sent:
             WhatsAppOutbound.objects.create(
-                message_id=message_id, wa_id=message.wa_id, kind=kind, text=text[:4000], in_reply_to=message
+                message_id=message_id,
+                wa_id=message.wa_id,
+                kind=kind,
+                text=codes.redact(sent_text)[:4000],
+                in_reply_to=message,
             )
 
 
@@ -297,7 +463,8 @@ def whatsapp_notification_send(*, wa_id: str, subject: str, body: str, url: str 
     """Notify someone who gave their WhatsApp number with consent (e.g. a complaint's status change).
 
     Free text inside the 24-hour customer service window; the approved template
-    (parameters: subject, body) outside it, as the Cloud API requires.
+    (parameters: subject, body) outside it, as the Cloud API requires. The
+    ledger keeps the text with tracking codes redacted.
     """
     from chatbot import selectors, whatsapp
 
@@ -307,4 +474,66 @@ def whatsapp_notification_send(*, wa_id: str, subject: str, body: str, url: str 
     else:
         message_id, kind, text = whatsapp.send_template(to=wa_id, params=[subject, body[:1000]])
     with transaction.atomic():
-        return WhatsAppOutbound.objects.create(message_id=message_id, wa_id=wa_id, kind=kind, text=text[:4000])
+        return WhatsAppOutbound.objects.create(
+            message_id=message_id, wa_id=wa_id, kind=kind, text=codes.redact(text)[:4000]
+        )
+
+
+# --- Retention --------------------------------------------------------------------
+
+
+def purge_expired(*, now: datetime | None = None) -> dict:
+    """Apply every retention rule of the chatbot; returns how many rows each rule touched.
+
+    - the conversation log (``ChatExchange``) older than ``CHATBOT_LOG_RETENTION_DAYS`` is deleted;
+    - WhatsApp messages, replies and delivery statuses older than
+      ``AYNI_WHATSAPP_LEDGER_RETENTION_DAYS`` are deleted;
+    - older than ``AYNI_WHATSAPP_NUMBER_RETENTION_DAYS``, the rows that remain lose
+      the number and Meta's message id (which encodes the number; a keyed hash
+      takes its place so that the rows stay distinct);
+    - a message still waiting for its answer after the 24-hour window (when
+      WhatsApp no longer lets the portal answer) is marked failed and its text
+      loses any tracking code.
+
+    Run on a schedule by the worker (and by ``manage.py chatbot_purge_log``).
+    """
+    now = now or timezone.now()
+    ledger_cutoff = now - timedelta(days=max(1, settings.AYNI_WHATSAPP_LEDGER_RETENTION_DAYS))
+    number_cutoff = now - timedelta(days=max(1, settings.AYNI_WHATSAPP_NUMBER_RETENTION_DAYS))
+    window_cutoff = now - timedelta(hours=24)
+    counts = {"chat_exchanges": chat_log_purge(now=now)}
+    with transaction.atomic():
+        counts["whatsapp_statuses"] = WhatsAppStatus.objects.filter(created_at__lt=ledger_cutoff).delete()[0]
+        counts["whatsapp_outbound"] = WhatsAppOutbound.objects.filter(created_at__lt=ledger_cutoff).delete()[0]
+        counts["whatsapp_messages"] = WhatsAppMessage.objects.filter(received_at__lt=ledger_cutoff).delete()[0]
+    with transaction.atomic():
+        unanswered = WhatsAppMessage.objects.select_for_update().filter(
+            status=WhatsAppMessage.Status.RECEIVED, received_at__lt=window_cutoff
+        )
+        counts["whatsapp_unanswered_closed"] = 0
+        for message in unanswered.only("pk", "text"):
+            WhatsAppMessage.objects.filter(pk=message.pk).update(
+                status=WhatsAppMessage.Status.FAILED, text=codes.redact(message.text)
+            )
+            counts["whatsapp_unanswered_closed"] += 1
+    counts["whatsapp_numbers_erased"] = 0
+    for model, time_field in ((WhatsAppMessage, "received_at"), (WhatsAppOutbound, "created_at")):
+        expired = model.objects.filter(**{f"{time_field}__lt": number_cutoff}).exclude(wa_id="")
+        with transaction.atomic():
+            for pk, message_id in expired.values_list("pk", "message_id").iterator():
+                model.objects.filter(pk=pk).update(wa_id="", message_id=_erased_id(message_id))
+                counts["whatsapp_numbers_erased"] += 1
+    counts["whatsapp_status_ids_erased"] = 0
+    with transaction.atomic():
+        statuses = WhatsAppStatus.objects.filter(created_at__lt=number_cutoff).exclude(message_id__startswith="h:")
+        for pk, message_id in statuses.values_list("pk", "message_id").iterator():
+            WhatsAppStatus.objects.filter(pk=pk).update(recipient="", message_id=_erased_id(message_id))
+            counts["whatsapp_status_ids_erased"] += 1
+    return counts
+
+
+def _erased_id(message_id: str) -> str:
+    """A keyed hash in place of Meta's id (``wamid.…`` encodes the number); the same id gives the same hash."""
+    if not message_id or message_id.startswith("h:"):
+        return message_id
+    return "h:" + key_for(message_id, namespace="whatsapp")

@@ -11,5 +11,6 @@ def whatsapp_reply(message_pk: int) -> None:
 
 
 @task()
-def chat_log_purge() -> int:
-    return services.chat_log_purge()
+def chat_log_purge() -> dict:
+    """Every retention rule of the chatbot (conversation log, WhatsApp ledger and numbers)."""
+    return services.purge_expired()

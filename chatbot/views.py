@@ -1,21 +1,21 @@
 """``/webhooks/whatsapp/``: the WhatsApp Cloud API webhook (thin: pywa + services).
 
 GET answers Meta's verification challenge. POST checks the signature, stores
-what arrived (each message id once) and answers 200 at once; the replies are
-sent by a background task.
+what arrived (each message id once, item by item) and answers 200 at once;
+the replies are sent by a background task. A body that is not a JSON object
+(or is nested absurdly deep) is a 400; malformed items inside a good delivery
+are skipped without costing the other items their answer.
 """
 
-import json
 import logging
 
 from django.conf import settings
-from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from chatbot import services, tasks, whatsapp
+from chatbot import services, whatsapp
 
 logger = logging.getLogger(__name__)
 
@@ -39,22 +39,14 @@ def whatsapp_webhook(request):
         message, status = error
         return JsonResponse({"detail": _("Firma no válida.") if status == 403 else _("Falta la firma.")}, status=status)
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return JsonResponse({"detail": _("El cuerpo no es JSON válido.")}, status=400)
-    if not isinstance(payload, dict):
-        return JsonResponse({"detail": _("El cuerpo no es un objeto JSON.")}, status=400)
-    new_messages = services.whatsapp_webhook_receive(payload=payload)
-    for pk in new_messages:
-        transaction.on_commit(lambda pk=pk: _enqueue_reply(pk))
+        payload = whatsapp.parse_delivery(body)
+    except whatsapp.MalformedDelivery as exc:
+        return JsonResponse({"detail": str(exc)}, status=400)
+    # Item by item: each good message is stored and its reply enqueued in its own
+    # transaction; malformed items are skipped and the delivery is still
+    # acknowledged (200), or Meta would retry it for days.
+    services.whatsapp_webhook_receive(payload=payload)
     return HttpResponse("ok", content_type="text/plain")
-
-
-def _enqueue_reply(pk: int) -> None:
-    try:
-        tasks.whatsapp_reply.enqueue(pk)
-    except Exception:  # the message stays "received"; never make Meta retry for our queue
-        logger.exception("could not enqueue the WhatsApp reply for message %s", pk)
 
 
 def unanswered_questions(request):

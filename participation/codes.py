@@ -39,3 +39,15 @@ def normalize(raw: str) -> str:
         raise MalformedCode(raw)
     prefix, body = match.groups()
     return f"{prefix}-{body[:5]}-{body[5:]}"
+
+
+# A code as a person may type it inside a sentence: any case, with at most one
+# separator between characters, look-alikes (0/O, 1/I/L, U) and typos (extra
+# characters) included.
+_IN_TEXT = re.compile(r"\b(?:RC|DN|SG)(?:[\s\-_.]?[A-Z0-9]){10}[A-Z0-9]*\b", re.IGNORECASE)
+REDACTED = "[código]"
+
+
+def redact(text: str) -> str:
+    """``text`` with every tracking code (as typed or as written by the portal) replaced by ``[código]``."""
+    return _IN_TEXT.sub(REDACTED, text or "")
