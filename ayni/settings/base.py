@@ -7,6 +7,11 @@ search, ckan, rasa, whatsapp), each enabled by its environment variable.
 from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
+from csp.constants import UNSAFE_INLINE as CSP_UNSAFE_INLINE
+
+from ayni.csp import websocket_sources
 from ayni.env import BASE_DIR, VAR_DIR, env, env_bool, env_int, env_list, secret_key
 
 SECRET_KEY = secret_key()
@@ -41,6 +46,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "rest_framework",
+    "ninja",  # /api/docs/ from local static files (no CDN, no inline script)
     "channels",
     "django_tasks",
     "django_tasks_db",
@@ -55,8 +61,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that it sees every request and its final status; it logs no client address.
+    "ayni.access_log.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above the page cache: pages answered from the cache carry the policy too.
+    "ayni.csp.PortalCSPMiddleware",
     # Anonymous page hits are answered here, before sessions and Wagtail routing.
     "cms.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -229,6 +239,42 @@ AYNI_NOTIFICATION_CHANNELS = [
 ]
 # Where pages open their live-count websocket; empty means the page's own host.
 AYNI_WEBSOCKET_ORIGIN = env("AYNI_WEBSOCKET_ORIGIN", "")
+
+# Content-Security-Policy (django-csp, ayni.csp): no inline script or style on
+# public pages (JSON-LD and json_script data blocks are not executed, so need no
+# hash). Report-only while DEBUG is on; production.py always enforces it. The
+# staff back offices (Wagtail's admin, Django's admin), whose own templates use
+# inline scripts and styles, get a looser policy: AYNI_CSP_PATH_DIRECTIVES.
+AYNI_CSP_DIRECTIVES = {
+    "default-src": [CSP_SELF],
+    "script-src": [CSP_SELF],
+    "style-src": [CSP_SELF],
+    "img-src": [CSP_SELF, "data:"],
+    "font-src": [CSP_SELF],
+    # 'self' covers ws(s):// of the page's own host in CSP Level 3 browsers.
+    "connect-src": [CSP_SELF, *websocket_sources(WAGTAILADMIN_BASE_URL, AYNI_WEBSOCKET_ORIGIN)],
+    "frame-ancestors": [CSP_SELF],
+    "object-src": [CSP_NONE],
+    "base-uri": [CSP_SELF],
+    "form-action": [CSP_SELF],
+}
+_CSP_STAFF = {
+    "script-src": [CSP_SELF, CSP_UNSAFE_INLINE],
+    "style-src": [CSP_SELF, CSP_UNSAFE_INLINE],
+    # Avatars (Gravatar), remote images and embed previews in the editor.
+    "img-src": [CSP_SELF, "data:", "blob:", "https:"],
+    "frame-src": [CSP_SELF, "https:"],
+    "connect-src": [*AYNI_CSP_DIRECTIVES["connect-src"], "https://releases.wagtail.org"],
+}
+# (path prefix, directives that replace the default ones) for the first prefix that matches.
+AYNI_CSP_PATH_DIRECTIVES = [
+    ("/admin/", _CSP_STAFF),
+    ("/django-admin/", _CSP_STAFF),
+    # Swagger UI (django-ninja's local copy) sets style attributes.
+    ("/api/docs/", {"style-src": [CSP_SELF, CSP_UNSAFE_INLINE]}),
+]
+CONTENT_SECURITY_POLICY = None if DEBUG else {"DIRECTIVES": AYNI_CSP_DIRECTIVES}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": AYNI_CSP_DIRECTIVES} if DEBUG else None
 
 LOGGING = {
     "version": 1,

@@ -32,3 +32,6 @@ if not SECURE_HSTS_PRELOAD:
     # whoever runs the municipal domain (it binds every subdomain, and is slow to
     # undo); until SECURE_HSTS_PRELOAD=1 says it was taken, don't warn about it.
     SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "security.W021"]
+# The Content-Security-Policy is enforced in production whatever DEBUG was in the environment.
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": AYNI_CSP_DIRECTIVES}  # noqa: F405
+CONTENT_SECURITY_POLICY_REPORT_ONLY = None
