@@ -57,11 +57,7 @@ def key_for(address: str, *, namespace: str = "client") -> str:
 
 def client_key(request) -> str:
     """The rate-limit key of a Django request's client."""
-    meta = request.META
-    address = client_address(
-        remote_addr=meta.get("REMOTE_ADDR", ""), forwarded_for=meta.get("HTTP_X_FORWARDED_FOR", "")
-    )
-    return key_for(address)
+    return key_for(request_client_address(request))
 
 
 def scope_client_key(scope) -> str:
@@ -73,3 +69,43 @@ def scope_client_key(scope) -> str:
             forwarded = value.decode("latin-1")
             break
     return key_for(client_address(remote_addr=str(client[0] or ""), forwarded_for=forwarded))
+
+
+# --- django-axes (login throttling, see AXES_* in ayni/settings/base.py) --------
+
+
+def request_client_address(request) -> str:
+    """The real client address of a Django request (honours AYNI_TRUSTED_PROXIES)."""
+    meta = request.META
+    return client_address(remote_addr=meta.get("REMOTE_ADDR", ""), forwarded_for=meta.get("HTTP_X_FORWARDED_FOR", ""))
+
+
+def login_client(request) -> str:
+    """``AXES_CLIENT_IP_CALLABLE``: the client as axes keys it.
+
+    A keyed hash of the real address (never the raw X-Forwarded-For), so not even
+    the cache that holds the failure counts for the cool-off holds an address.
+    """
+    return key_for(request_client_address(request), namespace="login")
+
+
+def login_username(request, credentials: dict | None = None) -> str | None:
+    """``AXES_USERNAME_CALLABLE``: the submitted username, trimmed and lower-cased
+    so that "Ana@x.bo" and " ana@x.bo" count against the same lockout."""
+    from django.contrib.auth import get_user_model
+
+    field = get_user_model().USERNAME_FIELD
+    value = (credentials or {}).get(field)
+    if value is None:
+        data = getattr(request, "POST", None) or {}
+        value = data.get(field)
+    if value is None:
+        return None
+    return str(value).strip().lower()[:255] or None
+
+
+def login_log_str(username, ip_address, user_agent, path_info, request) -> str:
+    """``AXES_CLIENT_STR_CALLABLE``: what axes' log lines say about a client — the path only."""
+    if isinstance(path_info, (tuple, list)):
+        path_info = path_info[0] if path_info else ""
+    return f'{{path_info: "{path_info}"}}'

@@ -60,6 +60,7 @@ class RegistrationForm(forms.Form):
     )
     password1 = forms.CharField(
         label=_("Contraseña"),
+        help_text=_("Al menos 12 caracteres; puede ser una frase fácil de recordar."),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         error_messages=REQUIRED,

@@ -4,6 +4,8 @@ Integrations live in their own modules (database, cache/channels/tasks,
 search, ckan, rasa, whatsapp), each enabled by its environment variable.
 """
 
+from datetime import timedelta
+
 from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
@@ -58,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -77,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last: turns a login lockout (django-axes) into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ayni.urls"
@@ -103,7 +108,7 @@ TEMPLATES = [
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -224,6 +229,12 @@ AYNI_TRUSTED_PROXIES = env_int("AYNI_TRUSTED_PROXIES", 0)
 # Requests per client (one-way key of the client address, see ayni.clients) and window in seconds.
 AYNI_PARTICIPATION_RATES = {
     "register": (env_int("AYNI_RATE_REGISTER", 5), 3600),
+    # register_notice (mail to an existing account's owner about a registration
+    # attempt) and password_reset_email count per address (a one-way key of the
+    # e-mail); password_reset counts per client.
+    "register_notice": (env_int("AYNI_RATE_REGISTER_NOTICE", 3), 3600),
+    "password_reset": (env_int("AYNI_RATE_PASSWORD_RESET", 5), 3600),
+    "password_reset_email": (env_int("AYNI_RATE_PASSWORD_RESET_EMAIL", 3), 3600),
     "proposal": (env_int("AYNI_RATE_PROPOSAL", 5), 3600),
     "comment": (env_int("AYNI_RATE_COMMENT", 20), 600),
     "support": (env_int("AYNI_RATE_SUPPORT", 60), 600),
@@ -231,6 +242,41 @@ AYNI_PARTICIPATION_RATES = {
     "complaint": (env_int("AYNI_RATE_COMPLAINT", 5), 600),
     "tracking": (env_int("AYNI_RATE_TRACKING", 20), 600),
 }
+# POST /api/chat/ and /ws/chat/ messages per client per window (seconds).
+AYNI_CHAT_RATE = (env_int("AYNI_CHAT_RATE", 30), 60)
+# The Rasa action server looks tracking codes up on behalf of a chat sender: with
+# this shared secret (header X-Ayni-Internal-Token) the portal counts the lookup
+# against the sender (X-Ayni-Chat-Sender) as well as the client. Empty: the
+# sender header is ignored. The action server reads the same AYNI_INTERNAL_TOKEN.
+AYNI_INTERNAL_TOKEN = env("AYNI_INTERNAL_TOKEN", "")
+
+# Login throttling on every login form (/cuentas/ingresar/, /admin/login/,
+# /django-admin/) with django-axes: after AYNI_LOGIN_FAILURE_LIMIT failures of
+# one username from one client, that pair is locked for AYNI_LOGIN_COOLOFF_MINUTES.
+# The failure counts live in the cache only (AxesCacheHandler): no client
+# address, user agent or attempt ever lands in the database, and each count
+# expires with its cool-off. The client is ayni.clients' keyed hash of the real
+# address (AYNI_TRUSTED_PROXIES), never X-Forwarded-For as sent, and the log
+# lines name the path only. Keyed on username + client so that a shared address
+# (mobile carrier NAT) cannot lock out everyone behind it, and nobody can lock a
+# resident out from elsewhere; failures for unknown usernames count the same, so
+# the lockout says nothing about whether an account exists.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesBackend", "django.contrib.auth.backends.ModelBackend"]
+AYNI_LOGIN_FAILURE_LIMIT = env_int("AYNI_LOGIN_FAILURE_LIMIT", 5)
+AYNI_LOGIN_COOLOFF_MINUTES = env_int("AYNI_LOGIN_COOLOFF_MINUTES", 15)
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = AYNI_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=AYNI_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "ayni.clients.login_client"
+AXES_USERNAME_CALLABLE = "ayni.clients.login_username"
+AXES_CLIENT_STR_CALLABLE = "ayni.clients.login_log_str"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_ENABLE_ADMIN = False
+AXES_LOCKOUT_CALLABLE = "participation.views.accounts.login_locked_out"
+
 # Notification channels (participation.notifications): add a channel here.
 AYNI_NOTIFICATION_CHANNELS = [
     "participation.notifications.SiteChannel",
@@ -295,3 +341,10 @@ from .rasa import *  # noqa: E402,F401,F403
 from .redis import *  # noqa: E402,F401,F403
 from .search import *  # noqa: E402,F401,F403
 from .whatsapp import *  # noqa: E402,F401,F403
+
+if not REDIS_URL:  # noqa: F405
+    # axes.W001: without Redis the cache is per process (local memory). The
+    # portal's own rate limits share that cache, so login throttling is exactly
+    # as strong as they are: fine for the single-process `make run`; deployments
+    # with several workers set REDIS_URL.
+    SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "axes.W001"]

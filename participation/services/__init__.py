@@ -3,6 +3,7 @@
 from cms.services import RateLimited
 
 from .accounts import (
+    account_password_reset_throttle,
     account_register,
     account_verification_send,
     account_verify_email,
@@ -32,6 +33,7 @@ from .proposals import (
 
 __all__ = [
     "RateLimited",
+    "account_password_reset_throttle",
     "account_register",
     "account_verification_send",
     "account_verify_email",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -11,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ayni.clients import key_for
+from ayni.ratelimit import RateLimited
 from participation.models import District, Profile
 from participation.text import single_line
 
@@ -37,22 +40,66 @@ def account_verification_send(*, user, base_url: str) -> None:
     )
 
 
+def _email_key(email: str) -> str:
+    """One-way key of an e-mail address for per-address limits (the address is not kept)."""
+    return key_for(email.strip().lower(), namespace="email")
+
+
 @transaction.atomic
 def account_register(
     *, email: str, password: str, display_name: str = "", district: District | None = None, client: str, base_url: str
 ):
+    """Create an unverified account and mail its verification link.
+
+    Whether the address already has an account is never revealed: the caller
+    gets the same outcome (None instead of the new user, same response), and
+    the owner of the address gets a notice by e-mail instead of a second account.
+    """
     rate_limit(scope="register", client=client)
     email = (email or "").strip().lower()
     User = get_user_model()
-    if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
-        raise ValidationError({"email": _("Ya existe una cuenta con este correo electrónico.")})
     user = User(username=email, email=email, first_name=single_line(display_name)[:150])
     validate_password(password, user)
+    existing = User.objects.filter(email__iexact=email).first() or User.objects.filter(username__iexact=email).first()
+    if existing is not None:
+        make_password(password)  # the same work as a new account: the time taken tells nothing either
+        transaction.on_commit(lambda: _existing_account_notice(email=email, base_url=base_url))
+        return None
     user.set_password(password)
     user.save()
     Profile.objects.create(user=user, display_name=single_line(display_name)[:120], district=district)
     transaction.on_commit(lambda: account_verification_send(user=user, base_url=base_url))
     return user
+
+
+def _existing_account_notice(*, email: str, base_url: str) -> None:
+    """Tell the owner of an address that someone tried to register with it (a few times per window at most)."""
+    try:
+        rate_limit(scope="register_notice", client=_email_key(email))
+    except RateLimited:
+        return  # silently: a flood of attempts must not flood the inbox
+    base = base_url.rstrip("/")
+    send_mail(
+        _("Intento de registro con tu correo"),
+        _(
+            "Hola:\n\nAlguien intentó crear una cuenta en el portal municipal con este correo, "
+            "que ya tiene una cuenta.\n\nSi fuiste tú, ingresa en %(login)s o, si olvidaste tu "
+            "contraseña, pide una nueva en %(reset)s.\n\nSi no fuiste tú, ignora este mensaje: "
+            "no se creó ninguna cuenta y la tuya no cambió."
+        )
+        % {"login": base + reverse("accounts:login"), "reset": base + reverse("accounts:password_reset")},
+        None,
+        [email],
+    )
+
+
+def account_password_reset_throttle(*, email: str, client: str) -> None:
+    """Count one password-reset request per client and per address (raises RateLimited).
+
+    Every address counts the same, with or without an account, so the limit tells nothing.
+    """
+    rate_limit(scope="password_reset", client=client)
+    rate_limit(scope="password_reset_email", client=_email_key(email or ""))
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -45,6 +45,8 @@ def register(request):
                 else:  # password validators
                     form.add_error("password1", exc.messages)
             else:
+                # The same page whether the address was free or already had an account
+                # (its owner gets a notice by e-mail instead): registration reveals nothing.
                 return TemplateResponse(
                     request, "participation/accounts/registered.html", {"email": data["email"]}, status=201
                 )
@@ -99,9 +101,9 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         try:
-            rate_limit(scope="register", client=client_of(self.request))
+            services.account_password_reset_throttle(email=form.cleaned_data["email"], client=client_of(self.request))
         except services.RateLimited:
-            return too_many(self.request)
+            return too_many(self.request, _("Recibimos demasiadas solicitudes. Intenta de nuevo más tarde."))
         return super().form_valid(form)
 
 
@@ -151,3 +153,15 @@ def resend_verification(request):
         services.account_verification_send(user=request.user, base_url=base_url(request))
     messages.success(request, _("Te enviamos un nuevo enlace de verificación."))
     return redirect("accounts:profile")
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """``AXES_LOCKOUT_CALLABLE``: the Spanish 429 page after too many failed logins (every login form).
+
+    It never names the account, and unknown usernames are locked out the same way,
+    so it tells nothing about whether an account exists.
+    """
+    from django.conf import settings
+
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    return render(request, "participation/accounts/locked_out.html", {"minutes": minutes}, status=429)

@@ -70,10 +70,21 @@ def test_bad_registrations(client, extra, message):
     assert get_user_model().objects.count() == before
 
 
-def test_duplicate_email_and_rate_limit(client, settings, make_user):
+def test_duplicate_email_and_rate_limit(client, settings, make_user, django_capture_on_commit_callbacks):
     existing = make_user()
-    response = _register(client, email=existing.email.upper())
-    assert response.status_code == 400 and "Ya existe una cuenta" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = _register(client, email="libre@ejemplo.bo")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _register(client, email=existing.email.upper())
+    # The same answer as for a free address: registration does not reveal accounts.
+    assert response.status_code == fresh.status_code == 201
+    assert response.content.decode() == fresh.content.decode().replace("libre@ejemplo.bo", existing.email.upper())
+    assert "Ya existe" not in response.content.decode()
+    assert get_user_model().objects.filter(email__iexact=existing.email).count() == 1
+    # The owner gets a notice instead of a verification link.
+    notice = mail.outbox[-1]
+    assert notice.to == [existing.email] and "intentó crear una cuenta" in notice.body
+    assert "/cuentas/verificar/" not in notice.body and "/cuentas/contrasena/olvide/" in notice.body
     settings.AYNI_PARTICIPATION_RATES = {**settings.AYNI_PARTICIPATION_RATES, "register": (2, 3600)}
     assert _register(client, email="a1@ejemplo.bo", ip="10.4.4.4").status_code == 201
     assert _register(client, email="a2@ejemplo.bo", ip="10.4.4.4").status_code == 201
