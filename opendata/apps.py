@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class OpendataConfig(AppConfig):
     name = "opendata"
     verbose_name = _("Datos abiertos")
+
+    def ready(self):
+        from datetime import timedelta
+
+        from ayni import schedule
+
+        from . import tasks
+
+        schedule.register("opendata.participation_dataset", tasks.participation_dataset_task, every=timedelta(days=7))
+        # A safety net: changes enqueue the outbox themselves, retries come back when due.
+        schedule.register("opendata.ckan_outbox", tasks.ckan_outbox_process_task, every=timedelta(minutes=15))

@@ -29,18 +29,10 @@ def _schedule_retry(when) -> None:
         ckan_outbox_process_task.using(run_after=when).enqueue()
 
 
-WEEK_SECONDS = 7 * 24 * 3600
-
-
 @task()
-def participation_dataset_task(reschedule: bool = True) -> dict:
-    """Regenerate the participation dataset, then come back in a week."""
-    from datetime import timedelta
-
+def participation_dataset_task() -> dict:
+    """Regenerate the participation dataset (weekly: registered in OpendataConfig.ready)."""
     from opendata.services import participation_dataset_refresh
 
     dataset = participation_dataset_refresh()
-    backend = participation_dataset_task.get_backend()
-    if reschedule and backend.supports_defer:
-        participation_dataset_task.using(run_after=timezone.now() + timedelta(seconds=WEEK_SECONDS)).enqueue()
     return {"dataset": dataset.slug if dataset else None, "version": dataset.version if dataset else None}

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class ParticipationConfig(AppConfig):
     name = "participation"
     verbose_name = _("Participación")
+
+    def ready(self):
+        from datetime import timedelta
+
+        from ayni import schedule
+
+        from . import tasks
+
+        schedule.register(
+            "participation.personal_data_purge", tasks.personal_data_purge, every=timedelta(hours=24)
+        )

@@ -15,6 +15,7 @@ from .complaints import (
     complaint_change_status,
     complaint_create,
     complaint_note,
+    complaint_personal_data_purge,
     complaint_reply,
     complaint_track,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "complaint_change_status",
     "complaint_create",
     "complaint_note",
+    "complaint_personal_data_purge",
     "complaint_reply",
     "complaint_track",
     "content_report",

@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -167,6 +168,26 @@ def complaint_create(
         # An anonymous denuncia leaves no log line: its time could be matched elsewhere.
         logger.info("complaint filed: kind=%s unit=%s", kind, unit.pk)
     return complaint, True
+
+
+@transaction.atomic
+def complaint_personal_data_purge(*, now=None) -> int:
+    """Erase the contact details of cases closed longer ago than the retention period.
+
+    The case itself (what happened, where, the answer) stays for the record and
+    the statistics; who to write to is needed only while the case is open.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.AYNI_COMPLAINT_CONTACT_RETENTION_DAYS)
+    stale = Complaint.objects.filter(status__in=Complaint.FINAL_STATUSES, closed_at__lt=cutoff).exclude(
+        contact_email="", contact_whatsapp="", notify_consent=False
+    )
+    count = 0
+    for complaint in stale.select_for_update():
+        complaint.contact_email, complaint.contact_whatsapp, complaint.notify_consent = "", "", False
+        complaint.save(update_fields=["contact_email", "contact_whatsapp", "notify_consent"])
+        count += 1
+    return count
 
 
 def _replayed(existing: Complaint, *, kind: str, subject: str, description: str) -> Complaint:

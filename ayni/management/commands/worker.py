@@ -1,0 +1,64 @@
+"""``manage.py worker``: the task worker, plus the periodic jobs of ayni.schedule.
+
+Runs the worker of the configured task backend (``db_worker`` for the database
+queue, ``rqworker`` for Redis) and, in a background thread, enqueues the
+registered periodic jobs when they are due. Nobody registers them by hand.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from ayni import schedule
+
+
+class Command(BaseCommand):
+    help = "Procesa la cola de tareas y encola las tareas periódicas (purgas, conjunto de datos semanal, CKAN)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--tick", type=int, default=60, help="Segundos entre revisiones de las tareas periódicas (defecto 60)."
+        )
+        parser.add_argument("--no-schedule", action="store_true", help="Solo procesar la cola, sin tareas periódicas.")
+        parser.add_argument("--backend", default="default", help="Alias del backend de tareas (defecto: default).")
+        parser.add_argument(
+            "--batch",
+            action="store_true",
+            help="Encolar lo que toque, procesar la cola y terminar (p. ej. desde cron).",
+        )
+
+    def handle(self, *args, tick=60, no_schedule=False, batch=False, backend="default", **options):
+        rq = settings.TASKS[backend]["BACKEND"].startswith("django_tasks_rq")
+        if batch:
+            if not no_schedule:
+                enqueued = schedule.tick()
+                self.stdout.write(f"Encoladas: {', '.join(enqueued) or 'ninguna'}")
+            call_command("rqworker", "default", "--burst") if rq else call_command(
+                "db_worker", "--batch", "--backend", backend
+            )
+            return
+        if not no_schedule:
+            names = ", ".join(job.name for job in schedule.jobs()) or "ninguna"
+            self.stdout.write(f"Tareas periódicas: {names} (revisión cada {tick} s).")
+            stop = threading.Event()
+            thread = threading.Thread(target=self._loop, args=(stop, tick), name="ayni-schedule", daemon=True)
+            thread.start()
+        if rq:
+            call_command("rqworker", "default", "--with-scheduler")
+        else:
+            call_command("db_worker", "--backend", backend)
+
+    def _loop(self, stop: threading.Event, tick: int) -> None:
+        while not stop.is_set():
+            try:
+                enqueued = schedule.tick()
+                if enqueued:
+                    self.stdout.write(f"Encoladas: {', '.join(enqueued)}")
+            finally:
+                close_old_connections()
+            stop.wait(tick)
