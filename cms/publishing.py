@@ -1,10 +1,12 @@
 """The one place that ties Wagtail publishing to derived state.
 
-Publishing, unpublishing or deleting a page, and saving or deleting an office
-or a category, purge the page cache. (The search app hooks its index here.)
+Publishing, unpublishing or deleting a page, adding, changing or removing a
+view restriction, and saving or deleting an office or a category, purge the
+page cache. (The search app hooks its index here.)
 """
 
-from django.db.models.signals import post_delete, post_save
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.signals import page_published, page_unpublished
 
 from cms.cache import purge_page_cache
@@ -14,12 +16,32 @@ def _content_changed(sender, **kwargs) -> None:
     purge_page_cache()
 
 
+def _view_restriction_changed(sender, **kwargs) -> None:
+    """A page became private (or public again): no cached copy of it or its subtree may be served.
+
+    Purged now and again on commit, since a render racing the transaction may
+    have stored the page in between.
+    """
+    purge_page_cache()
+    transaction.on_commit(purge_page_cache, robust=True)
+
+
+def _view_restriction_groups_changed(sender, action: str, **kwargs) -> None:
+    if action in ("post_add", "post_remove", "post_clear"):
+        _view_restriction_changed(sender)
+
+
 def connect() -> None:
-    from wagtail.models import get_page_models
+    from wagtail.models import PageViewRestriction, get_page_models
 
     from cms.models import GuideCategory, Office
 
     page_published.connect(_content_changed, dispatch_uid="ayni-purge-published")
+    # The admin's privacy modal saves or deletes a PageViewRestriction (groups after saving it).
+    post_save.connect(_view_restriction_changed, sender=PageViewRestriction, dispatch_uid="ayni-purge-pvr-saved")
+    post_delete.connect(_view_restriction_changed, sender=PageViewRestriction, dispatch_uid="ayni-purge-pvr-deleted")
+    groups = PageViewRestriction.groups.through
+    m2m_changed.connect(_view_restriction_groups_changed, sender=groups, dispatch_uid="ayni-purge-pvr-groups")
     page_unpublished.connect(_content_changed, dispatch_uid="ayni-purge-unpublished")
     for snippet in (Office, GuideCategory):
         post_save.connect(_content_changed, sender=snippet, dispatch_uid=f"ayni-purge-{snippet.__name__}-saved")
@@ -35,41 +57,81 @@ def connect() -> None:
 # app has registered its search types.
 
 
-def _search_page_changed(sender, instance, **kwargs) -> None:
-    from search.tasks import enqueue_on_commit, page_search_refresh_task
+# What stops being public (unpublished, restricted, hidden, deleted) leaves the
+# search documents and the vocabulary at once, on commit, in the same process
+# (``search.services.*_sync``); only rebuilding what is still public goes
+# through the task queue.
 
-    enqueue_on_commit(page_search_refresh_task, page_id=instance.pk)
+
+def _page_sync_on_commit(page_id: int, *, descendants: bool = False) -> None:
+    from search.services import page_search_sync
+    from search.tasks import page_search_refresh_task
+
+    def run() -> None:
+        page_search_sync(page_id=page_id, descendants=descendants)
+        page_search_refresh_task.enqueue(page_id=page_id, descendants=descendants)
+
+    transaction.on_commit(run, robust=True)
+
+
+def _search_page_changed(sender, instance, **kwargs) -> None:
+    _page_sync_on_commit(instance.pk)
 
 
 def _search_page_tree_changed(sender, instance, **kwargs) -> None:
-    from search.tasks import enqueue_on_commit, page_search_refresh_task
-
-    # A move or a new slug changes the URLs of the page and everything below it.
-    enqueue_on_commit(page_search_refresh_task, page_id=instance.pk, descendants=True)
+    # A move or a new slug changes the URLs of the page and everything below it
+    # (and a move under a restricted section makes them private).
+    _page_sync_on_commit(instance.pk, descendants=True)
 
 
 def _search_object_saved(sender, instance, raw=False, **kwargs) -> None:
-    from search.tasks import enqueue_on_commit, object_search_refresh_task
+    from search.services import object_search_sync
 
     if not raw:
-        enqueue_on_commit(object_search_refresh_task, model_label=sender._meta.label, object_id=str(instance.pk))
+        label, object_id = sender._meta.label, str(instance.pk)
+        transaction.on_commit(lambda: object_search_sync(model_label=label, object_id=object_id), robust=True)
 
 
 def _search_object_deleted(sender, instance, **kwargs) -> None:
     from search import registry
-    from search.tasks import enqueue_on_commit, objects_search_remove_task
+    from search.services import objects_search_remove
 
     search_type = registry.type_for_model(sender)
     if search_type is not None:
-        enqueue_on_commit(objects_search_remove_task, kinds=[search_type.name], object_ids=[str(instance.pk)])
+        kinds, object_ids = [search_type.name], [str(instance.pk)]
+        transaction.on_commit(lambda: objects_search_remove(kinds=kinds, object_ids=object_ids), robust=True)
+
+
+# --- View restrictions -----------------------------------------------------------
+# A restriction added to, changed on or removed from a page (the admin's privacy
+# modal saves or deletes a ``PageViewRestriction``) changes who may see the page
+# and its whole subtree: purge the page cache and resync their search documents.
+
+
+def _search_restriction_changed(sender, instance, **kwargs) -> None:
+    if instance.page_id:
+        _page_sync_on_commit(instance.page_id, descendants=True)
+
+
+def _search_restriction_groups_changed(sender, instance, action: str, **kwargs) -> None:
+    if action in ("post_add", "post_remove", "post_clear"):
+        _search_restriction_changed(sender, instance)
 
 
 def connect_search() -> None:
+    from wagtail.models import PageViewRestriction
     from wagtail.signals import page_slug_changed, post_page_move
 
     from search import registry
 
     page_published.connect(_search_page_changed, dispatch_uid="ayni-search-published")
+    post_save.connect(_search_restriction_changed, sender=PageViewRestriction, dispatch_uid="ayni-search-pvr-saved")
+    post_delete.connect(_search_restriction_changed, sender=PageViewRestriction, dispatch_uid="ayni-search-pvr-deleted")
+    m2m_changed.connect(
+        _search_restriction_groups_changed,
+        sender=PageViewRestriction.groups.through,
+        dispatch_uid="ayni-search-pvr-groups",
+    )
     page_unpublished.connect(_search_page_changed, dispatch_uid="ayni-search-unpublished")
     post_page_move.connect(_search_page_tree_changed, dispatch_uid="ayni-search-moved")
     page_slug_changed.connect(_search_page_tree_changed, dispatch_uid="ayni-search-slug")

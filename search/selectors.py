@@ -9,8 +9,8 @@ from operator import or_
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, CharField, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce
 from django.utils import translation
 from django.utils.safestring import SafeString
 from modelsearch.backends import get_search_backend
@@ -112,10 +112,32 @@ def _candidates(search_type: registry.SearchType, words_to_find: list[str]) -> d
     query = _backend_query(words_to_find)
     results = backend.search(query, search_type.get_queryset(), order_by_relevance=True)[:CANDIDATES_PER_TYPE]
     if hasattr(results, "get_queryset"):  # database backends: ids only, no model instances
-        ids = results.get_queryset().values_list("pk", flat=True)
+        ids = [str(pk) for pk in results.get_queryset().values_list("pk", flat=True)]
     else:
-        ids = (obj.pk for obj in results)
-    return {str(pk): rank for rank, pk in enumerate(ids)}
+        ids = [str(obj.pk) for obj in results]
+    # An external index (Elasticsearch) filters on what it stored, which a
+    # QuerySet.update() or a new view restriction leaves stale: keep only what
+    # the database says is public now.
+    visible = {str(pk) for pk in search_type.get_queryset().filter(pk__in=ids).values_list("pk", flat=True)}
+    ids = [object_id for object_id in ids if object_id in visible]
+    return {object_id: rank for rank, object_id in enumerate(ids)}
+
+
+def _visible_documents_q(search_types: list[registry.SearchType]) -> Q:
+    """Documents whose object is public right now, joined on the live rows (not trusting the document).
+
+    The documents of hidden, removed, unpublished or restricted objects are
+    dropped when that happens (``search.services``); this filter holds even
+    if a change bypassed that path.
+    """
+    conditions = [
+        Q(
+            kind=search_type.name,
+            object_id__in=search_type.get_queryset().order_by().annotate(_sid=Cast("pk", CharField())).values("_sid"),
+        )
+        for search_type in search_types
+    ]
+    return reduce(or_, conditions) if conditions else Q(pk__in=[])
 
 
 def _fts5_candidates(search_type: registry.SearchType, words_to_find: list[str]) -> dict[str, int]:
@@ -300,9 +322,11 @@ def suggest(*, prefix: str, limit: int = MAX_SUGGESTIONS) -> list[dict]:
     for word in complete:
         title_match &= Q(title_words__contains=f" {word}")
         strong_match &= Q(strong_words__contains=f" {word}")
-    order = {search_type.name: i for i, search_type in enumerate(registry.get_types())}
+    types = registry.get_types()
+    order = {search_type.name: i for i, search_type in enumerate(types)}
     documents = (
         SearchDocument.objects.filter(title_match | strong_match, language__in=_languages(), kind__in=order)
+        .filter(_visible_documents_q(types))
         .annotate(
             in_title=Case(When(title_match, then=Value(0)), default=Value(1), output_field=IntegerField()),
             kind_order=Case(*[When(kind=k, then=Value(i)) for k, i in order.items()], output_field=IntegerField()),

@@ -126,6 +126,60 @@ def object_search_refresh(*, model_label: str, object_id: str) -> SearchDocument
     return search_document_refresh(kind=search_type.name, object_id=object_id)
 
 
+def object_search_sync(*, model_label: str, object_id: str) -> bool:
+    """A registered object changed (run on commit): drop its document at once if it is no longer public.
+
+    Hiding, removing, unpublishing or deleting must never wait for the task
+    queue: the document (and its words in the vocabulary) go in this call.
+    A still-public object is refreshed by a task as before. Returns whether
+    a document was removed.
+    """
+    from django.apps import apps
+
+    search_type = registry.type_for_model(apps.get_model(model_label))
+    if search_type is None:
+        return False
+    if search_type.get_queryset().filter(pk=object_id).exists():
+        from search.tasks import object_search_refresh_task
+
+        object_search_refresh_task.enqueue(model_label=model_label, object_id=str(object_id))
+        return False
+    return search_document_remove(kind=search_type.name, object_id=str(object_id))
+
+
+def page_search_sync(*, page_id: int, descendants: bool = False) -> int:
+    """Drop at once the documents of a page (and its subtree) that are no longer public.
+
+    Unpublishing, a view restriction (``PageViewRestriction``), a move under a
+    restricted section or a deletion take the pages out of the types'
+    querysets (``.live().public()``); their documents go here, before the
+    refresh task rebuilds the rest. Returns the number of documents removed.
+    """
+    from django.db.models import CharField, Subquery
+    from django.db.models.functions import Cast
+    from wagtail.models import Page
+
+    page = Page.objects.filter(pk=page_id).first()
+    if page is None or not descendants:
+        ids = Page.objects.filter(pk=page_id)
+    else:
+        ids = page.get_descendants(inclusive=True)
+    ids = ids.annotate(_sid=Cast("pk", CharField())).values("_sid")
+    removed = 0
+    for search_type in registry.page_types():
+        indexed = list(
+            SearchDocument.objects.filter(kind=search_type.name, object_id__in=Subquery(ids)).values_list(
+                "object_id", flat=True
+            )
+        )
+        if not indexed:
+            continue
+        public = {str(pk) for pk in search_type.get_queryset().filter(pk__in=indexed).values_list("pk", flat=True)}
+        for object_id in set(indexed) - public:
+            removed += search_document_remove(kind=search_type.name, object_id=object_id)
+    return removed
+
+
 @transaction.atomic
 def objects_search_remove(*, kinds: list[str], object_ids: list[str]) -> int:
     removed = 0

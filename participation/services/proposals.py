@@ -212,9 +212,24 @@ def content_report(
         return False
     open_reports = target.reports.filter(resolved_at__isnull=True).count()
     if open_reports >= settings.AYNI_REPORTS_TO_HIDE:
-        type(target).objects.filter(pk=target.pk, moderation=Proposal.Moderation.VISIBLE).update(
-            moderation=Proposal.Moderation.HIDDEN
-        )
+        _moderation_set(target, Proposal.Moderation.HIDDEN, only_if=Proposal.Moderation.VISIBLE)
+    return True
+
+
+def _moderation_set(target: Proposal | Comment, state: str, *, only_if: str | None = None) -> bool:
+    """Change the moderation state with a real save, so post_save reaches the search.
+
+    A ``QuerySet.update()`` would leave the search document, the suggestions and
+    the vocabulary showing hidden content; the save's signal drops the document
+    on commit (``cms.publishing`` → ``search.services.object_search_sync``).
+    The row is locked first, so concurrent reports and decisions serialise.
+    """
+    locked = type(target).objects.select_for_update().filter(pk=target.pk).first()
+    if locked is None or (only_if is not None and locked.moderation != only_if) or locked.moderation == state:
+        return False
+    locked.moderation = state
+    locked.save(update_fields=["moderation"])
+    target.moderation = state
     return True
 
 
@@ -229,5 +244,5 @@ def moderation_decide(
     if target is None:
         raise ValidationError(_("Indica qué contenido moderas."))
     state = Proposal.Moderation.VISIBLE if keep else Proposal.Moderation.REMOVED
-    type(target).objects.filter(pk=target.pk).update(moderation=state)
+    _moderation_set(target, state)
     target.reports.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
