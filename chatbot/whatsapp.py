@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import json
 import re
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from ayni import jsonsafe
 
 MAX_BUTTON_TITLE = 20
 MAX_ROW_TITLE = 24
@@ -85,31 +86,14 @@ class MalformedDelivery(ValueError):
 def parse_delivery(body: bytes) -> dict:
     """The JSON object of a webhook delivery; MalformedDelivery if the body is not one."""
     try:
-        payload = json.loads(body, parse_constant=_no_constant)
-    except RecursionError:
-        raise MalformedDelivery(_("El cuerpo JSON tiene demasiados niveles de anidamiento.")) from None
-    except (ValueError, UnicodeDecodeError):
+        payload = jsonsafe.loads(body, max_depth=MAX_DEPTH)
+    except jsonsafe.JSONError as exc:
+        if exc.too_deep:
+            raise MalformedDelivery(_("El cuerpo JSON tiene demasiados niveles de anidamiento.")) from None
         raise MalformedDelivery(_("El cuerpo no es JSON válido.")) from None
     if not isinstance(payload, dict):
         raise MalformedDelivery(_("El cuerpo no es un objeto JSON."))
-    if _deeper_than(payload, MAX_DEPTH):
-        raise MalformedDelivery(_("El cuerpo JSON tiene demasiados niveles de anidamiento."))
     return payload
-
-
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not JSON")  # NaN, Infinity
-
-
-def _deeper_than(value, limit: int) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = item.values() if isinstance(item, dict) else item
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
 
 
 def send_reply(*, to: str, reply: dict) -> tuple[str, str, str]:
