@@ -55,4 +55,8 @@ RUN useradd --system --uid 10001 --home-dir /app --no-create-home ayni \
 USER ayni
 
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "ayni.asgi:application"]
+# ayni.server runs daphne without its access log (it would pair client addresses
+# with tracking paths); the portal logs requests itself (ayni.access_log). daphne
+# is not told to trust proxy headers: ayni.clients resolves client addresses
+# behind AYNI_TRUSTED_PROXIES proxies.
+CMD ["python", "-m", "ayni.server", "--bind", "0.0.0.0", "--port", "8000"]

@@ -14,6 +14,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ayni.server import daphne_command  # noqa: E402
+
 PY = sys.executable
 HOST = os.environ.get("AYNI_HOST", "127.0.0.1")
 PORT = os.environ.get("AYNI_PORT", "8000")
@@ -27,7 +31,8 @@ def main() -> int:
 
     worker = ["rqworker", "default", "--with-scheduler"] if env.get("REDIS_URL") else ["db_worker"]
     commands = {
-        "web": [PY, "-m", "daphne", "-b", HOST, "-p", PORT, "ayni.asgi:application"],
+        # ayni.server: the same arguments as the Dockerfile and compose (no server access log).
+        "web": daphne_command(HOST, PORT, python=PY),
         "worker": [PY, "manage.py", *worker],
     }
     commands.update(extra_services(env))

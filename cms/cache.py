@@ -77,8 +77,11 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not _cacheable(request):
             return self.get_response(request)
-        key = _key(request)
-        hit = cache.get(key)
+        try:
+            key = _key(request)
+            hit = cache.get(key)
+        except Exception:  # noqa: BLE001 - the cache (Redis) is down: answer uncached (/health/ must answer)
+            return self.get_response(request)
         if hit is not None:
             content, content_type, page_id = hit
             if request.method == "GET":

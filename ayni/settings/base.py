@@ -331,6 +331,8 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "wagtail": {"level": "WARNING"},
         "django_tasks": {"level": env("TASKS_LOG_LEVEL", "WARNING")},
+        # daphne's debug lines name the client's address: never below WARNING (ayni/server.py).
+        "daphne": {"level": "WARNING"},
     },
 }
 

@@ -79,16 +79,18 @@ def test_wagtail_api_v2(client):
     assert "summary" in data["items"][0]
 
 
-def test_health_reports_database(client, settings):
+def test_health_reports_database(client, settings, admin_user):
     settings.REDIS_URL = ""
+    client.force_login(admin_user)  # the details are for staff (tests/security/test_health.py)
     response = client.get("/health/")
     assert response.status_code == 200
     assert response.json()["checks"]["database"]["ok"] is True
     assert "redis" not in response.json()["checks"]
 
 
-def test_health_reports_redis_when_configured(client, settings):
+def test_health_reports_redis_when_configured(client, settings, admin_user):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    client.force_login(admin_user)
     response = client.get("/health/")
     assert response.status_code == 503
     assert response.json()["checks"]["redis"]["ok"] is False
