@@ -218,6 +218,23 @@ AYNI_HOLIDAY_COUNTRY = env("AYNI_HOLIDAY_COUNTRY", "BO")
 AYNI_HOLIDAYS = env_list("AYNI_HOLIDAYS", [])
 AYNI_ATTACHMENT_MAX_COUNT = 3
 AYNI_ATTACHMENT_MAX_BYTES = env_int("AYNI_ATTACHMENT_MAX_MB", 5) * 1024 * 1024
+# Uploaded images are refused from their header (before decoding) above this many
+# pixels, for attachments (participation.uploads) and Wagtail images alike.
+AYNI_IMAGE_MAX_PIXELS = env_int("AYNI_IMAGE_MAX_PIXELS", 24_000_000)
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = AYNI_IMAGE_MAX_PIXELS
+# Wagtail decodes an upload before comparing its pixels with the setting above.
+# Pillow checks its own limit in Image.open, from the header, and refuses (raises
+# DecompressionBombError, which Wagtail reports as "too many pixels") above twice
+# MAX_IMAGE_PIXELS: half the portal's limit makes that refusal happen first. Its
+# warning (between half and the whole limit) is noise here.
+import warnings as _warnings  # noqa: E402
+
+from PIL import Image as _PILImage  # noqa: E402
+
+_PILImage.MAX_IMAGE_PIXELS = (AYNI_IMAGE_MAX_PIXELS + 1) // 2
+_warnings.filterwarnings("ignore", category=_PILImage.DecompressionBombWarning)
+# PDF attachments are rewritten page by page (without metadata); longer ones are refused.
+AYNI_PDF_MAX_PAGES = env_int("AYNI_PDF_MAX_PAGES", 100)
 # Complaint attachments never go under MEDIA_ROOT (which is served publicly).
 STORAGES["participation_private"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
