@@ -89,6 +89,8 @@ def extra_services(env: dict) -> dict[str, list[str]]:
         print(f"El asistente (Rasa) no pudo prepararse ({exc}); el chat responderá en modo básico.", flush=True)
         return {}
     env.setdefault("RASA_URL", "http://127.0.0.1:5005")
+    # Rasa's HTTP API needs this token; the portal (same env) sends it (chatbot.rasa_client).
+    env["RASA_AUTH_TOKEN"] = runtime.rasa_auth_token()
     rasa_port = urlsplit(env["RASA_URL"]).port or 5005
     actions_port = int(env.get("RASA_ACTIONS_PORT", "5055"))
     rasa, rasa_env, rasa_cwd = runtime.rasa_command(model=model, port=rasa_port, actions_port=actions_port)

@@ -36,6 +36,14 @@ def _http() -> httpx.Client:
     return _client
 
 
+def _auth() -> dict[str, str]:
+    """Rasa's HTTP API token (``--auth-token``), sent as the ``token`` query parameter."""
+    from chatbot.runtime import stored_auth_token
+
+    token = settings.RASA_AUTH_TOKEN or stored_auth_token()
+    return {"token": token} if token else {}
+
+
 def rasa_converse(*, sender: str, text: str) -> RasaAnswer:
     """Send a message to Rasa's REST channel, then read the parsed intent from the tracker."""
     if not settings.CHATBOT_RASA_ENABLED:
@@ -46,13 +54,14 @@ def rasa_converse(*, sender: str, text: str) -> RasaAnswer:
         response = _http().post(
             f"{base}/webhooks/rest/webhook",
             json={"sender": sender, "message": text},
+            params=_auth(),
             timeout=_remaining(deadline),
         )
         response.raise_for_status()
         messages = response.json()
         tracker = _http().get(
             f"{base}/conversations/{quote(sender, safe='')}/tracker",
-            params={"include_events": "NONE"},
+            params={"include_events": "NONE", **_auth()},
             timeout=_remaining(deadline),
         )
         tracker.raise_for_status()
@@ -94,6 +103,7 @@ def rasa_parse(*, text: str, timeout: float | None = None) -> dict:
     response = _http().post(
         f"{settings.RASA_URL.rstrip('/')}/model/parse",
         json={"text": text},
+        params=_auth(),
         timeout=timeout or settings.RASA_TIMEOUT,
     )
     response.raise_for_status()

@@ -10,11 +10,13 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -23,6 +25,7 @@ RASA_DIR = ROOT / "chatbot" / "rasa"
 VAR_DIR = Path(os.environ.get("AYNI_VAR_DIR", ROOT / "var"))
 VENV = Path(os.environ.get("RASA_VENV", VAR_DIR / "rasa-venv"))
 MODELS = VAR_DIR / "rasa-models"
+AUTH_TOKEN_FILE = VAR_DIR / "rasa_auth_token"
 REQUIREMENTS = RASA_DIR / "requirements.txt"
 TRAINING_FILES = ["config.yml", "domain.yml", "data/*.yml", "requirements.txt"]
 
@@ -146,8 +149,37 @@ def rasa_env(extra: dict | None = None) -> dict:
     return env
 
 
-def rasa_command(*, model: Path, port: int, actions_port: int) -> tuple[list[str], dict, Path]:
-    """(command, env, cwd) for the Rasa server on loopback with the HTTP API enabled."""
+def stored_auth_token() -> str:
+    """RASA_AUTH_TOKEN from the environment, else the one generated into var/ (never creates one)."""
+    value = os.environ.get("RASA_AUTH_TOKEN", "").strip()
+    if value:
+        return value
+    try:
+        return AUTH_TOKEN_FILE.read_text().strip()
+    except OSError:
+        return ""
+
+
+def rasa_auth_token() -> str:
+    """The token of Rasa's HTTP API: RASA_AUTH_TOKEN, else one generated once into var/ (0600)."""
+    value = stored_auth_token()
+    if value:
+        return value
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    try:
+        fd = os.open(AUTH_TOKEN_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # written concurrently: use that one
+        return AUTH_TOKEN_FILE.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def rasa_command(
+    *, model: Path, port: int, actions_port: int, auth_token: str | None = None
+) -> tuple[list[str], dict, Path]:
+    """(command, env, cwd) for the Rasa server on loopback with the HTTP API enabled behind a token."""
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     endpoints = VAR_DIR / f"rasa-endpoints-{port}.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
@@ -155,6 +187,8 @@ def rasa_command(*, model: Path, port: int, actions_port: int) -> tuple[list[str
         str(VENV / "bin" / "rasa"),
         "run",
         "--enable-api",
+        "--auth-token",
+        auth_token or rasa_auth_token(),
         "-m",
         str(model),
         "-i",
@@ -216,7 +250,8 @@ def wait_until_model_loaded(rasa_url: str, *, timeout: float = 180, process: sub
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"Rasa exited with code {process.returncode}")
         try:
-            with urllib.request.urlopen(f"{rasa_url}/status", timeout=2) as response:
+            status_url = f"{rasa_url}/status?" + urllib.parse.urlencode({"token": stored_auth_token()})
+            with urllib.request.urlopen(status_url, timeout=2) as response:
                 if json.loads(response.read()).get("model_file"):
                     return
         except (OSError, ValueError):

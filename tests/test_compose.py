@@ -327,22 +327,54 @@ def test_worker_runs_the_task_queue_the_settings_select():
 
 
 def test_web_serves_the_asgi_application():
+    """Through ayni.server (daphne without its access log, not trusting proxy headers), like make run."""
     command = services()["web"]["command"]
     command = command if isinstance(command, list) else command.split()
-    assert command[0] == "daphne" and command[-1] == "ayni.asgi:application"
-    assert command[command.index("-b") + 1] == "0.0.0.0" and command[command.index("-p") + 1] == "8000"
+    assert command[:3] == ["python", "-m", "ayni.server"]
+    assert command[command.index("--bind") + 1] == "0.0.0.0" and command[command.index("--port") + 1] == "8000"
+    assert "--proxy-headers" not in command
+    from ayni.server import APPLICATION, daphne_command
+
+    daphne = daphne_command("0.0.0.0", 8000)
+    assert daphne[-1] == APPLICATION == "ayni.asgi:application"
+    assert daphne[daphne.index("--verbosity") + 1] == "0" and "--access-log" not in daphne
+    assert '"ayni.server"' in DOCKERFILE.read_text().splitlines()[-1]
     tree = ast.parse((ROOT / "ayni" / "asgi.py").read_text())
     assigned = {target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets}
     assert "application" in assigned
 
 
+def _migrate_runs(load_demo: str | None) -> list[str]:
+    """The manage.py commands the migrate service runs (its sh -c script, with python stubbed)."""
+    command = services()["migrate"]["command"]
+    assert command[:2] == ["sh", "-c"]
+    script = interpolate(command[2], {})  # $$ -> $, as compose passes it to sh
+    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    if load_demo is not None:
+        environment["AYNI_LOAD_DEMO"] = load_demo
+    stub = 'python() { echo "$2"; }\n'  # python manage.py <command> ...
+    out = subprocess.run(["sh", "-c", stub + script], env=environment, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
 def test_migrate_is_a_one_shot_that_web_and_worker_wait_for():
     migrate = services()["migrate"]
-    command = " ".join(migrate["command"]) if isinstance(migrate["command"], list) else migrate["command"]
-    assert "migrate" in command and "load_demo" in command
+    assert _migrate_runs(None) == ["migrate", "update_index"]
     assert str(migrate.get("restart", "no")) == "no"
     for service in ("web", "worker"):
         assert depends_on(services()[service])["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_the_demo_and_its_staff_accounts_load_only_when_asked():
+    assert "load_demo" not in _migrate_runs("0") and "load_demo" not in _migrate_runs("")
+    assert _migrate_runs("1") == ["migrate", "load_demo", "update_index"]
+    assert resolved_environment("migrate")["AYNI_LOAD_DEMO"] == "0"
+    assert "load_demo" not in DOCKERFILE.read_text()
+
+
+def test_the_stack_trusts_the_one_reverse_proxy_in_front():
+    assert resolved_environment("web")["AYNI_TRUSTED_PROXIES"] == "1"
 
 
 # --- Wiring of the whole stack ---------------------------------------------------
@@ -460,6 +492,8 @@ def test_rasa_images_are_3_6():
         assert f"rasa-sdk=={base_image('rasa-actions').split(':')[1]}" in text
     command = services()["rasa"]["command"]
     assert command[0] == "run" and "--enable-api" in command
+    assert command[command.index("--auth-token") + 1] == "${RASA_AUTH_TOKEN:?set RASA_AUTH_TOKEN in .env}"
+    assert raw_environment("web")["RASA_AUTH_TOKEN"] == command[command.index("--auth-token") + 1]
     rasa_mounts = [str(volume) for volume in services()["rasa"]["volumes"]]
     actions_mounts = [str(volume) for volume in services()["rasa-actions"]["volumes"]]
     assert any(mount.startswith("./chatbot/rasa:") for mount in rasa_mounts)

@@ -5,6 +5,9 @@ from ayni.env import env
 
 RASA_URL = env("RASA_URL", "http://127.0.0.1:5005")
 RASA_TIMEOUT = float(env("RASA_TIMEOUT", "4"))
+# Rasa's HTTP API runs with --auth-token; the portal sends it as ?token=. Empty:
+# the token `make run` generated into var/rasa_auth_token, if any (chatbot.runtime).
+RASA_AUTH_TOKEN = env("RASA_AUTH_TOKEN", "")
 
 # CHATBOT=off: the portal never calls Rasa and answers from search (fallback).
 CHATBOT_RASA_ENABLED = env("CHATBOT", "on").lower() not in {"off", "0", "false", "no"}
