@@ -6,9 +6,13 @@ and answers later requests for the same URL straight from the cache, before
 sessions, authentication or Wagtail's page lookup run (a hit costs two cache
 reads).
 
-The key carries a content generation number that every publish, unpublish or
-snippet change bumps (see ``cms.publishing``), so a change purges every cached
-page at once without tracking which page shows which office or regulation.
+The key carries a content generation number that every publish, unpublish,
+view-restriction or snippet change bumps (see ``cms.publishing``), so a change
+purges every cached page at once without tracking which page shows which
+office or regulation. The key is taken before the page renders, so a page
+rendered while its restriction was being added is stored under a generation
+that is already gone. Pages with a view restriction (on them or an ancestor)
+are never stored.
 Per-user bits (login state, CSRF, chat) never enter the cached HTML: only GET
 requests without a query string from clients without a session cookie are
 served from or stored in the cache.
@@ -65,7 +69,12 @@ def serve_cached(page, request: HttpRequest, render: Callable[[], HttpResponse])
     if request.method == "GET" and not getattr(request, "is_preview", False):
         _record_visit(page.pk)
     response = render()
-    if _cacheable(request) and not getattr(request, "is_preview", False) and not request.user.is_authenticated:
+    if (
+        _cacheable(request)
+        and not getattr(request, "is_preview", False)
+        and not request.user.is_authenticated
+        and not page.get_view_restrictions().exists()  # a private page (or subtree) is never shared
+    ):
         response.ayni_cache_page_id = page.pk
     return response
 
