@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from taggit.models import Tag
 
@@ -45,6 +46,11 @@ def _format_filter(fmt: str) -> Q:
 
 def dataset_search(*, query: str):
     """Full-text search over published datasets (title, description, tags, columns)."""
+    # A double quote would end the quoted term the SQLite (FTS5) backend builds
+    # (a syntax error, so a 500); it means nothing to a search: drop it.
+    query = " ".join(query.replace('"', " ").split())
+    if not query:
+        return Dataset.objects.none()
     return Dataset.objects.published().search(query)
 
 
@@ -216,8 +222,20 @@ def participation_tables() -> dict[str, tuple[list[str], list[list]]] | None:
             days_by_unit.setdefault(unit or none, []).append(days)
             all_days.append(days)
 
+    k = settings.AYNI_OPENDATA_MIN_CELL
+    small = f"<{k}"
+
+    def cell(n: int):
+        """A count, or "<k" when it is small enough to single someone out."""
+        return small if 0 < n < k else n
+
+    def shown(n: int) -> int:
+        """What a count adds to a published total: nothing when its cell is suppressed."""
+        return 0 if 0 < n < k else n
+
     def median(values: list[int]):
-        return statistics.median(values) if values else ""
+        # The median of a handful of cases is close to one person's case.
+        return statistics.median(values) if len(values) >= k and values else ""
 
     proposals = list(
         Proposal.objects.visible().values_list("status", "category__name", "district__name", "support_count")
@@ -232,29 +250,38 @@ def participation_tables() -> dict[str, tuple[list[str], list[list]]] | None:
         row[0] += 1
         row[1] += supports or 0
 
+    # Totals add up only the cells that are shown in their main breakdown, so a
+    # total minus the shown cells never gives back a suppressed one.
+    received = sum(shown(n) for n in counts_kind_status.values())
+    closed_shown = [d for u, days in days_by_unit.items() if shown(len(days)) for d in days]
     return {
         "resumen": (
             ["indicador", "valor"],
             [
-                ["reclamos_y_denuncias_recibidos", len(complaints)],
-                ["reclamos_y_denuncias_cerrados", len(all_days)],
-                ["mediana_dias_para_responder", median(all_days)],
-                ["propuestas_publicadas", len(proposals)],
+                ["reclamos_y_denuncias_recibidos", received],
+                ["reclamos_y_denuncias_cerrados", len(closed_shown)],
+                ["mediana_dias_para_responder", median(closed_shown)],
+                ["propuestas_publicadas", sum(shown(n) for n in by_status.values())],
+                ["umbral_de_celdas_pequenas", k],
             ],
         ),
         "reclamos-por-tipo-y-estado": (
             ["tipo", "estado", "cantidad"],
-            [[k, s, n] for (k, s), n in sorted(counts_kind_status.items())],
+            [[kind, status, cell(n)] for (kind, status), n in sorted(counts_kind_status.items())],
         ),
         "reclamos-por-unidad": (
             ["unidad", "recibidos", "cerrados", "mediana_dias_para_responder"],
-            [[u, t, c, median(days_by_unit.get(u, []))] for u, (t, c) in sorted(counts_unit.items())],
+            [
+                [u, cell(t), cell(c) if shown(t) else small, median(days_by_unit.get(u, [])) if shown(t) else ""]
+                for u, (t, c) in sorted(counts_unit.items())
+            ],
         ),
-        "reclamos-por-distrito": (["distrito", "cantidad"], sorted([d, n] for d, n in counts_district.items())),
-        "propuestas-por-estado": (["estado", "cantidad"], sorted([s, n] for s, n in by_status.items())),
-        "propuestas-por-categoria": (["categoria", "cantidad"], sorted([c, n] for c, n in by_category.items())),
+        "reclamos-por-distrito": (["distrito", "cantidad"], [[d, cell(n)] for d, n in sorted(counts_district.items())]),
+        "propuestas-por-estado": (["estado", "cantidad"], [[st, cell(n)] for st, n in sorted(by_status.items())]),
+        "propuestas-por-categoria": (["categoria", "cantidad"], [[c, cell(n)] for c, n in sorted(by_category.items())]),
         "propuestas-por-distrito": (
             ["distrito", "cantidad", "apoyos"],
-            sorted([d, n, s] for d, (n, s) in by_district.items()),
+            # Supports are people too: a district with few proposals shows neither figure.
+            [[d, cell(n), s if shown(n) else small] for d, (n, s) in sorted(by_district.items())],
         ),
     }

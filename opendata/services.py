@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail.search import index
 
+from ayni.validators import validate_http_url
 from opendata import exports, vocab
 from opendata.ckan import services as ckan_services
 from opendata.models import Dataset, Resource, ResourceVersion, file_storage
@@ -161,6 +162,11 @@ def resource_validate(*, resource: Resource) -> None:
         raise ValidationError({"slug": _("Este conjunto ya tiene un recurso con este slug.")})
     if resource.kind == Resource.Kind.URL and not resource.url:
         raise ValidationError({"url": _("Un recurso de tipo enlace necesita la dirección.")})
+    if resource.url:
+        try:
+            validate_http_url(resource.url)
+        except ValidationError as exc:
+            raise ValidationError({"url": exc.messages}) from exc
 
 
 @transaction.atomic
@@ -297,7 +303,8 @@ def participation_dataset_refresh() -> Dataset | None:
             description=_(
                 "Cifras agregadas de los reclamos, denuncias y sugerencias (por estado, tipo, unidad y distrito, "
                 "con la mediana de días para responder) y de las propuestas ciudadanas (por estado, categoría y "
-                "distrito). Se regenera cada semana. No contiene datos personales."
+                "distrito). Se regenera cada semana. No contiene datos personales: las cifras menores que el umbral "
+                "(5 por defecto) se muestran como «<5» y no se suman en los totales."
             ),
             publisher=settings.WAGTAIL_SITE_NAME,
             frequency="weekly",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from participation import codes
 from participation.models import (
@@ -84,7 +85,8 @@ def author_name(user) -> str:
     profile = getattr(user, "participation_profile", None)
     if profile and profile.display_name:
         return profile.display_name
-    return user.first_name or user.get_username().split("@")[0]
+    # Never derived from the e-mail address (its local part often is the person's full name).
+    return user.first_name or gettext("Vecina o vecino")
 
 
 def proposal_public(*, proposal: Proposal) -> dict:

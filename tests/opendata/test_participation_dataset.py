@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def figures(django_user_model):
+def figures(django_user_model, settings):
+    settings.AYNI_OPENDATA_MIN_CELL = 1  # exact figures; suppression has its own test
     from participation.models import Complaint, District, MunicipalUnit, Proposal, ProposalCategory
 
     unit, _ = MunicipalUnit.objects.get_or_create(slug="od-alumbrado", defaults={"name": "OD Alumbrado público"})
@@ -89,3 +90,34 @@ def test_the_task_regenerates_it(figures):
     result = participation_dataset_task.enqueue()
     assert result.return_value["dataset"] == "participacion-ciudadana"
     assert Dataset.objects.get(slug="participacion-ciudadana").resources.count() == 7
+
+
+def test_small_counts_are_suppressed_and_left_out_of_totals(figures, settings):
+    settings.AYNI_OPENDATA_MIN_CELL = 3
+    # A second unit with a single denuncia: its row must not single the person out.
+    from participation.models import Complaint, MunicipalUnit
+
+    lone = MunicipalUnit.objects.create(slug="od-lone", name="OD Unidad pequeña")
+    Complaint.objects.create(
+        code="OD-TEST-9",
+        kind="denuncia",
+        unit=lone,
+        subject="Asunto",
+        description="Descripción privada",
+        anonymous=True,
+        received_on=dt.date(2025, 3, 3),
+        due_date=dt.date(2025, 3, 20),
+    )
+    dataset = services.participation_dataset_refresh()
+    units = {row[0]: row[1:] for row in table(dataset, "reclamos-por-unidad")[1:]}
+    assert units["OD Unidad pequeña"] == ["<3", "<3", ""]
+    assert units["OD Alumbrado público"] == ["4", "3", "6"]
+    kinds = {(r[0], r[1]): r[2] for r in table(dataset, "reclamos-por-tipo-y-estado")[1:]}
+    assert kinds[("denuncia", "recibido")] == "<3" and kinds[("reclamo", "cerrado")] == "<3"
+    summary = {r[0]: r[1] for r in table(dataset, "resumen")[1:]}
+    # Only the shown cells are added up: no total minus shown cells gives a hidden one.
+    shown = sum(int(v) for v in kinds.values() if not v.startswith("<"))
+    assert summary["reclamos_y_denuncias_recibidos"] == str(shown)
+    assert summary["umbral_de_celdas_pequenas"] == "3"
+    districts = {r[0]: r[1:] for r in table(dataset, "propuestas-por-distrito")[1:]}
+    assert districts["OD Tacata"] == ["<3", "<3"]  # one proposal: neither its count nor its supports
