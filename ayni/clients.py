@@ -35,8 +35,10 @@ def client_address(*, remote_addr: str, forwarded_for: str = "", trusted_proxies
 
 
 def _normalize(address: str) -> str:
-    address = address.strip().strip("[]")
-    if address.count(":") == 1 and "." in address:  # "1.2.3.4:5678"
+    address = address.strip()
+    if address.startswith("["):  # "[2001:db8::1]:51234" or "[2001:db8::1]"
+        address = address[1:].split("]", 1)[0]
+    elif address.count(":") == 1:  # "203.0.113.7:51234" (an IPv6 address has at least two)
         address = address.rsplit(":", 1)[0]
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -109,3 +111,33 @@ def login_log_str(username, ip_address, user_agent, path_info, request) -> str:
     if isinstance(path_info, (tuple, list)):
         path_info = path_info[0] if path_info else ""
     return f'{{path_info: "{path_info}"}}'
+
+
+# --- the Rasa action server, looking tracking codes up for a chat sender ----------
+
+INTERNAL_TOKEN_HEADER = "X-Ayni-Internal-Token"
+CHAT_SENDER_HEADER = "X-Ayni-Chat-Sender"
+
+
+def chat_sender_key(sender: str) -> str:
+    """The rate-limit key of a chat sender (its hash, ``chatbot.services.sender_hash``), the same for
+    the fallback answerer and for the Rasa action server's lookups through the API."""
+    return key_for(sender, namespace="chat-sender")
+
+
+def internal_chat_sender(request) -> str | None:
+    """The chat sender an internal caller (the Rasa action server) acts for, or None.
+
+    Only a request that carries ``X-Ayni-Internal-Token`` equal to the setting
+    ``AYNI_INTERNAL_TOKEN`` (compared in constant time) may name a sender in
+    ``X-Ayni-Chat-Sender``; without the setting, or with a wrong token, the
+    header is ignored and the request counts as its own client.
+    """
+    expected = getattr(settings, "AYNI_INTERNAL_TOKEN", "") or ""
+    sent = request.headers.get(INTERNAL_TOKEN_HEADER, "")
+    sender = request.headers.get(CHAT_SENDER_HEADER, "").strip()
+    if not expected or not sent or not sender:
+        return None
+    if not hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")):
+        return None
+    return sender[:128]

@@ -1,8 +1,14 @@
 """``POST /api/chat/``: one chat message in, the bot's replies out."""
 
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
 
+from ayni.api_errors import errors
+from ayni.clients import client_key
+from ayni.ratelimit import RateLimited, hit
 from chatbot import services
 
 router = Router()
@@ -35,10 +41,24 @@ class ChatOut(Schema):
     engine: str
 
 
-@router.post("", response=ChatOut, summary="Enviar un mensaje al asistente virtual")
+class ErrorOut(Schema):
+    detail: str
+
+
+@router.post(
+    "", response={200: ChatOut, **errors(400, 422), 429: ErrorOut}, summary="Enviar un mensaje al asistente virtual"
+)
 async def chat(request, payload: ChatIn):
+    # Per client (ayni.clients: the real address, never a header the client can vary),
+    # in the same "chat" bucket as the web chat's websocket.
+    client = client_key(request)
+    limit, window = settings.AYNI_CHAT_RATE
+    try:
+        await sync_to_async(hit)(scope="chat", key=client, limit=limit, window=window)
+    except RateLimited:
+        return 429, {"detail": gettext_now("Demasiados mensajes seguidos. Espera un momento y vuelve a escribir.")}
     return await services.chat_message_answer_async(
-        sender=payload.sender, text=payload.text, channel="api", request=request
+        sender=payload.sender, text=payload.text, channel="api", request=request, client=client
     )
 
 
@@ -47,7 +67,11 @@ class ResolveOut(Schema):
     score: float
 
 
-@router.get("resolve/", response=ResolveOut, summary="La guía que mejor corresponde a una pregunta (uso del asistente)")
+@router.get(
+    "resolve/",
+    response={200: ResolveOut, **errors(400, 422)},
+    summary="La guía que mejor corresponde a una pregunta (uso del asistente)",
+)
 def resolve(request, q: str = ""):
     from chatbot.fallback import resolve_guide
 

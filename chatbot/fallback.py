@@ -17,6 +17,8 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from ayni.clients import chat_sender_key
+from ayni.ratelimit import RateLimited
 from chatbot import selectors
 from chatbot.actions import compose
 from chatbot.resolver import MIN_SCORE, SEARCH_BONUS, guide_index
@@ -43,7 +45,12 @@ COMPLAINT_WORDS = re.compile(r"\b(reclamo|reclamos|denuncia|denuncias|queja|quej
 
 
 def fallback_answer(*, sender: str, text: str, request: HttpRequest | None = None) -> dict:
-    """Answer one message without Rasa: {replies, intent, confidence, guide, answered}."""
+    """Answer one message without Rasa: {replies, intent, confidence, guide, answered}.
+
+    ``sender`` is the conversation's hash (``chatbot.services.sender_hash``); a
+    tracking-code lookup counts against that sender's ``tracking`` limit (the
+    client's was counted by ``tracking_limit_answer`` before either engine ran).
+    """
     payload = _PAYLOAD.match(text.strip())
     if payload:
         return _answer_payload(sender, payload.group("intent"), payload.group("entities"), request)
@@ -51,7 +58,7 @@ def fallback_answer(*, sender: str, text: str, request: HttpRequest | None = Non
     norm = compose.normalize(text)
     code = compose.find_tracking_code(text)
     if code or COMPLAINT_WORDS.search(norm):
-        return _answer_complaint(code)
+        return _answer_complaint(code, sender=sender)
 
     slug, score = resolve_guide(text)
     if slug:
@@ -167,11 +174,13 @@ def menu_option_answer(key: str) -> dict:
     return _result([_reply(text, [compose.guide_button(g) for g in guides[:10]])], "menu_option", None)
 
 
-def _answer_complaint(code: str | None) -> dict:
+def _answer_complaint(code: str | None, *, sender: str) -> dict:
     if not code:
         return _result([_reply(compose.compose_complaint_ask_code())], "complaint_status", None)
     try:
-        data = complaint_status(code=code)
+        data = complaint_status(code=code, sender=sender)
+    except TrackingLimited:
+        return tracking_limited_result()
     except LookupError:
         return _result(
             [_reply(compose.compose_complaint_unavailable(_phone()))], "complaint_status", None, answered=False
@@ -181,23 +190,57 @@ def _answer_complaint(code: str | None) -> dict:
     return _result([_reply(compose.compose_complaint(data))], "complaint_status", None)
 
 
-def complaint_status(*, code: str) -> dict | None:
-    """A complaint's public status by tracking code (participation's selectors); None if there is none.
+class TrackingLimited(Exception):
+    """Too many tracking-code lookups from this client or sender."""
 
-    LookupError when participation offers no lookup (the app is optional here).
+
+def complaint_status(*, code: str, sender: str, client: str = "") -> dict | None:
+    """A complaint's public status by tracking code; None if there is none.
+
+    The lookup goes through ``participation.services.complaint_track`` and counts
+    against the ``tracking`` limit of the sender (and of ``client`` if given):
+    TrackingLimited over it. LookupError when participation offers no lookup
+    (the app is optional here).
     """
     try:
-        from participation import codes
+        from participation import codes, services
         from participation import selectors as participation_selectors
     except ImportError as exc:
         raise LookupError("participation is not available") from exc
     try:
-        complaint = participation_selectors.complaint_by_code(raw_code=code)
+        complaint = services.complaint_track(raw_code=code, client=client, keys=[chat_sender_key(sender)])
+    except RateLimited as exc:
+        raise TrackingLimited from exc
     except codes.MalformedCode:
         return None
     if complaint is None:
         return None
     return participation_selectors.complaint_public(complaint=complaint)
+
+
+def tracking_limit_answer(*, text: str, client: str) -> dict | None:
+    """Count a message that holds a tracking code against the client's ``tracking`` limit.
+
+    Run by the answerer before either engine, so a lookup counts against the
+    client (here) and the sender (at the lookup: ``complaint_status`` for the
+    fallback, the portal's lookup API for the Rasa action server) on every
+    channel. Returns the answer to give instead when the client is over the limit.
+    """
+    if not client or not compose.find_tracking_code(text):
+        return None
+    try:
+        from participation.services.common import rate_limit
+    except ImportError:
+        return None
+    try:
+        rate_limit(scope="tracking", client=client)
+    except RateLimited:
+        return tracking_limited_result()
+    return None
+
+
+def tracking_limited_result() -> dict:
+    return _result([_reply(compose.compose_complaint_too_many())], "complaint_status", None, answered=False)
 
 
 def _small_talk(intent: str) -> dict:

@@ -17,10 +17,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ayni.clients import key_for
+from ayni.clients import client_key, key_for
 from chatbot import rasa_client
 from chatbot.actions import compose
-from chatbot.fallback import fallback_answer
+from chatbot.fallback import fallback_answer, tracking_limit_answer
 from chatbot.models import ChatExchange, Engine, WhatsAppMessage, WhatsAppOutbound, WhatsAppStatus
 from participation import codes
 
@@ -38,18 +38,27 @@ def sender_hash(*, channel: str, sender: str) -> str:
     return hmac.new(key, f"{channel}:{sender}".encode(errors="surrogatepass"), hashlib.sha256).hexdigest()
 
 
-def chat_message_answer(*, sender: str, text: str, channel: str, request: HttpRequest | None = None) -> dict:
+def chat_message_answer(
+    *, sender: str, text: str, channel: str, request: HttpRequest | None = None, client: str = ""
+) -> dict:
     """Answer one chat message and log it.
 
     Returns ``{"replies", "intent", "guide", "engine"}``: from Rasa when it answers
     within RASA_TIMEOUT, else from the fallback answerer, which says so.
+    ``client`` is the client's rate-limit key (``ayni.clients``; from ``request``
+    when not given; none for WhatsApp, where the sender is the limit's key).
     """
     started = time.monotonic()
     hashed = sender_hash(channel=channel, sender=sender or "anonymous")
+    client = client or (client_key(request) if request is not None else "")
     clean = " ".join(safe_text(text or "").split())[:MAX_TEXT]  # NUL and lone surrogates never reach the DB
     nlu_text = clean[:NLU_TEXT]
     if not _LETTER_OR_DIGIT.search(nlu_text):
         result = _empty_answer(bool(clean))
+        engine = Engine.FALLBACK
+    elif (limited := tracking_limit_answer(text=nlu_text, client=client)) is not None:
+        # A tracking code from a client over its lookup limit: neither engine looks it up.
+        result = limited
         engine = Engine.FALLBACK
     else:
         try:

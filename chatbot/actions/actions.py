@@ -1,12 +1,16 @@
 """Custom actions (rasa-sdk 3.6, run in the Rasa venv by ``rasa run actions``).
 
 Every fact comes from the portal's API at answer time — ``/api/guides/<slug>/``
-for a guide, ``/api/chat/resolve/`` (portal search + the bot's index) to find one, ``/api/complaints/<code>/``
-for a complaint — never from text copied into the bot.
+for a guide, ``/api/chat/resolve/`` (portal search + the bot's index) to find one,
+``POST /api/complaints/lookup/`` (the code in the body, never in a URL) for a
+complaint — never from text copied into the bot.
 
 Environment: AYNI_PORTAL_URL (the portal as the action server reaches it),
 AYNI_PUBLIC_URL (the portal's public address, used in links),
-AYNI_MUNICIPALITY_PHONE, AYNI_PORTAL_TIMEOUT (seconds).
+AYNI_MUNICIPALITY_PHONE, AYNI_PORTAL_TIMEOUT (seconds), AYNI_INTERNAL_TOKEN
+(the portal's setting of the same name: with it, a tracking lookup names the
+conversation in ``X-Ayni-Chat-Sender`` and counts against that sender's limit
+instead of the action server's single address).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ PORTAL_URL = os.environ.get("AYNI_PORTAL_URL", "http://127.0.0.1:8000").rstrip("
 PUBLIC_URL = os.environ.get("AYNI_PUBLIC_URL", "").rstrip("/")
 PHONE = os.environ.get("AYNI_MUNICIPALITY_PHONE", "800-13-5555")
 TIMEOUT = float(os.environ.get("AYNI_PORTAL_TIMEOUT", "3"))
+INTERNAL_TOKEN = os.environ.get("AYNI_INTERNAL_TOKEN", "")
 
 
 class PortalUnavailable(Exception):
@@ -58,6 +63,22 @@ class Portal:
             raise PortalUnavailable(str(exc)) from exc
 
     @classmethod
+    async def post(cls, path: str, payload: dict, headers: dict | None = None) -> tuple[int, Any]:
+        """(status, JSON or None) of a JSON POST."""
+        try:
+            async with cls.session().post(f"{PORTAL_URL}{path}", json=payload, headers=headers or {}) as response:
+                if "json" not in (response.headers.get("Content-Type") or ""):
+                    return response.status, None
+                return response.status, await response.json()
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise PortalUnavailable(str(exc)) from exc
+
+    @classmethod
+    async def complaint(cls, code: str, *, sender: str) -> tuple[int, Any]:
+        """A tracking lookup for a conversation (``sender``: the portal's hash of it)."""
+        return await cls.post("/api/complaints/lookup/", {"code": code}, lookup_headers(sender))
+
+    @classmethod
     async def guide(cls, slug: str) -> dict | None:
         if not slug or "/" in slug:
             return None
@@ -85,6 +106,17 @@ class Portal:
                 if isinstance(item, dict) and item.get("type") == "guide" and item.get("slug"):
                     return item["slug"]
         return None
+
+
+def lookup_headers(sender: str, token: str | None = None) -> dict:
+    """Headers that let the portal count a lookup against the conversation, not the action server.
+
+    Without the shared token nothing is sent: the portal would ignore the sender anyway.
+    """
+    token = INTERNAL_TOKEN if token is None else token
+    if not token or not sender:
+        return {}
+    return {"X-Ayni-Internal-Token": token, "X-Ayni-Chat-Sender": str(sender)[:128]}
 
 
 def _public(guide: dict) -> dict:
@@ -162,7 +194,7 @@ class ActionComplaintStatus(Action):
             _meta(dispatcher, answered=True)
             return []
         try:
-            status, data = await Portal.get(f"/api/complaints/{quote(code)}/")
+            status, data = await Portal.complaint(code, sender=tracker.sender_id)
         except PortalUnavailable:
             status, data = 503, None
         if status == 200 and isinstance(data, dict):
@@ -171,6 +203,9 @@ class ActionComplaintStatus(Action):
         elif status in (400, 404) and isinstance(data, dict):
             dispatcher.utter_message(text=compose.compose_complaint_not_found(code))
             _meta(dispatcher, answered=True)
+        elif status == 429:
+            dispatcher.utter_message(text=compose.compose_complaint_too_many())
+            _meta(dispatcher, answered=False)
         else:
             dispatcher.utter_message(text=compose.compose_complaint_unavailable(PHONE))
             _meta(dispatcher, answered=False)

@@ -319,6 +319,10 @@ def compose_guides_unavailable(phone: str) -> str:
     return _("En este momento no puedo consultar las guías de trámites. Llame gratis al %(phone)s.") % {"phone": phone}
 
 
+def compose_complaint_too_many() -> str:
+    return _("Recibí demasiadas consultas de seguimiento. Espere unos minutos e intente de nuevo.")
+
+
 def compose_complaint_ask_code() -> str:
     return _("Para consultar su reclamo, envíeme su código de seguimiento (por ejemplo, RC-7K4MX-2Q9PA).")
 

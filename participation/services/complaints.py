@@ -227,9 +227,14 @@ def _insert_with_unique_code(**fields) -> Complaint:
     raise IntegrityError("could not allocate a tracking code")
 
 
-def complaint_track(*, raw_code: str, client: str) -> Complaint | None:
-    """Look a code up for the public; every attempt counts against the client's rate limit."""
-    rate_limit(scope="tracking", client=client)
+def complaint_track(*, raw_code: str, client: str, keys: tuple[str, ...] | list[str] = ()) -> Complaint | None:
+    """Look a code up for the public; every attempt counts against the ``tracking`` limit
+    of the client and of each extra key (e.g. a chat sender's, ``ayni.clients.key_for``).
+
+    An empty client (a channel without one, such as WhatsApp) counts the extra keys only.
+    """
+    for key in (client, *keys):
+        rate_limit(scope="tracking", client=key)
     code = codes.normalize(raw_code)  # raises MalformedCode
     return Complaint.objects.filter(code=code).first()
 
