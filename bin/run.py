@@ -29,7 +29,8 @@ def main() -> int:
     env.setdefault("AYNI_BASE_URL", f"http://{HOST}:{PORT}")
     subprocess.run([PY, "manage.py", "portal_setup"], cwd=ROOT, env=env, check=True)
 
-    worker = ["rqworker", "default", "--with-scheduler"] if env.get("REDIS_URL") else ["db_worker"]
+    # The task worker of the configured queue, plus the periodic jobs (ayni.schedule).
+    worker = ["worker"]
     commands = {
         # ayni.server: the same arguments as the Dockerfile and compose (no server access log).
         "web": daphne_command(HOST, PORT, python=PY),

@@ -316,14 +316,13 @@ def test_plain_env_defaults_survive_compose(service):
             assert fallback[1] == variable.default, f"{variable.name}: compose default {fallback[1]!r} != settings"
 
 
-def test_worker_runs_the_task_queue_the_settings_select():
-    # ayni/settings/redis.py: REDIS_URL set -> django-tasks-rq (rqworker), else django-tasks-db (db_worker).
+def test_worker_runs_the_task_queue_and_the_periodic_jobs():
+    # `manage.py worker` runs the queue the settings select (rqworker with REDIS_URL, else db_worker)
+    # and enqueues the periodic jobs of ayni.schedule (purges, weekly dataset); needs Redis here.
     command = services()["worker"]["command"]
     command = command if isinstance(command, list) else command.split()
-    if resolved_environment("worker").get("REDIS_URL"):
-        assert "rqworker" in command and "default" in command
-    else:
-        assert "db_worker" in command
+    assert command[-2:] == ["manage.py", "worker"]
+    assert resolved_environment("worker").get("REDIS_URL")
 
 
 def test_web_serves_the_asgi_application():
