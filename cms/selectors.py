@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest
 from wagtail.models import Page
 
+from ayni.validators import safe_http_url
 from cms.models import (
     GuideCategory,
     GuideIndexPage,
@@ -93,7 +94,7 @@ def guide_detail(*, page: GuidePage, request: HttpRequest | None = None) -> dict
             "latitude": office.latitude,
             "longitude": office.longitude,
         },
-        "online": {"available": page.online, "url": page.online_url},
+        "online": {"available": page.online, "url": safe_http_url(page.online_url)},
         "steps": [step.text for step in page.steps.all()],
         "legal_basis": [
             {
@@ -153,7 +154,7 @@ def guide_jsonld(*, page: GuidePage, request: HttpRequest | None = None) -> dict
                 "description": office.hours or None,
             }
         )
-    if page.online and page.online_url:
+    if page.online and safe_http_url(page.online_url):
         channels.append({"@type": "ServiceChannel", "name": "En línea", "serviceUrl": page.online_url})
     if channels:
         data["availableChannel"] = channels

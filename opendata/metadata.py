@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
+from ayni.validators import safe_http_url
 from opendata import links, vocab
 from opendata.models import Dataset
 
@@ -54,7 +55,7 @@ def _distributions(dataset: Dataset, request) -> list[dict]:
                     "@type": "dcat:Distribution",
                     "dct:title": resource.label,
                     "dct:description": resource.description,
-                    "dcat:accessURL": _uri(resource.url),
+                    "dcat:accessURL": _uri(safe_http_url(resource.url)),
                     "dct:license": licence,
                 }
             )
@@ -121,7 +122,7 @@ def dcat_dataset(dataset: Dataset, *, request: HttpRequest | None = None, with_c
         "dcat:version": str(dataset.version),
         "dcat:distribution": _distributions(dataset, request),
     }
-    if dataset.is_external and dataset.source_url:
+    if dataset.is_external and safe_http_url(dataset.source_url):
         node["dct:source"] = _uri(dataset.source_url)
     node = _drop_empty(node)
     return {"@context": DCAT_CONTEXT, **node} if with_context else node
@@ -150,7 +151,9 @@ def schema_org_dataset(dataset: Dataset, *, request: HttpRequest | None = None) 
     distributions = []
     for resource in dataset.resources.all():
         if resource.kind == resource.Kind.URL:
-            distributions.append({"@type": "DataDownload", "name": resource.label, "contentUrl": resource.url})
+            distributions.append(
+                {"@type": "DataDownload", "name": resource.label, "contentUrl": safe_http_url(resource.url)}
+            )
             continue
         if resource.latest_version() is None:
             continue
@@ -189,6 +192,6 @@ def schema_org_dataset(dataset: Dataset, *, request: HttpRequest | None = None) 
             "isAccessibleForFree": True,
             "inLanguage": "es",
             "distribution": distributions,
-            "isBasedOn": dataset.source_url if dataset.is_external else None,
+            "isBasedOn": safe_http_url(dataset.source_url) if dataset.is_external else None,
         }
     )

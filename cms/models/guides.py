@@ -14,6 +14,7 @@ from wagtail.api import APIField
 from wagtail.models import Orderable
 from wagtail.search import index
 
+from ayni.validators import validate_http_url
 from cms.forms import GuidePageForm
 
 from .base import AyniBasePage
@@ -90,7 +91,7 @@ class GuidePage(AyniBasePage):
         related_name="guides",
     )
     online = models.BooleanField(_("se puede hacer en línea"), default=False)
-    online_url = models.URLField(_("enlace al trámite en línea"), blank=True)
+    online_url = models.URLField(_("enlace al trámite en línea"), blank=True, validators=[validate_http_url])
     tags = ClusterTaggableManager(through=GuidePageTag, blank=True, verbose_name=_("etiquetas"))
 
     base_form_class = GuidePageForm

@@ -6,6 +6,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.search import index
 
+from ayni.validators import validate_rich_text_links
+
 from .base import AyniBasePage
 
 
@@ -32,7 +34,11 @@ class NewsIndexPage(AyniBasePage):
 
 class NewsPage(AyniBasePage):
     date = models.DateField(_("fecha"), default=timezone.localdate)
-    body = RichTextField(_("cuerpo"), features=["h2", "h3", "bold", "italic", "link", "ol", "ul", "document-link"])
+    body = RichTextField(
+        _("cuerpo"),
+        features=["h2", "h3", "bold", "italic", "link", "ol", "ul", "document-link"],
+        validators=[validate_rich_text_links],
+    )
 
     parent_page_types = ["cms.NewsIndexPage"]
     subpage_types: list = []

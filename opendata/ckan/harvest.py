@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from ayni.validators import safe_http_url
 from opendata.ckan import mapping
 from opendata.ckan.client import Ckan, CkanError
 from opendata.models import Dataset, Resource
 
+logger = logging.getLogger(__name__)
+
 PAGE = 100
+URL_MAX = 1000  # Resource.url
 
 
 @dataclass
@@ -62,7 +68,8 @@ def harvest_package(*, package: dict, source: str) -> tuple[Dataset, bool]:
     tags = fields.pop("tags")
     fields["temporal_start"] = _date(fields["temporal_start"])
     fields["temporal_end"] = _date(fields["temporal_end"])
-    source_url = f"{source.rstrip('/')}/dataset/{package['name']}"
+    # Another portal's URLs are shown as links: only http(s) ever gets stored.
+    source_url = safe_http_url(f"{source.rstrip('/')}/dataset/{quote(str(package['name']), safe='')}")
     dataset = Dataset.objects.filter(slug=slug).first()
     if dataset is not None and not dataset.is_external:
         raise ValidationError(f"«{slug}» ya existe como conjunto propio del portal; no se sobrescribe.")
@@ -78,7 +85,14 @@ def harvest_package(*, package: dict, source: str) -> tuple[Dataset, bool]:
     dataset = dataset_save(dataset=dataset, tags=tags)
     seen = set()
     for order, item in enumerate(package.get("resources") or [], start=1):
-        if not item.get("url"):
+        url = safe_http_url(str(item.get("url") or "").strip())
+        if not url or len(url) > URL_MAX:
+            if item.get("url"):
+                logger.warning(
+                    "ckan harvest: resource %s of %s skipped, its URL is not http(s) or too long",
+                    str(item.get("id") or order)[:64],
+                    str(package.get("name"))[:100],
+                )
             continue
         resource_slug = slugify(item.get("name") or item["id"])[:90] or f"recurso-{order}"
         while resource_slug in seen:
@@ -91,7 +105,7 @@ def harvest_package(*, package: dict, source: str) -> tuple[Dataset, bool]:
                 "title": (item.get("name") or "")[:255],
                 "description": item.get("description") or "",
                 "kind": Resource.Kind.URL,
-                "url": item["url"][:1000],
+                "url": url,
                 "url_format": (item.get("format") or "")[:20],
                 "sort_order": order,
             },

@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 
+from ayni.validators import safe_http_url
 from opendata import links, vocab
 from opendata.models import Dataset, Resource, ResourceVersion
 
@@ -67,7 +68,7 @@ def resource_dict(resource: Resource, version: ResourceVersion | None) -> dict:
         "ayni_resource": str(resource.pk),
     }
     if resource.kind == Resource.Kind.URL:
-        data.update({"url": resource.url, "format": (resource.url_format or "").upper()})
+        data.update({"url": safe_http_url(resource.url), "format": (resource.url_format or "").upper()})
         return data
     if version is not None:
         data.update(

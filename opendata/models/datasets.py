@@ -11,6 +11,7 @@ from taggit.models import TaggedItemBase
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
+from ayni.validators import validate_http_url
 from opendata import vocab
 
 
@@ -50,7 +51,7 @@ class Dataset(index.Indexed, models.Model):
     status = models.CharField(_("estado"), max_length=12, choices=Status.choices, default=Status.DRAFT)
     version = models.PositiveIntegerField(_("versión"), default=1, editable=False)
     is_external = models.BooleanField(_("cosechado de otro portal"), default=False, editable=False)
-    source_url = models.URLField(_("origen"), blank=True, editable=False)
+    source_url = models.URLField(_("origen"), blank=True, editable=False, validators=[validate_http_url])
     # Column names of the current resource versions, kept for search.
     column_names = models.TextField(_("columnas"), blank=True, editable=False)
     published_at = models.DateTimeField(_("publicado"), null=True, blank=True, editable=False)
@@ -99,7 +100,7 @@ class Resource(models.Model):
     title = models.CharField(_("título"), max_length=255, blank=True)
     description = models.TextField(_("descripción"), blank=True)
     kind = models.CharField(_("tipo"), max_length=8, choices=Kind.choices, default=Kind.FILE)
-    url = models.URLField(_("enlace externo"), max_length=1000, blank=True)
+    url = models.URLField(_("enlace externo"), max_length=1000, blank=True, validators=[validate_http_url])
     url_format = models.CharField(_("formato del enlace"), max_length=20, blank=True)
     sort_order = models.PositiveIntegerField(_("orden"), default=0)
     created_at = models.DateTimeField(_("creado"), auto_now_add=True)
