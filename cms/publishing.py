@@ -69,7 +69,10 @@ def _page_sync_on_commit(page_id: int, *, descendants: bool = False) -> None:
 
     def run() -> None:
         page_search_sync(page_id=page_id, descendants=descendants)
-        page_search_refresh_task.enqueue(page_id=page_id, descendants=descendants)
+        if descendants:
+            page_search_refresh_task.enqueue(page_id=page_id, descendants=True)
+        else:
+            page_search_refresh_task.enqueue(page_id=page_id)
 
     transaction.on_commit(run, robust=True)
 
