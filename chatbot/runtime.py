@@ -216,6 +216,8 @@ def actions_command(
             "AYNI_PORTAL_URL": portal_url,
             "AYNI_PUBLIC_URL": public_url,
             "AYNI_MUNICIPALITY_PHONE": phone or os.environ.get("AYNI_MUNICIPALITY_PHONE", "800-13-5555"),
+            # The portal's AYNI_INTERNAL_TOKEN falls back to RASA_AUTH_TOKEN (this same value).
+            "AYNI_INTERNAL_TOKEN": os.environ.get("AYNI_INTERNAL_TOKEN") or rasa_auth_token(),
         }
     )
     return command, env, ROOT

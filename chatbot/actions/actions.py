@@ -8,9 +8,10 @@ complaint — never from text copied into the bot.
 Environment: AYNI_PORTAL_URL (the portal as the action server reaches it),
 AYNI_PUBLIC_URL (the portal's public address, used in links),
 AYNI_MUNICIPALITY_PHONE, AYNI_PORTAL_TIMEOUT (seconds), AYNI_INTERNAL_TOKEN
-(the portal's setting of the same name: with it, a tracking lookup names the
-conversation in ``X-Ayni-Chat-Sender`` and counts against that sender's limit
-instead of the action server's single address).
+(the portal's setting of the same name; ``make run`` and compose give both the
+Rasa auth token): with it, a tracking lookup names the conversation in
+``X-Ayni-Chat-Sender`` and counts against that sender's limit instead of the
+action server's single address.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ PORTAL_URL = os.environ.get("AYNI_PORTAL_URL", "http://127.0.0.1:8000").rstrip("
 PUBLIC_URL = os.environ.get("AYNI_PUBLIC_URL", "").rstrip("/")
 PHONE = os.environ.get("AYNI_MUNICIPALITY_PHONE", "800-13-5555")
 TIMEOUT = float(os.environ.get("AYNI_PORTAL_TIMEOUT", "3"))
-INTERNAL_TOKEN = os.environ.get("AYNI_INTERNAL_TOKEN", "")
+INTERNAL_TOKEN = os.environ.get("AYNI_INTERNAL_TOKEN", "")  # the portal's setting of the same name
 
 
 class PortalUnavailable(Exception):
