@@ -49,7 +49,11 @@ Requirements on the model:
   the task queue.
 * ``queryset()`` returns only public objects; it is used both to search and
   to decide whether an object belongs in the results, so hiding an object
-  (moderation, unpublishing) is just a save that takes it out of the queryset.
+  (moderation, unpublishing) is just a save that takes it out of the queryset:
+  on commit its document and its words leave at once
+  (``search.services.object_search_sync``), never through the task queue.
+  Use ``save()``, not ``QuerySet.update()``, for such changes; the results
+  and suggestions also join on ``queryset()`` as a second line of defence.
 * ``document(obj)`` returns the texts the portal ranks, highlights and
   suggests from; it must not depend on the request.
 
