@@ -45,6 +45,25 @@ def loggable_path(request: HttpRequest) -> str:
     return f"[/{found['section'] or found['api'] or found['hooks']}/…]"
 
 
+# Filing and following a case leave no line at all (unless the server failed):
+# the exact moment of a denuncia could be matched against a log kept elsewhere
+# (a reverse proxy's, a telecom's), which is why the case itself keeps only its day.
+UNLOGGED_ROUTES = frozenset(
+    {
+        "participation:complaint_form",
+        "participation:tracking",
+        "api:complaint_create",
+        "api:complaint_track",
+        "api:complaint_track_get_gone",
+    }
+)
+
+
+def unlogged(request: HttpRequest, status: int) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return status < 500 and match is not None and match.view_name in UNLOGGED_ROUTES
+
+
 class AccessLogMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -52,7 +71,7 @@ class AccessLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         started = time.monotonic()
         response = self.get_response(request)
-        if logger.isEnabledFor(logging.INFO):
+        if logger.isEnabledFor(logging.INFO) and not unlogged(request, response.status_code):
             logger.info(
                 '"%s %s" %s %.0fms',
                 request.method,

@@ -8,7 +8,7 @@ import nh3
 
 
 def plain_text(value: str) -> str:
-    cleaned = nh3.clean(value or "", tags=set(), clean_content_tags={"script", "style"})
+    cleaned = nh3.clean((value or "").replace("\x00", ""), tags=set(), clean_content_tags={"script", "style"})
     cleaned = html.unescape(cleaned).replace("\r\n", "\n")
     return "\n".join(line.rstrip() for line in cleaned.strip().split("\n"))
 
