@@ -166,3 +166,5 @@ def test_a_message_whose_number_was_erased_is_never_answered(wa_settings, graph)
     message = WhatsAppMessage.objects.create(message_id="h:x", wa_id="", kind="text", text="hola")
     services.whatsapp_message_reply(message_pk=message.pk)
     assert not graph.called
+    message.refresh_from_db()
+    assert message.status == WhatsAppMessage.Status.RECEIVED  # not even attempted (purge_expired closes it)
