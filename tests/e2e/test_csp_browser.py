@@ -1,0 +1,68 @@
+"""The enforced Content-Security-Policy breaks nothing a visitor uses.
+
+Every public page type is opened in Chromium with the production policy;
+the page's scripts run (search autocomplete, the chat button, live counts)
+and not a single CSP violation is reported.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import DESKTOP
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
+
+PAGES = [
+    "/",
+    "/tramites/",
+    "/tramites/licencia-de-funcionamiento/",
+    "/normativa/",
+    "/datos/",
+    "/participa/propuestas/",
+    "/participa/reclamos/",
+    "/participa/seguimiento/",
+    "/buscar/?q=licencia",
+    "/en/",
+]
+
+WATCH = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI);
+});
+"""
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_csp_violation_on_public_pages(chromium, site_url, path):
+    context = chromium.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    console = []
+    page.on("console", lambda message: console.append(message.text))
+    page.add_init_script(WATCH)
+    try:
+        response = page.goto(site_url + path, wait_until="networkidle")
+        assert response.status < 400
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        violations = page.evaluate("window.__cspViolations")
+        assert violations == [], violations
+        assert not [line for line in console if "Content Security Policy" in line], console
+    finally:
+        context.close()
+
+
+def test_search_autocomplete_still_works_under_the_policy(chromium, site_url):
+    context = chromium.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.add_init_script(WATCH)
+    try:
+        page.goto(site_url + "/", wait_until="networkidle")
+        box = page.locator("input[type=search]").first
+        box.fill("licen")
+        page.wait_for_timeout(800)
+        assert page.evaluate("window.__cspViolations") == []
+        options = page.locator("[role=option]")
+        assert options.count() > 0, page.content()[:2000]
+    finally:
+        context.close()
