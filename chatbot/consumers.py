@@ -9,6 +9,9 @@ frame over ``MAX_FRAME`` characters, a NUL character, text that is not JSON or
 is nested too deep, or more than ``AYNI_CHAT_RATE`` messages per client and
 window are each answered with ``{"error": "<Spanish message>"}`` and the
 conversation stays open, so the widget can show the message and go on.
+(Frames over 1 MiB never reach the consumer: daphne's own limit closes the
+connection with 1009.) The rate limit shares its bucket (scope ``chat``, one
+key per client address from ``ayni.clients``) with ``POST /api/chat/``.
 """
 
 from __future__ import annotations
@@ -65,7 +68,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if "\x00" in text:
             await self._error(_("El mensaje contiene caracteres no permitidos."))
             return
-        answer = await services.chat_message_answer_async(sender=self.conversation, text=text, channel="web")
+        answer = await services.chat_message_answer_async(
+            sender=self.conversation, text=text, channel="web", client=self.client_key
+        )
         await self.send_json(answer)
 
     async def _error(self, message: str) -> None:

@@ -90,3 +90,20 @@ async def _rate_limited():
     assert "no válido" in (await other.receive_json_from(timeout=10))["error"]
     for communicator in (first, second, other):
         await communicator.disconnect()
+
+
+def test_tracking_lookups_count_against_the_client_across_connections(settings):
+    """Each connection is a new conversation (a new sender): the client's lookup limit must still hold."""
+    settings.AYNI_PARTICIPATION_RATES = {**settings.AYNI_PARTICIPATION_RATES, "tracking": (2, 600)}
+    async_to_sync(_tracking_limited)()
+
+
+async def _tracking_limited():
+    answers = []
+    for _ in range(3):
+        communicator = await _connect(client=("198.51.100.8", 50002))
+        await communicator.send_json_to({"text": "estado de mi reclamo RC-7K4MX-2Q9PA"})
+        answers.append(" ".join(r["text"] for r in (await communicator.receive_json_from(timeout=30))["replies"]))
+        await communicator.disconnect()
+    assert "demasiadas consultas" not in answers[0]
+    assert "demasiadas consultas" in answers[2]
