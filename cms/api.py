@@ -7,6 +7,7 @@ from django.http import Http404
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from ayni.api_errors import errors
 from cms import selectors
 
 router = Router()
@@ -71,18 +72,18 @@ class GuideDetailOut(GuideSummaryOut):
     tags: list[str]
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
-@router.get("", response=list[GuideSummaryOut], summary="Lista de guías de trámites publicadas")
+@router.get(
+    "",
+    response={200: list[GuideSummaryOut], **errors(400, 422)},
+    summary="Lista de guías de trámites publicadas",
+)
 @paginate(LimitOffsetPagination)
 def guide_index(request, category: str | None = None, online: bool | None = None):
     guides = selectors.guide_list(category_slug=category, online_only=bool(online))
     return [selectors.guide_summary(page=page, request=request) for page in guides]
 
 
-@router.get("{slug}/", response={200: GuideDetailOut, 404: ErrorOut}, summary="Una guía con todos sus datos")
+@router.get("{slug}/", response={200: GuideDetailOut, **errors(400, 404, 422)}, summary="Una guía con todos sus datos")
 def guide_show(request, slug: str):
     page = selectors.guide_get(slug=slug)
     if page is None:

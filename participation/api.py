@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import django_auth
 
+from ayni.api_errors import errors
 from ayni.clients import chat_sender_key, internal_chat_sender
 from participation import codes, selectors, services
 from participation.models import District, MunicipalUnit
@@ -30,18 +31,22 @@ class ErrorOut(Schema):
 # --- complaints -----------------------------------------------------------------
 
 
+# The limits below are documented in the OpenAPI document (``json_schema_extra``);
+# the service checks them (and the rules a schema cannot state: a text that is empty
+# once cleaned, anonymous only for a denuncia, a contact for notices, file contents)
+# and answers 400 with a Spanish message per field.
 class ComplaintIn(Schema):
-    kind: str
-    unit: str
-    subject: str
-    description: str
-    district: str | None = None
-    location: str = ""
-    anonymous: bool = False
+    kind: str = Field(..., json_schema_extra={"enum": ["reclamo", "denuncia", "sugerencia"]})
+    unit: str = Field(..., description="Slug de la unidad municipal", json_schema_extra={"minLength": 1})
+    subject: str = Field(..., json_schema_extra={"minLength": 5, "maxLength": 150})
+    description: str = Field(..., json_schema_extra={"minLength": 10, "maxLength": 5000})
+    district: str | None = Field(None, description="Slug del distrito")
+    location: str = Field("", json_schema_extra={"maxLength": 200})
+    anonymous: bool = Field(False, description="Solo para denuncias")
     contact_email: str = ""
     contact_whatsapp: str = ""
     notify_consent: bool = False
-    submission_token: str = ""
+    submission_token: str = Field("", json_schema_extra={"pattern": "^([A-Za-z0-9_-]{16,64})?$"})
 
 
 class ComplaintCreatedOut(Schema):
@@ -97,7 +102,7 @@ def _error(exc: ValidationError) -> dict:
 
 @complaints_router.post(
     "",
-    response={201: ComplaintCreatedOut, 200: ComplaintCreatedOut, 400: ErrorOut, 429: ErrorOut},
+    response={201: ComplaintCreatedOut, 200: ComplaintCreatedOut, 400: ErrorOut, **errors(422, 429)},
     summary="Presentar un reclamo, denuncia o sugerencia (anónimo permitido; adjuntos en multipart)",
 )
 def complaint_create(request, payload: Form[ComplaintIn], attachments: File[list[UploadedFile]] = None):
@@ -137,7 +142,7 @@ def complaint_create(request, payload: Form[ComplaintIn], attachments: File[list
 
 @complaints_router.get(
     "staff/",
-    response=list[ComplaintStaffOut],
+    response={200: list[ComplaintStaffOut], **errors(400, 401, 422)},
     auth=django_auth,
     summary="Cola de trabajo del personal (solo los casos que puede atender)",
 )
@@ -148,7 +153,7 @@ def complaint_staff_list(request, unit: str = "", status: str = "", overdue: boo
 
 @complaints_router.get(
     "staff/{int:pk}/",
-    response={200: ComplaintStaffOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: ComplaintStaffOut, **errors(400, 401, 403, 404, 422)},
     auth=django_auth,
     summary="Un caso con su historial interno (personal autorizado)",
 )
@@ -190,13 +195,26 @@ def _staff(complaint) -> dict:
     }
 
 
+# What ``codes.normalize`` accepts (any case, separators between characters),
+# documented; anything else is a 400 that explains the format.
+_SEP = r"[ \t\n\r\f\v._-]*"
+_CODE_CHAR = "[2-9A-HJKMNP-TV-Za-hjkmnp-tv-z]"
+CODE_PATTERN = rf"^{_SEP}(?:[Rr]{_SEP}[Cc]|[Dd]{_SEP}[Nn]|[Ss]{_SEP}[Gg])(?:{_SEP}{_CODE_CHAR}){{10}}{_SEP}$"
+
+
 class TrackingIn(Schema):
-    code: str = Field(..., min_length=1, max_length=30, description="Código de seguimiento, p. ej. RC-7K4MX-2Q9PA")
+    code: str = Field(
+        ...,
+        min_length=1,
+        max_length=30,
+        description="Código de seguimiento, p. ej. RC-7K4MX-2Q9PA",
+        json_schema_extra={"pattern": CODE_PATTERN},
+    )
 
 
 @complaints_router.post(
     "lookup/",
-    response={200: ComplaintPublicOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    response={200: ComplaintPublicOut, **errors(400, 404, 422, 429)},
     summary="Seguimiento público de un caso por su código (el código va en el cuerpo, nunca en la URL)",
 )
 def complaint_track(request, payload: TrackingIn):
@@ -246,7 +264,9 @@ class ProposalOut(Schema):
     url: str
 
 
-@proposals_router.get("", response=list[ProposalOut], summary="Propuestas ciudadanas publicadas")
+@proposals_router.get(
+    "", response={200: list[ProposalOut], **errors(400, 422)}, summary="Propuestas ciudadanas publicadas"
+)
 @paginate(LimitOffsetPagination)
 def proposal_index(
     request, category: str = "", district: str = "", status: str = "", tag: str = "", sort: str = "recientes"
@@ -258,7 +278,9 @@ def proposal_index(
     ]
 
 
-@proposals_router.get("{int:pk}/", response={200: ProposalOut, 404: ErrorOut}, summary="Una propuesta con sus apoyos")
+@proposals_router.get(
+    "{int:pk}/", response={200: ProposalOut, **errors(400, 404, 422)}, summary="Una propuesta con sus apoyos"
+)
 def proposal_show(request, pk: int):
     proposal = selectors.proposal_get(pk=pk)
     if proposal is None:

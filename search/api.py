@@ -3,12 +3,18 @@
 import math
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
+from ayni.api_errors import errors
 from search import registry, selectors, services
 
 router = Router()
 PER_PAGE = 10
+
+# The values ``type`` accepts ("" is every type), as an enum in the OpenAPI document;
+# others answer 400 with the list. The API is imported after every app's
+# ``search_types`` module has registered its types.
+TYPE_VALUES = ["", *registry.type_names()]
 
 
 class ResultOut(Schema):
@@ -57,8 +63,10 @@ class SuggestOut(Schema):
     suggestions: list[SuggestionOut]
 
 
-class ErrorOut(Schema):
-    detail: str
+class SearchParams(Schema):
+    q: str = ""
+    type: str = Field("", description="Tipo de resultado; vacío: todos.", json_schema_extra={"enum": TYPE_VALUES})
+    page: int = Field(1, description="Página de resultados, desde 1.", json_schema_extra={"minimum": 1})
 
 
 def _absolute(request: HttpRequest, url: str) -> str:
@@ -67,23 +75,22 @@ def _absolute(request: HttpRequest, url: str) -> str:
 
 @router.get(
     "",
-    response={200: SearchOut, 400: ErrorOut, 404: ErrorOut},
+    response={200: SearchOut, **errors(400, 404, 422)},
     summary="Búsqueda en todo el portal",
     description=(
         "Busca en guías de trámites, normativa, transparencia, noticias, propuestas y datos abiertos. "
         "Tolera tildes, mayúsculas, plurales y errores de una o dos letras. `type` filtra por tipo "
         "(las facetas cuentan todos los tipos); sin `q` devuelve las guías más visitadas. "
-        "`snippet` es HTML seguro: el texto va escapado y los términos encontrados van en `<mark>`."
+        "`snippet` es HTML seguro: el texto va escapado y los términos encontrados van en `<mark>`. "
+        "Una página más allá de la última responde 404."
     ),
 )
-def search_index(
-    request,
-    q: str = "",
-    type_name: str = Query("", alias="type", description=", ".join(registry.KNOWN_TYPES)),
-    page: int = 1,
-):
+def search_index(request, params: Query[SearchParams]):
+    q, type_name, page = params.q, params.type, params.page
     query = selectors.clean_query(q)
     try:
+        if type_name not in TYPE_VALUES:
+            raise selectors.UnknownType(type_name)
         selected = selectors.validate_type(type_name)
     except selectors.UnknownType:
         valid = ", ".join(registry.type_names())
@@ -124,7 +131,9 @@ def search_index(
     }
 
 
-@router.get("suggest/", response=SuggestOut, summary="Sugerencias de títulos para el buscador")
+@router.get(
+    "suggest/", response={200: SuggestOut, **errors(400, 422)}, summary="Sugerencias de títulos para el buscador"
+)
 def search_suggest(request, q: str = ""):
     """Up to 8 titles whose words start with what was typed (accent-insensitive)."""
     query = selectors.clean_query(q)

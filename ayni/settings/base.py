@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Above the page cache: pages answered from the cache carry the policy too.
     "ayni.csp.PortalCSPMiddleware",
+    # Every error answer under /api/ is JSON (an unknown path's 404, a 405, a 500…).
+    "ayni.api_errors.ApiJsonErrorsMiddleware",
     # Anonymous page hits are answered here, before sessions and Wagtail routing.
     "cms.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
