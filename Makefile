@@ -5,13 +5,14 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install install-test lint check migrations-check bench clean help
+.PHONY: run test install install-test lint check migrations-check bench fuzz clean help
 
 help:
 	@echo "make run    – instala, migra, carga la demo y levanta el portal en http://127.0.0.1:8000"
 	@echo "make test   – instala lo necesario para las pruebas y ejecuta toda la suite"
 	@echo "make lint   – ruff, formato y comprobación de migraciones"
 	@echo "make bench  – mide el rendimiento (escribe bench/results.md)"
+	@echo "make fuzz   – schemathesis sobre /api/schema/ con muchos más casos (resumen al final)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +46,14 @@ lint: install
 BENCHES ?= pages search supports opendata chat
 bench: install
 	@for b in $(BENCHES); do if [ -f bench/$$b.py ]; then echo "== bench/$$b.py"; $(PY) bench/$$b.py || exit 1; fi; done
+
+# The same test `make test` runs in its short mode, with many more examples per
+# operation and a longer time cap; it prints operations, cases and failures.
+FUZZ_EXAMPLES ?= 200
+FUZZ_MAX_SECONDS ?= 1800
+fuzz: install
+	AYNI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) AYNI_FUZZ_MAX_SECONDS=$(FUZZ_MAX_SECONDS) \
+		$(PY) -m pytest tests/security/test_api_fuzz.py -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
