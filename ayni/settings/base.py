@@ -6,12 +6,11 @@ search, ckan, rasa, whatsapp), each enabled by its environment variable.
 
 from datetime import timedelta
 
-from django.conf.locale import LANG_INFO
-from django.utils.translation import gettext_lazy as _
-
 from csp.constants import NONE as CSP_NONE
 from csp.constants import SELF as CSP_SELF
 from csp.constants import UNSAFE_INLINE as CSP_UNSAFE_INLINE
+from django.conf.locale import LANG_INFO
+from django.utils.translation import gettext_lazy as _
 
 from ayni.csp import websocket_sources
 from ayni.env import BASE_DIR, VAR_DIR, env, env_bool, env_int, env_list, secret_key
@@ -23,6 +22,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "daphne",
+    "ayni",
     "cms",
     "participation",
     "opendata",
@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "ayni.csp.PortalCSPMiddleware",
     # Every error answer under /api/ is JSON (an unknown path's 404, a 405, a 500…).
     "ayni.api_errors.ApiJsonErrorsMiddleware",
+    # A NUL character in the path, query string or form fields is a 400 (with the CSP header).
+    "ayni.middleware.RejectNulMiddleware",
     # Anonymous page hits are answered here, before sessions and Wagtail routing.
     "cms.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -145,7 +147,7 @@ USE_TZ = True
 # --- Files -------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "ayni" / "static"]
+STATICFILES_DIRS: list = []  # ayni/static is found as an installed app
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
@@ -197,6 +199,9 @@ AYNI_FEEDBACK_RATE = env_int("AYNI_FEEDBACK_RATE", 5)  # per client per window
 AYNI_FEEDBACK_WINDOW_SECONDS = env_int("AYNI_FEEDBACK_WINDOW_SECONDS", 600)
 # Open data: the largest dataset file staff may upload (CSV, JSON or XLSX).
 OPENDATA_MAX_UPLOAD_MB = env_int("OPENDATA_MAX_UPLOAD_MB", 50)
+# Participation figures published as open data: counts under this threshold are
+# shown as "<N" and left out of totals, so that no cell singles anyone out.
+AYNI_OPENDATA_MIN_CELL = env_int("AYNI_OPENDATA_MIN_CELL", 5)
 
 # Participation (proposals, supports, complaints). Accounts live at /cuentas/.
 LOGIN_URL = "/cuentas/ingresar/"
@@ -218,6 +223,8 @@ AYNI_COMPLAINT_BUSINESS_DAYS = {
 }
 AYNI_HOLIDAY_COUNTRY = env("AYNI_HOLIDAY_COUNTRY", "BO")
 AYNI_HOLIDAYS = env_list("AYNI_HOLIDAYS", [])
+# Contact details (e-mail, WhatsApp) of a closed case are erased after this many days.
+AYNI_COMPLAINT_CONTACT_RETENTION_DAYS = env_int("AYNI_COMPLAINT_CONTACT_RETENTION_DAYS", 180)
 AYNI_ATTACHMENT_MAX_COUNT = 3
 AYNI_ATTACHMENT_MAX_BYTES = env_int("AYNI_ATTACHMENT_MAX_MB", 5) * 1024 * 1024
 # Uploaded images are refused from their header (before decoding) above this many
@@ -292,6 +299,7 @@ AXES_CLIENT_IP_CALLABLE = "ayni.clients.login_client"
 AXES_USERNAME_CALLABLE = "ayni.clients.login_username"
 AXES_CLIENT_STR_CALLABLE = "ayni.clients.login_log_str"
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every start
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_ENABLE_ADMIN = False
@@ -351,6 +359,8 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "wagtail": {"level": "WARNING"},
         "django_tasks": {"level": env("TASKS_LOG_LEVEL", "WARNING")},
+        # pywa logs each request to the Graph API (the recipient's number and the text) at DEBUG.
+        "pywa": {"level": "WARNING"},
         # daphne's debug lines name the client's address: never below WARNING (ayni/server.py).
         "daphne": {"level": "WARNING"},
     },
