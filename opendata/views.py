@@ -97,7 +97,7 @@ def download(request, slug: str, resource: str, fmt: str, number: int | None = N
 def _file_response(path: str, *, filename: str, content_type: str) -> HttpResponse:
     """Stream the file from Django, or let the web server send it (``AYNI_SENDFILE``).
 
-    ``x-accel-redirect``: nginx serves ``AYNI_SENDFILE_URL + path`` from an
+    ``x-accel-redirect``: nginx serves ``AYNI_SENDFILE_LOCATION + path`` from an
     ``internal`` location aliased to the private storage directory;
     ``x-sendfile``: Apache/lighttpd send the file at its absolute path.
     The checks above have run either way.
@@ -108,7 +108,7 @@ def _file_response(path: str, *, filename: str, content_type: str) -> HttpRespon
         response = HttpResponse(content_type=content_type)
         response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
         if mode == "x-accel-redirect":
-            response["X-Accel-Redirect"] = settings.AYNI_SENDFILE_URL.rstrip("/") + "/" + quote(path)
+            response["X-Accel-Redirect"] = settings.AYNI_SENDFILE_LOCATION.rstrip("/") + "/" + quote(path)
         else:
             response["X-Sendfile"] = storage.path(path)
         return response

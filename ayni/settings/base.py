@@ -166,10 +166,10 @@ STORAGES["opendata_private"] = {
 # checks collection privacy.
 AYNI_MEDIA_PUBLIC_PREFIXES = ["original_images/", "images/"]
 # How the dataset download view hands the bytes over: "" streams them from
-# Django; "x-accel-redirect" (nginx, internal location AYNI_SENDFILE_URL mapped
+# Django; "x-accel-redirect" (nginx, internal location AYNI_SENDFILE_LOCATION mapped
 # to var/private) or "x-sendfile" (Apache/lighttpd) lets the web server send them.
 AYNI_SENDFILE = env("AYNI_SENDFILE", "")
-AYNI_SENDFILE_URL = env("AYNI_SENDFILE_URL", "/protected/")
+AYNI_SENDFILE_LOCATION = env("AYNI_SENDFILE_LOCATION", "/protected/")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
