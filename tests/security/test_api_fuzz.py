@@ -85,10 +85,14 @@ def _run(schema):
     errors: list[str] = []
     phases: dict[str, str] = {}
     started: dict[str, float] = {}
+    per_phase: dict[str, int] = {}
     finished = None
     for event in schemathesis.engine.from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
             statistic.on_scenario_finished(event.recorder)
+            phase = getattr(event, "phase", None)
+            name = phase.value if phase is not None else "fuzz"
+            per_phase[name] = per_phase.get(name, 0) + len(event.recorder.cases)
         elif isinstance(event, events.NonFatalError | events.FatalError):
             info = getattr(event, "info", None)
             errors.append(f"{getattr(event, 'label', '')}: {info.message if info else event}")
@@ -96,8 +100,9 @@ def _run(schema):
             started[event.phase.name.value] = event.timestamp
         elif isinstance(event, events.PhaseFinished):
             name = event.phase.name.value
-            took = f" {event.timestamp - started[name]:.0f}s" if name in started else ""
-            phases[name] = f"{event.status.value}{took}" + (
+            took = f", {event.timestamp - started[name]:.0f}s" if name in started else ""
+            cases = f", {per_phase.get(name, 0)} cases" if name in per_phase else ""
+            phases[name] = f"{event.status.value}{cases}{took}" + (
                 f" ({event.phase.skip_reason.value})" if event.phase.skip_reason else ""
             )
         elif isinstance(event, events.EngineFinished):
