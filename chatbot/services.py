@@ -22,6 +22,7 @@ from chatbot import rasa_client
 from chatbot.actions import compose
 from chatbot.fallback import fallback_answer, tracking_limit_answer
 from chatbot.models import ChatExchange, Engine, WhatsAppMessage, WhatsAppOutbound, WhatsAppStatus
+from chatbot.urgent import urgent_answer
 from participation import codes
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,10 @@ def chat_message_answer(
     nlu_text = clean[:NLU_TEXT]
     if not _LETTER_OR_DIGIT.search(nlu_text):
         result = _empty_answer(bool(clean))
+        engine = Engine.FALLBACK
+    elif (urgent := urgent_answer(clean)) is not None:
+        # Violence, a child in danger, a medical emergency...: the emergency lines first, never a guide.
+        result = urgent
         engine = Engine.FALLBACK
     elif (limited := tracking_limit_answer(text=nlu_text, client=client)) is not None:
         # A tracking code from a client over its lookup limit: neither engine looks it up.

@@ -15,3 +15,11 @@ CHATBOT_RASA_ENABLED = env("CHATBOT", "on").lower() not in {"off", "0", "false",
 CHATBOT_LOG_RETENTION_DAYS = int(env("CHATBOT_LOG_RETENTION_DAYS", "90"))
 # Answer chat messages in the thread pool (see chatbot.services.chat_message_answer_async).
 CHATBOT_ANSWER_IN_POOL = True
+
+# Urgent messages (chatbot.urgent): violence, a child in danger, an emergency are
+# answered first with these lines and services, never with a procedure guide.
+AYNI_EMERGENCY_POLICE = env("AYNI_EMERGENCY_POLICE", "110")
+AYNI_EMERGENCY_AMBULANCE = env("AYNI_EMERGENCY_AMBULANCE", "118")
+AYNI_EMERGENCY_FIRE = env("AYNI_EMERGENCY_FIRE", "119")
+AYNI_EMERGENCY_SLIM = env("AYNI_EMERGENCY_SLIM", "SLIM (Servicio Legal Integral Municipal) de tu Subalcaldía")
+AYNI_EMERGENCY_DNA = env("AYNI_EMERGENCY_DNA", "Defensoría de la Niñez y Adolescencia (DNA) de tu municipio")
