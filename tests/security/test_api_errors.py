@@ -131,3 +131,17 @@ def test_tracking_code_pattern_matches_the_parser(client):
         assert not re.match(pattern, raw)
         with pytest.raises(codes.MalformedCode):
             codes.normalize(raw)
+
+
+def test_an_unexpected_error_under_api_is_a_json_500(monkeypatch):
+    from django.test import Client
+
+    from cms import selectors
+
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(selectors, "guide_list", broken)
+    response = Client(raise_request_exception=False).get("/api/guides/")
+    data = _json_error(response, 500)
+    assert "boom" not in data["detail"] and "Error interno" in data["detail"]
