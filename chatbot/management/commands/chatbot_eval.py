@@ -1,3 +1,4 @@
+import itertools
 import uuid
 
 import httpx
@@ -45,9 +46,14 @@ class Command(BaseCommand):
             return lambda body: client.post("/api/chat/", json=body).raise_for_status().json()
         host = next((h for h in settings.ALLOWED_HOSTS if h not in ("*",) and not h.startswith(".")), "127.0.0.1")
         client = Client(HTTP_HOST=host)
+        residents = itertools.count(1)
 
         def send(body):
-            response = client.post("/api/chat/", body, content_type="application/json")
+            # In process, each question comes from its own resident (client address), as in real
+            # traffic: one address sending the whole set would meet the per-client chat limit.
+            n = next(residents)
+            address = f"10.{n // 65025 % 250}.{n // 255 % 255}.{n % 255 + 1}"
+            response = client.post("/api/chat/", body, content_type="application/json", REMOTE_ADDR=address)
             if response.status_code != 200:
                 raise CommandError(f"/api/chat/ respondió {response.status_code}: {response.content[:200]!r}")
             return response.json()
