@@ -5,6 +5,9 @@ view restriction, and saving or deleting an office or a category, purge the
 page cache. (The search app hooks its index here.)
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.signals import page_published, page_unpublished
@@ -63,6 +66,31 @@ def connect() -> None:
 # through the task queue.
 
 
+_batched_pages: ContextVar[set[int] | None] = ContextVar("ayni_batched_search_pages", default=None)
+
+
+@contextmanager
+def search_updates_batched():
+    """Within this block, a published page's search refresh is not queued one by one.
+
+    For bulk writes (``cms.importers``): the pages are collected and, at the
+    end of the block, each distinct parent's subtree is synced and refreshed
+    by one task (on commit), instead of one task per page.
+    """
+    pages: set[int] = set()
+    token = _batched_pages.set(pages)
+    try:
+        yield pages
+    finally:
+        _batched_pages.reset(token)
+    if pages:
+        from wagtail.models import Page
+
+        parents = {page.get_parent().pk for page in Page.objects.filter(pk__in=pages)}
+        for parent_id in sorted(parents):
+            _page_sync_on_commit(parent_id, descendants=True)
+
+
 def _page_sync_on_commit(page_id: int, *, descendants: bool = False) -> None:
     from search.services import page_search_sync
     from search.tasks import page_search_refresh_task
@@ -78,6 +106,10 @@ def _page_sync_on_commit(page_id: int, *, descendants: bool = False) -> None:
 
 
 def _search_page_changed(sender, instance, **kwargs) -> None:
+    batch = _batched_pages.get()
+    if batch is not None:
+        batch.add(instance.pk)
+        return
     _page_sync_on_commit(instance.pk)
 
 

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ayni.ratelimit import RateLimited, hit
-from cms.models import GuideFeedback, GuidePage
+from cms.models import (
+    GuideAlias,
+    GuideCategory,
+    GuideFeedback,
+    GuideIndexPage,
+    GuideLegalBasis,
+    GuidePage,
+    GuideRequirement,
+    GuideStep,
+    Office,
+    RegulationPage,
+)
+from cms.rules import guide_publish_problems
 
 FEEDBACK_COMMENT_MAX = 1000
 
@@ -36,3 +52,214 @@ def feedback_submit(*, page: GuidePage, helpful: bool, comment: str, client: str
         window=settings.AYNI_FEEDBACK_WINDOW_SECONDS,
     )
     return GuideFeedback.objects.create(page=page, helpful=helpful, comment=comment)
+
+
+# --- Guides from a catalogue (demo loader, import_guides, admin import) ----------
+
+
+@dataclass(frozen=True)
+class GuideData:
+    """One guide as a catalogue describes it (validated by ``cms.importers``).
+
+    ``online_url`` None keeps the guide's current link (a new guide gets none).
+    """
+
+    slug: str
+    title: str
+    summary: str = ""
+    category: str = ""
+    aliases: tuple[str, ...] = ()
+    requirements: tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()
+    cost_amount: Decimal | None = None
+    cost_text: str = ""
+    duration_days: int | None = None
+    duration_text: str = ""
+    office: str = ""
+    online: bool = False
+    online_url: str | None = None
+    legal_basis: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GuideUpsertResult:
+    page: GuidePage
+    action: str  # "created", "updated" or "unchanged"
+    changes: tuple[str, ...] = ()
+
+
+def guide_category_find(name: str) -> GuideCategory | None:
+    """The category called ``name`` (or whose slug it gives), if it exists."""
+    name = name.strip()
+    if not name:
+        return None
+    return (
+        GuideCategory.objects.filter(name=name).first()
+        or GuideCategory.objects.filter(name__iexact=name).first()
+        or GuideCategory.objects.filter(slug=slugify(name)).first()
+    )
+
+
+def guide_category_ensure(name: str) -> GuideCategory | None:
+    category = guide_category_find(name)
+    if category is not None or not name.strip():
+        return category
+    name = name.strip()
+    base = slugify(name)[:90] or "categoria"
+    slug, n = base, 2
+    while GuideCategory.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return GuideCategory.objects.create(name=name, slug=slug, sort_order=GuideCategory.objects.count())
+
+
+def office_find(name: str) -> Office | None:
+    name = name.strip()
+    if not name:
+        return None
+    return Office.objects.filter(name=name).first() or Office.objects.filter(name__iexact=name).first()
+
+
+def office_ensure(name: str) -> Office | None:
+    if not name.strip():
+        return None
+    return office_find(name) or Office.objects.create(name=name.strip())
+
+
+def regulations_by_slug(slugs) -> dict[str, RegulationPage]:
+    """Regulation pages by slug (the catalogue's ``legal_basis`` ids); unknown slugs are absent."""
+    found: dict[str, RegulationPage] = {}
+    for page in RegulationPage.objects.filter(slug__in=set(slugs)).order_by("path"):
+        found.setdefault(page.slug, page)
+    return found
+
+
+def guide_changes(page: GuidePage, data: GuideData, *, regulations: dict[str, RegulationPage]) -> list[str]:
+    """Names of the fields whose content in ``page`` differs from ``data`` (empty: nothing to do)."""
+    category = guide_category_find(data.category)
+    office = office_find(data.office)
+    current = {
+        "title": page.title,
+        "summary": page.summary or "",
+        "category": page.category_id,
+        "aliases": [a.name for a in page.alternative_names.all()],
+        "requirements": [r.text for r in page.requirements.all()],
+        "steps": [s.text for s in page.steps.all()],
+        "cost": (page.cost_amount, page.cost_text or ""),
+        "duration": (page.duration_days, page.duration_text or ""),
+        "office": page.office_id,
+        "online": bool(page.online),
+        "legal_basis": [lb.regulation_id for lb in page.legal_basis.all()],
+        "tags": sorted({t.name for t in page.tags.all()}),
+    }
+    wanted = {
+        "title": data.title,
+        "summary": data.summary,
+        "category": category.pk if category else (None if not data.category.strip() else -1),
+        "aliases": list(data.aliases),
+        "requirements": list(data.requirements),
+        "steps": list(data.steps),
+        "cost": (data.cost_amount, data.cost_text),
+        "duration": (data.duration_days, data.duration_text),
+        "office": office.pk if office else (None if not data.office.strip() else -1),
+        "online": data.online,
+        "legal_basis": [regulations[s].pk for s in data.legal_basis if s in regulations],
+        "tags": sorted(set(data.tags)),
+    }
+    if data.online_url is not None:
+        current["online_url"], wanted["online_url"] = page.online_url or "", data.online_url
+    changed = []
+    for name, value in wanted.items():
+        before = current[name]
+        if name == "cost":
+            same = before[1] == value[1] and (
+                (before[0] is None and value[0] is None)
+                or (before[0] is not None and value[0] is not None and Decimal(before[0]) == value[0])
+            )
+        else:
+            same = before == value
+        if not same:
+            changed.append(name)
+    return changed
+
+
+def _guide_fill(page: GuidePage, data: GuideData, *, regulations: dict[str, RegulationPage]) -> None:
+    notes = {r.text: r.note for r in page.requirements.all()} if page.pk else {}
+    page.title = data.title
+    page.summary = data.summary
+    page.category = guide_category_ensure(data.category)
+    page.cost_amount = data.cost_amount
+    page.cost_text = data.cost_text
+    page.duration_days = data.duration_days
+    page.duration_text = data.duration_text
+    page.office = office_ensure(data.office)
+    page.online = data.online
+    if data.online_url is not None:
+        page.online_url = data.online_url
+    page.requirements = [
+        GuideRequirement(text=text, note=notes.get(text, ""), sort_order=i) for i, text in enumerate(data.requirements)
+    ]
+    page.steps = [GuideStep(text=text, sort_order=i) for i, text in enumerate(data.steps)]
+    page.alternative_names = [GuideAlias(name=text, sort_order=i) for i, text in enumerate(data.aliases)]
+    page.legal_basis = [
+        GuideLegalBasis(regulation=regulations[slug], sort_order=i)
+        for i, slug in enumerate(s for s in data.legal_basis if s in regulations)
+    ]
+    page.tags.clear()
+    page.tags.add(*data.tags)
+
+
+def guide_publish_check(data: GuideData) -> None:
+    """The publishing rule of ``cms.rules`` applied to catalogue data (raises ValidationError)."""
+    problems = guide_publish_problems(requirement_count=len(data.requirements), office=data.office.strip() or None)
+    if problems:
+        raise ValidationError([problem.message for problem in problems])
+
+
+@transaction.atomic
+def guide_upsert(
+    *,
+    index: GuideIndexPage,
+    data: GuideData,
+    publish: bool,
+    user=None,
+    regulations: dict[str, RegulationPage] | None = None,
+) -> GuideUpsertResult:
+    """Create the guide ``data.slug`` under ``index``, or give the existing one a new revision.
+
+    With ``publish`` the new revision is published (the guide must satisfy the
+    publishing rule), otherwise it stays a draft revision (a new guide is
+    created as a draft). A guide whose latest revision already has this
+    content (and is live when publishing) is left alone: no new revision.
+    Categories and offices are created by name; unknown ``legal_basis`` slugs
+    are left out (``cms.importers`` reports them).
+    """
+    if regulations is None:
+        regulations = regulations_by_slug(data.legal_basis)
+    if publish:
+        guide_publish_check(data)
+    existing = index.get_children().filter(slug=data.slug).first()
+    if existing is None:
+        page = GuidePage(slug=data.slug, live=publish)
+        _guide_fill(page, data, regulations=regulations)
+        index.add_child(instance=page)
+        revision = page.save_revision(user=user, log_action=True)
+        if publish:
+            revision.publish(user=user)
+        return GuideUpsertResult(page=page, action="created")
+    existing = existing.specific
+    if not isinstance(existing, GuidePage):
+        raise ValidationError(_("Ya existe otra página con el slug «%(slug)s».") % {"slug": data.slug})
+    page = existing.get_latest_revision_as_object()
+    changes = guide_changes(page, data, regulations=regulations)
+    unpublished = publish and (not existing.live or existing.has_unpublished_changes)
+    if not changes and not unpublished:
+        return GuideUpsertResult(page=existing, action="unchanged")
+    if changes:
+        _guide_fill(page, data, regulations=regulations)
+        revision = page.save_revision(user=user, log_action=True)
+    else:
+        revision = existing.latest_revision or existing.save_revision(user=user, log_action=True)
+    if publish:
+        revision.publish(user=user)
+    return GuideUpsertResult(page=existing, action="updated", changes=tuple(changes) or ("publish",))

@@ -19,13 +19,8 @@ from wagtail.documents import get_document_model
 from wagtail.models import Page, Site
 
 from cms.models import (
-    GuideAlias,
-    GuideCategory,
     GuideIndexPage,
-    GuideLegalBasis,
     GuidePage,
-    GuideRequirement,
-    GuideStep,
     HomePage,
     NewsIndexPage,
     NewsPage,
@@ -36,6 +31,7 @@ from cms.models import (
     TransparencyIndexPage,
     TransparencyPage,
 )
+from cms.services import guide_category_ensure, guide_upsert
 
 DATA_DIR = Path(__file__).resolve().parent
 
@@ -137,42 +133,25 @@ def ensure_regulations(index: RegulationIndexPage, *, report: Report) -> dict[st
 
 
 def ensure_guides(index: GuideIndexPage, *, offices, regulations, report: Report) -> int:
+    """Create the catalogue's missing guides (published); existing ones are left as editors keep them."""
+    from cms.importers import catalogue_row, validate_row
+
     catalogue = read("tramites.yaml")
     online_url = "https://24-7.ejemplo.gob.bo/"
     created = 0
-    categories: dict[str, GuideCategory] = {}
-    for data in catalogue["tramites"]:
-        name = data["category"]
-        if name not in categories:
-            categories[name], _ = GuideCategory.objects.get_or_create(
-                slug=slugify(name), defaults={"name": name, "sort_order": len(categories)}
-            )
-        if _child(index, GuidePage, data["slug"]) is not None:
+    categories = set()
+    for n, item in enumerate(catalogue["tramites"], start=1):
+        row, problems = catalogue_row(item, f"tramites.yaml #{n}")
+        row.values.setdefault("online_url", online_url if item.get("online") else "")
+        data, row_problems = validate_row(row)
+        if data is None or problems:
+            problems += row_problems
+            raise ValueError("; ".join(str(p) for p in problems))
+        categories.add(data.category)
+        guide_category_ensure(data.category)  # in catalogue order, whether or not the guide exists
+        if _child(index, GuidePage, data.slug) is not None:
             continue
-        office = offices.get(data["office"]) or Office.objects.get_or_create(name=data["office"])[0]
-        page = GuidePage(
-            title=data["title"],
-            slug=data["slug"],
-            summary=data["summary"],
-            category=categories[name],
-            cost_amount=Decimal(str(data["cost"]["amount_bs"])) if data["cost"].get("amount_bs") is not None else None,
-            cost_text=data["cost"].get("text", ""),
-            duration_days=data["duration"].get("business_days"),
-            duration_text=data["duration"].get("text", ""),
-            office=office,
-            online=bool(data.get("online")),
-            online_url=online_url if data.get("online") else "",
-            requirements=[GuideRequirement(text=text, sort_order=i) for i, text in enumerate(data["requirements"])],
-            steps=[GuideStep(text=text, sort_order=i) for i, text in enumerate(data.get("steps", []))],
-            alternative_names=[GuideAlias(name=text, sort_order=i) for i, text in enumerate(data.get("aliases", []))],
-            legal_basis=[
-                GuideLegalBasis(regulation=regulations[slug], sort_order=i)
-                for i, slug in enumerate(data.get("legal_basis", []))
-                if slug in regulations
-            ],
-        )
-        page.tags.add(*data.get("tags", []))
-        _publish(index, page)
+        guide_upsert(index=index, data=data, publish=True, regulations=regulations)
         created += 1
     report(f"  categorías: {len(categories)}; guías: {len(catalogue['tramites'])} ({created} nuevas)")
     return created
