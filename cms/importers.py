@@ -540,20 +540,19 @@ def plan_import(rows: list[Row], *, publish: bool, index: GuideIndexPage, user=N
             errors=problems,
         )
         plan.items.append(item)
+        slug = item.slug.strip()
+        if slug and slug in seen:
+            message = _("Slug repetido (ya está en %(row)s).") % {"row": seen[slug]}
+            item.errors.append(Problem(row.row, _column(row, "slug"), message))
+        seen.setdefault(slug, row.row)
+        if publish:  # also for rows with other errors: every error is listed at once
+            ignored: list = []
+            requirements = _list(row.values.get("requirements"), ignored, "requirements")
+            office = _text(row.values.get("office"), ignored, "office")
+            for problem in services.guide_publish_problems(requirement_count=len(requirements), office=office or None):
+                item.errors.append(Problem(row.row, _column(row, problem.field or "requirements"), problem.message))
         if data is None:
             continue
-        if data.slug in seen:
-            item.errors.append(
-                Problem(
-                    row.row, _column(row, "slug"), _("Slug repetido (ya está en %(row)s).") % {"row": seen[data.slug]}
-                )
-            )
-        seen.setdefault(data.slug, row.row)
-        if publish:
-            for problem in services.guide_publish_problems(
-                requirement_count=len(data.requirements), office=data.office or None
-            ):
-                item.errors.append(Problem(row.row, _column(row, problem.field or "requirements"), problem.message))
         datas.append((row, item, data))
     regulations = services.regulations_by_slug(s for _r, _i, d in datas for s in d.legal_basis)
     children = {p.slug: p for p in index.get_children().filter(slug__in=[d.slug for _r, _i, d in datas]).specific()}

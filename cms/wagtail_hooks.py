@@ -1,5 +1,7 @@
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from cms.models import GuideFeedback
@@ -28,3 +30,25 @@ feedback_viewset = GuideFeedbackViewSet("guide_feedback")
 @hooks.register("register_admin_viewset")
 def register_feedback_viewset():
     return feedback_viewset
+
+
+class ImportGuidesMenuItem(MenuItem):
+    def is_shown(self, request):
+        from cms.admin_views import user_can_import
+
+        return user_can_import(request.user)
+
+
+@hooks.register("register_admin_urls")
+def register_import_guides_urls():
+    from cms.admin_views import import_guides_confirm_view, import_guides_view
+
+    return [
+        path("importar-guias/", import_guides_view, name="cms_import_guides"),
+        path("importar-guias/confirmar/", import_guides_confirm_view, name="cms_import_guides_confirm"),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_import_guides_menu_item():
+    return ImportGuidesMenuItem(_("Importar guías"), reverse("cms_import_guides"), icon_name="upload", order=310)
