@@ -4,18 +4,25 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap as sitemap_view
 from wagtail.documents import urls as wagtaildocs_urls
 
+from ayni import web
 from ayni.api import api
 from ayni.health import health
 from ayni.media import media_urlpatterns
 from ayni.wagtail_api import api_router
 from chatbot import views as chatbot_views
 from cms import views as cms_views
+from cms.feeds import NewsFeed
 from search import views as search_views
 
 urlpatterns = [
     path("health/", health, name="health"),
+    path("robots.txt", web.robots_txt, name="robots_txt"),
+    path("favicon.ico", web.favicon, name="favicon"),
+    path("manifest.webmanifest", web.web_manifest, name="web_manifest"),
+    path("sitemap.xml", sitemap_view, {"sitemaps": {"pages": web.PortalSitemap}}, name="sitemap"),
     path("django-admin/", django_admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documentos/", include(wagtaildocs_urls)),
@@ -36,6 +43,7 @@ urlpatterns += i18n_patterns(
     path("datos/", include("opendata.urls")),
     path("participa/", include("participation.urls")),
     path("cuentas/", include("participation.urls_accounts")),
+    path("noticias/feed/", NewsFeed(), name="news_feed"),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

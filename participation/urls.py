@@ -1,10 +1,11 @@
 from django.urls import path
 
-from participation.views import complaints, proposals
+from participation.views import complaints, landing, proposals
 
 app_name = "participation"
 
 urlpatterns = [
+    path("", landing.participation_home, name="home"),
     path("propuestas/", proposals.proposal_index, name="proposal_index"),
     path("propuestas/nueva/", proposals.proposal_create, name="proposal_create"),
     path("propuestas/<int:pk>/", proposals.proposal_detail, name="proposal_detail"),

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from participation.views import accounts
+from participation.views import accounts, landing
 
 app_name = "accounts"
 
 urlpatterns = [
+    path("", landing.accounts_home, name="home"),
     path("registro/", accounts.register, name="register"),
     path("verificar/<str:token>/", accounts.verify, name="verify"),
     path("verificar-de-nuevo/", accounts.resend_verification, name="resend_verification"),

@@ -1,0 +1,55 @@
+"""Head tags every public page carries: canonical URL, hreflang alternates, Open Graph locale."""
+
+from __future__ import annotations
+
+from django import template
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.translation import get_language
+
+register = template.Library()
+
+OG_LOCALES = {"es": "es_BO", "en": "en_US", "ay": "ay_BO", "qu": "qu_BO"}
+
+
+def _page_links(page, request) -> tuple[str, list[tuple[str, str]]]:
+    canonical = page.get_full_url(request)
+    translations = page.get_translations(inclusive=True).live().public().select_related("locale")
+    alternates = sorted((t.locale.language_code, t.get_full_url(request)) for t in translations)
+    return canonical, alternates
+
+
+def _view_links(request) -> tuple[str, list[tuple[str, str]]]:
+    canonical = request.build_absolute_uri(request.path)
+    alternates = []
+    for code in settings.INTERFACE_LANGUAGES:
+        alternates.append((code, request.build_absolute_uri(translate_url(request.path, code))))
+    return canonical, alternates
+
+
+@register.inclusion_tag("includes/head_links.html", takes_context=True)
+def head_links(context):
+    """<link rel="canonical">, <link rel="alternate" hreflang> and og:url/og:locale for this page.
+
+    A Wagtail page links to its live translations (another language's page, not
+    the same Spanish content under /en/); other views exist in every interface
+    language at the translated URL.
+    """
+    request = context.get("request")
+    if request is None:
+        return {}
+    page = context.get("page")
+    if page is not None and getattr(page, "pk", None) and hasattr(page, "get_translations"):
+        canonical, alternates = _page_links(page, request)
+    else:
+        canonical, alternates = _view_links(request)
+    codes = dict(alternates)
+    default = codes.get(settings.LANGUAGE_CODE)
+    language = get_language() or settings.LANGUAGE_CODE
+    return {
+        "canonical": canonical,
+        "alternates": alternates if len(alternates) > 1 else [],
+        "x_default": default if len(alternates) > 1 else None,
+        "og_locale": OG_LOCALES.get(language, language),
+        "og_alternate_locales": [OG_LOCALES.get(code, code) for code in codes if code != language],
+    }

@@ -1,0 +1,101 @@
+"""Web basics served outside the page tree: robots.txt, the favicon and the sitemap."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+from wagtail.contrib.sitemaps.sitemap_generator import Sitemap
+
+# Staff back offices, API machinery and per-visitor pages are not for search engines.
+ROBOTS_DISALLOW = (
+    "/admin/",
+    "/django-admin/",
+    "/api/",
+    "/i18n/",
+    "/jsi18n/",
+    "/webhooks/",
+    "/tramites-opinion/",
+    "/cuentas/",
+    "/en/cuentas/",
+    "/participa/notificaciones/",
+    "/en/participa/notificaciones/",
+)
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def robots_txt(request):
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW), ""]
+    lines.append(f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    return redirect(static("favicon.ico"), permanent=True)
+
+
+class PortalSitemap(Sitemap):
+    """Every live public page of the site in every language, with its translations as hreflang alternates."""
+
+    def items(self):
+        from wagtail.models import Page
+
+        root = self.get_wagtail_site().root_page
+        query = None
+        for localized_root in root.get_translations(inclusive=True):
+            branch = Page.objects.descendant_of(localized_root, inclusive=True)
+            query = branch if query is None else query | branch
+        return query.live().public().order_by("path").defer_streamfields().specific()
+
+    def _urls(self, page, protocol, domain):
+        urls = []
+        last_mods = set()
+        for item in self.paginator.page(page).object_list.iterator():
+            translations = list(item.get_translations(inclusive=True).live().public().select_related("locale"))
+            alternates = sorted(
+                (
+                    {"lang_code": translation.locale.language_code, "location": translation.get_full_url(self.request)}
+                    for translation in translations
+                ),
+                key=lambda a: a["lang_code"],
+            )
+            for url_info in item.get_sitemap_urls(self.request):
+                if len(alternates) > 1:
+                    url_info = {**url_info, "alternates": alternates}
+                urls.append(url_info)
+                last_mods.add(url_info.get("lastmod"))
+        if last_mods and None not in last_mods:
+            self.latest_lastmod = max(last_mods)
+        return urls
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def web_manifest(request):
+    """A minimal web app manifest (name from the settings, icons from the static files)."""
+    from django.conf import settings
+    from django.http import JsonResponse
+    from django.utils.translation import get_language
+
+    name = settings.WAGTAIL_SITE_NAME
+    data = {
+        "name": name,
+        "short_name": name[:12],
+        "lang": get_language() or settings.LANGUAGE_CODE,
+        "start_url": "/",
+        "scope": "/",
+        "display": "browser",
+        "background_color": "#ffffff",
+        "theme_color": "#073763",
+        "icons": [
+            {"src": static("favicon.svg"), "sizes": "any", "type": "image/svg+xml"},
+            {"src": static("icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("icon-512.png"), "sizes": "512x512", "type": "image/png"},
+        ],
+    }
+    return JsonResponse(data, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
