@@ -22,7 +22,7 @@ PAGES = [
     "/participa/propuestas/",
     "/participa/reclamos/",
     "/participa/seguimiento/",
-    "/buscar/?q=licencia",
+    "/buscar/?q=zoonosis",
     "/en/",
 ]
 
@@ -32,6 +32,18 @@ document.addEventListener('securitypolicyviolation', (e) => {
   window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI);
 });
 """
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _forget_search_terms(django_db_blocker):
+    """The live server commits what it records (Wagtail's search terms): remove it afterwards."""
+    from wagtail.contrib.search_promotions.models import Query
+
+    with django_db_blocker.unblock():
+        before = set(Query.objects.values_list("pk", flat=True))
+    yield
+    with django_db_blocker.unblock():
+        Query.objects.exclude(pk__in=before).delete()
 
 
 @pytest.mark.parametrize("path", PAGES)

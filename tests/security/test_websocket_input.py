@@ -92,6 +92,7 @@ async def _rate_limited():
         await communicator.disconnect()
 
 
+@pytest.mark.django_db(transaction=True)  # the consumer closes the thread's connection (Channels), as in production
 def test_tracking_lookups_count_against_the_client_across_connections(settings):
     """Each connection is a new conversation (a new sender): the client's lookup limit must still hold."""
     settings.AYNI_PARTICIPATION_RATES = {**settings.AYNI_PARTICIPATION_RATES, "tracking": (2, 600)}
