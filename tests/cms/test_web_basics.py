@@ -166,8 +166,11 @@ def test_print_stylesheet_hides_the_chrome_and_the_guide_prints_its_address(clie
 
 def test_time_elements_have_valid_datetimes(client):
     valid = re.compile(r"\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:?\d\d)?)?")
+    from participation.models import Proposal
+
     news = NewsPage.objects.live().first()
-    for path in ("/", GUIDE, "/noticias/", news.url, "/normativa/"):
+    proposal = Proposal.objects.visible().first()
+    for path in ("/", GUIDE, "/noticias/", news.url, "/normativa/", proposal.get_absolute_url()):
         html = client.get(path).content.decode()
         values = re.findall(r'<time datetime="([^"]*)"', html)
         assert values, path
