@@ -39,13 +39,14 @@ def head_links(context):
     if request is None:
         return {}
     page = context.get("page")
+    language = get_language() or settings.LANGUAGE_CODE
     if page is not None and getattr(page, "pk", None) and hasattr(page, "get_translations"):
         canonical, alternates = _page_links(page, request)
+        language = page.locale.language_code  # the content's language, whatever the interface
     else:
         canonical, alternates = _view_links(request)
     codes = dict(alternates)
     default = codes.get(settings.LANGUAGE_CODE)
-    language = get_language() or settings.LANGUAGE_CODE
     return {
         "canonical": canonical,
         "alternates": alternates if len(alternates) > 1 else [],

@@ -217,3 +217,17 @@ def test_participa_landing_lists_what_residents_can_do(client):
         assert f'href="{path}"' in html
     english = client.get("/en/participa/").content.decode()
     assert 'href="/en/participa/reclamos/"' in english
+
+
+def test_a_missing_page_has_no_canonical_and_is_not_indexed(client):
+    response = client.get("/no-existe-esta-pagina/")
+    assert response.status_code == 404
+    head = _head(response.content.decode())
+    assert 'rel="canonical"' not in head and '<meta name="robots" content="noindex">' in head
+
+
+def test_a_spanish_only_page_under_en_points_to_its_spanish_url(client):
+    head = _head(client.get("/en" + GUIDE).content.decode())
+    canonical = re.search(r'<link rel="canonical" href="([^"]+)">', head).group(1)
+    assert urlsplit(canonical).path == GUIDE  # the same Spanish content: one canonical address
+    assert '<meta property="og:locale" content="es_BO">' in head
