@@ -61,12 +61,26 @@ def _child(parent: Page, model, slug: str):
     return model.objects.child_of(parent).filter(slug=slug).first()
 
 
+def _wagtail_root() -> Page:
+    """The tree's root and the default locale, as Wagtail's migrations create them.
+
+    Missing only in a flushed database (transactional tests empty every table).
+    """
+    from django.conf import settings
+    from wagtail.models import Collection, Locale
+
+    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    return Page.add_root(instance=Page(title="Root", slug="root", draft_title="Root"))
+
+
 def ensure_home(*, report: Report) -> HomePage:
     content = read("content.yaml")["home"]
     site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
     home = HomePage.objects.first()
     if home is None:
-        root = Page.get_first_root_node()
+        root = Page.get_first_root_node() or _wagtail_root()
         home = _publish(root, HomePage(title=content["title"], slug="inicio", summary=content["summary"]))
         report("  página de inicio creada")
     if site is None:
