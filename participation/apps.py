@@ -13,6 +13,4 @@ class ParticipationConfig(AppConfig):
 
         from . import tasks
 
-        schedule.register(
-            "participation.personal_data_purge", tasks.personal_data_purge, every=timedelta(hours=24)
-        )
+        schedule.register("participation.personal_data_purge", tasks.personal_data_purge, every=timedelta(hours=24))
