@@ -72,9 +72,7 @@ def test_search_autocomplete_still_works_under_the_policy(chromium, site_url):
         page.goto(site_url + "/", wait_until="networkidle")
         box = page.locator("input[type=search]").first
         box.fill("licen")
-        page.wait_for_timeout(800)
+        page.wait_for_selector("[role=option]", timeout=10_000)  # the suggestions arrived and rendered
         assert page.evaluate("window.__cspViolations") == []
-        options = page.locator("[role=option]")
-        assert options.count() > 0, page.content()[:2000]
     finally:
         context.close()
