@@ -14,10 +14,11 @@ municipality names its own SLIM, Defensoría and emergency numbers.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from search import analysis
 
 VIOLENCE = "violence"
 CHILD = "child"
@@ -76,9 +77,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
 
 
 def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^\w.?!]+", " ", folded).split())
+    """Accents and case folded like search does; punctuation other than sentence ends becomes space."""
+    return " ".join(re.sub(r"[^\w.?!]+", " ", analysis.fold(text)).split())
 
 
 # Procedures whose names hold an emergency word ("certificado de no violencia").

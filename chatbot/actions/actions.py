@@ -53,10 +53,10 @@ class Portal:
         return cls._session
 
     @classmethod
-    async def get(cls, path: str, params: dict | None = None) -> tuple[int, Any]:
+    async def _request(cls, method: str, path: str, **kwargs) -> tuple[int, Any]:
         """(status, JSON or None). Non-JSON answers (e.g. a route that does not exist) give None."""
         try:
-            async with cls.session().get(f"{PORTAL_URL}{path}", params=params) as response:
+            async with cls.session().request(method, f"{PORTAL_URL}{path}", **kwargs) as response:
                 if "json" not in (response.headers.get("Content-Type") or ""):
                     return response.status, None
                 return response.status, await response.json()
@@ -64,15 +64,13 @@ class Portal:
             raise PortalUnavailable(str(exc)) from exc
 
     @classmethod
+    async def get(cls, path: str, params: dict | None = None) -> tuple[int, Any]:
+        return await cls._request("GET", path, params=params)
+
+    @classmethod
     async def post(cls, path: str, payload: dict, headers: dict | None = None) -> tuple[int, Any]:
         """(status, JSON or None) of a JSON POST."""
-        try:
-            async with cls.session().post(f"{PORTAL_URL}{path}", json=payload, headers=headers or {}) as response:
-                if "json" not in (response.headers.get("Content-Type") or ""):
-                    return response.status, None
-                return response.status, await response.json()
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise PortalUnavailable(str(exc)) from exc
+        return await cls._request("POST", path, json=payload, headers=headers or {})
 
     @classmethod
     async def complaint(cls, code: str, *, sender: str) -> tuple[int, Any]:

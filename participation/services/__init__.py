@@ -1,6 +1,6 @@
 """Writes of the participation app (keyword-only, typed, transactional)."""
 
-from cms.services import RateLimited
+from ayni.ratelimit import RateLimited
 
 from .accounts import (
     account_password_reset_throttle,

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from cms.services import rate_limit_hit
+from ayni.ratelimit import hit
 
 
 def rate_limit(*, scope: str, client: str) -> None:
@@ -12,7 +12,7 @@ def rate_limit(*, scope: str, client: str) -> None:
     if not client:
         return
     limit, window = settings.AYNI_PARTICIPATION_RATES[scope]
-    rate_limit_hit(scope=f"participation:{scope}", client=client, limit=limit, window=window)
+    hit(scope=f"participation:{scope}", key=client, limit=limit, window=window)
 
 
 def require_length(field: str, value: str, *, maximum: int, minimum: int = 1, label: str = "") -> None:

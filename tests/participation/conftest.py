@@ -93,14 +93,9 @@ def make_proposal(make_user, category):
     return make
 
 
-def pdf_bytes() -> bytes:
-    """A small but complete PDF (one blank page, cross-reference table): uploads are parsed and rewritten."""
-    objects = [
-        b"<</Type/Catalog/Pages 2 0 R>>",
-        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
-        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
+def build_pdf(objects: list[bytes], *, version: str = "1.4", info: int | None = None) -> bytes:
+    """A complete PDF from its numbered objects (object 1 is the catalog), with a cross-reference table."""
+    out = bytearray(f"%PDF-{version}\n".encode())
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
@@ -108,8 +103,20 @@ def pdf_bytes() -> bytes:
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<</Size {len(objects) + 1}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n".encode()
+    info_ref = f" /Info {info} 0 R" if info else ""
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{info_ref} >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+def pdf_bytes() -> bytes:
+    """A small but complete PDF (one blank page, cross-reference table): uploads are parsed and rewritten."""
+    return build_pdf(
+        [
+            b"<</Type/Catalog/Pages 2 0 R>>",
+            b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+            b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>",
+        ]
+    )
 
 
 def png_bytes(size=(8, 8)) -> bytes:

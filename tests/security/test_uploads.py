@@ -16,6 +16,7 @@ from pypdf import PdfReader, PdfWriter
 
 from participation.models import Complaint, MunicipalUnit
 from participation.uploads import clean_upload
+from tests.participation.conftest import build_pdf
 
 SECRET = "Juana Quispe Mamani"
 
@@ -71,16 +72,7 @@ def _pdf_with_metadata(pages: int = 1) -> bytes:
         + b" /CreationDate (D:20240305101112-04'00') /ModDate (D:20240306101112-04'00') >>"
     )
     assert len(objects) == info
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info {info} 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+    return build_pdf(objects, version="1.7", info=info)
 
 
 def test_a_kept_pdf_has_no_document_info_xmp_or_dates_and_stays_readable():

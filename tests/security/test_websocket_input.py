@@ -16,12 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _no_rasa(settings):
-    from tests.chatbot.conftest import _closed_port
-
-    settings.CHATBOT_ANSWER_IN_POOL = False
-    settings.RASA_URL = f"http://127.0.0.1:{_closed_port()}"
-    settings.RASA_TIMEOUT = 1.0
+def _no_rasa(rasa_down):
+    """Answers come from the fallback, on the test's thread."""
 
 
 async def _connect(client=("198.51.100.7", 50000), user_agent=b"test"):
