@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -27,40 +28,66 @@ def main() -> int:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "ayni.settings.dev")}
     env.setdefault("PYTHONUNBUFFERED", "1")
     env.setdefault("AYNI_BASE_URL", f"http://{HOST}:{PORT}")
+    chatbot_on = env.get("CHATBOT", "on").lower() not in {"off", "0", "false", "no"}
+    if chatbot_on:
+        sys.path.insert(0, str(ROOT))
+        from chatbot import runtime
+
+        env.setdefault("RASA_URL", "http://127.0.0.1:5005")
+        # Rasa's HTTP API needs this token; the portal and the worker (same env) send it.
+        env["RASA_AUTH_TOKEN"] = runtime.rasa_auth_token()
     subprocess.run([PY, "manage.py", "portal_setup"], cwd=ROOT, env=env, check=True)
 
     # The task worker of the configured queue, plus the periodic jobs (ayni.schedule).
-    worker = ["worker"]
     commands = {
         # ayni.server: the same arguments as the Dockerfile and compose (no server access log).
         "web": daphne_command(HOST, PORT, python=PY),
-        "worker": [PY, "manage.py", *worker],
+        "worker": [PY, "manage.py", "worker"],
     }
-    commands.update(extra_services(env))
     processes: dict[str, subprocess.Popen] = {}
+    lock = threading.Lock()
+    stopping = threading.Event()
     for name, command in commands.items():
         processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
     def stop(*_args) -> None:
-        for process in processes.values():
+        stopping.set()
+        with lock:
+            running = list(processes.values())
+        for process in running:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + 10
-        for process in processes.values():
+        for process in running:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
 
+    if chatbot_on:
+        # The portal serves now; the Rasa venv and the training run meanwhile (the chat answers
+        # with the built-in understanding) and the portal switches to Rasa once its model is loaded.
+        threading.Thread(target=start_rasa, args=(env, processes, lock, stopping), daemon=True).start()
+    else:
+        print("CHATBOT=off: sin Rasa; el chat responde con la comprensión integrada.", flush=True)
+
     signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
     print(f"\nAyni está en http://{HOST}:{PORT}/  (administración: /admin/). Ctrl-C para detener.\n", flush=True)
     try:
         while True:
-            for name, process in processes.items():
-                if process.poll() is not None:
-                    print(f"El proceso «{name}» terminó con código {process.returncode}; deteniendo todo.", flush=True)
-                    stop()
-                    return process.returncode or 1
+            with lock:
+                current = list(processes.items())
+            for name, process in current:
+                if process.poll() is None:
+                    continue
+                if name == "rasa":  # the chat goes on with the built-in understanding
+                    print(f"Rasa terminó (código {process.returncode}); el chat sigue sin Rasa.", flush=True)
+                    with lock:
+                        processes.pop(name, None)
+                    continue
+                print(f"El proceso «{name}» terminó con código {process.returncode}; deteniendo todo.", flush=True)
+                stop()
+                return process.returncode or 1
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("\nDeteniendo…", flush=True)
@@ -68,45 +95,34 @@ def main() -> int:
     return 0
 
 
-def extra_services(env: dict) -> dict[str, list[str]]:
-    """Other processes: the chatbot's Rasa server and action server on loopback.
-
-    Creates the Rasa venv (Python 3.10) when missing, regenerates the training
-    data from the guides and trains only when it changed (content hash).
-    ``CHATBOT=off`` skips all of it and the chat answers in fallback mode.
-    """
-    if env.get("CHATBOT", "on").lower() in {"off", "0", "false", "no"}:
-        print("CHATBOT=off: sin Rasa; el chat responde en modo básico (búsqueda).", flush=True)
-        return {}
-    sys.path.insert(0, str(ROOT))
+def start_rasa(env: dict, processes: dict, lock: threading.Lock, stopping: threading.Event) -> None:
+    """In the background: the Rasa venv (first run: several minutes), the training project from the
+    guides, the NLU model (trained only when its data changed), then the Rasa server on loopback."""
     from urllib.parse import urlsplit
 
     from chatbot import runtime
 
+    started = time.monotonic()
     try:
+        print(
+            "[asistente] preparando Rasa en segundo plano; mientras tanto responde la comprensión integrada", flush=True
+        )
+        runtime.ensure_venv()
         runtime.export_guides(PY, env)
         model = runtime.ensure_model()
-    except Exception as exc:  # the portal still runs; the chat falls back to search
-        print(f"El asistente (Rasa) no pudo prepararse ({exc}); el chat responderá en modo básico.", flush=True)
-        return {}
-    env.setdefault("RASA_URL", "http://127.0.0.1:5005")
-    # Rasa's HTTP API needs this token; the portal (same env) sends it (chatbot.rasa_client).
-    env["RASA_AUTH_TOKEN"] = runtime.rasa_auth_token()
-    rasa_port = urlsplit(env["RASA_URL"]).port or 5005
-    actions_port = int(env.get("RASA_ACTIONS_PORT", "5055"))
-    rasa, rasa_env, rasa_cwd = runtime.rasa_command(model=model, port=rasa_port, actions_port=actions_port)
-    actions, actions_env, _cwd = runtime.actions_command(
-        port=actions_port, portal_url=f"http://{HOST}:{PORT}", public_url=env.get("AYNI_BASE_URL", "")
-    )
-
-    def with_env(command: list[str], extra: dict, cwd: Path) -> list[str]:
-        changed = [f"{k}={v}" for k, v in extra.items() if env.get(k) != v]
-        return ["env", "-C", str(cwd), *[f"-u{k}" for k in ("DJANGO_SETTINGS_MODULE",)], *changed, *command]
-
-    return {
-        "rasa": with_env(rasa, rasa_env, rasa_cwd),
-        "rasa-actions": with_env(actions, actions_env, ROOT),
-    }
+        port = urlsplit(env["RASA_URL"]).port or 5005
+        command, rasa_env, cwd = runtime.rasa_command(model=model, port=port)
+        with lock:
+            if stopping.is_set():
+                return
+            processes["rasa"] = subprocess.Popen(command, cwd=cwd, env=rasa_env, start_new_session=True)
+        runtime.wait_until_model_loaded(env["RASA_URL"], timeout=600, process=processes["rasa"])
+        print(f"[asistente] Rasa listo en {time.monotonic() - started:.0f} s: el chat lo usa desde ahora", flush=True)
+    except Exception as exc:  # the portal still runs; the chat keeps the built-in understanding
+        if not stopping.is_set():
+            print(
+                f"[asistente] Rasa no pudo prepararse ({exc}); el chat sigue con la comprensión integrada.", flush=True
+            )
 
 
 if __name__ == "__main__":

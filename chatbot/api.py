@@ -17,6 +17,7 @@ router = Router()
 class ChatIn(Schema):
     sender: str = Field("", max_length=200, description=str(_("Identificador de la conversación (se guarda cifrado).")))
     text: str = Field(..., max_length=services.MAX_TEXT, description=str(_("Mensaje de la persona.")))
+    lang: str = Field("", max_length=8, description=str(_("Idioma de las respuestas (es, en); se recuerda.")))
 
 
 class ButtonOut(Schema):
@@ -34,10 +35,19 @@ class GuideRefOut(Schema):
     url: str
 
 
+class OptionOut(Schema):
+    slug: str
+    title: str
+
+
 class ChatOut(Schema):
     replies: list[ReplyOut]
     intent: str
     guide: GuideRefOut | None
+    options: list[OptionOut] = Field(
+        default_factory=list,
+        description=str(_("Cuando dos guías están demasiado cerca, las opciones que el asistente ofrece.")),
+    )
     engine: str
 
 
@@ -58,22 +68,5 @@ async def chat(request, payload: ChatIn):
     except RateLimited:
         return 429, {"detail": gettext_now("Demasiados mensajes seguidos. Espera un momento y vuelve a escribir.")}
     return await services.chat_message_answer_async(
-        sender=payload.sender, text=payload.text, channel="api", request=request, client=client
+        sender=payload.sender, text=payload.text, channel="api", request=request, client=client, language=payload.lang
     )
-
-
-class ResolveOut(Schema):
-    slug: str | None
-    score: float
-
-
-@router.get(
-    "resolve/",
-    response={200: ResolveOut, **errors(400, 422)},
-    summary="La guía que mejor corresponde a una pregunta (uso del asistente)",
-)
-def resolve(request, q: str = ""):
-    from chatbot.fallback import resolve_guide
-
-    slug, score = resolve_guide(q[:500])
-    return {"slug": slug, "score": round(score, 3)}

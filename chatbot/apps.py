@@ -15,3 +15,13 @@ class ChatbotConfig(AppConfig):
 
         # Chat logs and WhatsApp ledgers are kept only for their retention periods.
         schedule.register("chatbot.purge", tasks.chat_log_purge, every=timedelta(hours=6))
+
+        # New guides, titles or aliases reach Rasa's training data and a model loaded in the background.
+        from wagtail.signals import page_published, page_unpublished
+
+        from cms.models import GuidePage
+
+        from .services import rasa_retrain_request
+
+        page_published.connect(rasa_retrain_request, sender=GuidePage, dispatch_uid="chatbot-retrain-published")
+        page_unpublished.connect(rasa_retrain_request, sender=GuidePage, dispatch_uid="chatbot-retrain-unpublished")

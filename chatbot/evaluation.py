@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from chatbot import selectors
-from chatbot.actions.compose import strip_accents
+from search.analysis import fold as strip_accents
 
 
 @dataclass
@@ -27,6 +27,21 @@ class Outcome:
     intent: str
     ok: bool
     reason: str = ""
+    options: list[str] = field(default_factory=list)  # slugs of a clarifying question
+
+    @property
+    def clarified_right(self) -> bool:
+        """Answered with a clarifying question whose options include the right guide."""
+        return bool(self.expected_guide) and self.expected_guide in self.options
+
+    @property
+    def right_or_clarified(self) -> bool:
+        return self.ok or self.clarified_right
+
+    @property
+    def out_of_scope_answered(self) -> bool:
+        """An out-of-scope question (no guide expected) answered with a guide or offered guides."""
+        return not self.expected_guide and bool(self.got_guide or self.options)
 
 
 @dataclass
@@ -36,6 +51,23 @@ class Report:
     def accuracy(self, items: list[Outcome] | None = None) -> float:
         items = self.outcomes if items is None else items
         return sum(o.ok for o in items) / len(items) if items else 0.0
+
+    def share(self, predicate, items: list[Outcome] | None = None) -> float:
+        items = self.outcomes if items is None else items
+        return sum(bool(predicate(o)) for o in items) / len(items) if items else 0.0
+
+    def summary(self) -> dict:
+        """The figures the issue asks for."""
+        scope = [o for o in self.outcomes if not o.expected_guide]
+        return {
+            "n": len(self.outcomes),
+            "accuracy": self.accuracy(),
+            "right_or_clarified": self.share(lambda o: o.right_or_clarified),
+            "clarified": self.share(lambda o: o.options),
+            "clarified_right": self.share(lambda o: o.clarified_right),
+            "out_of_scope": len(scope),
+            "out_of_scope_answered": sum(o.out_of_scope_answered for o in scope),
+        }
 
     def by(self, attribute: str) -> dict[str, tuple[float, int]]:
         groups: dict[str, list[Outcome]] = defaultdict(list)
@@ -90,7 +122,11 @@ def judge(example: dict, answer: dict) -> Outcome:
         engine=answer.get("engine", ""),
         intent=answer.get("intent", ""),
         ok=False,
+        options=[o.get("slug") for o in answer.get("options") or [] if isinstance(o, dict)],
     )
+    if outcome.options:
+        outcome.reason = f"preguntó entre {outcome.options} (esperada {expected!r})"
+        return outcome
     if got != expected:
         outcome.reason = f"guía {got!r} en vez de {expected!r}"
         return outcome

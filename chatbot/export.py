@@ -12,7 +12,7 @@ import json
 import random
 import re
 
-from chatbot.actions.compose import strip_accents
+from search.analysis import fold as strip_accents
 
 TEMPLATES: dict[str, list[str]] = {
     "ask_requirements": [

@@ -12,7 +12,8 @@ class Channel(models.TextChoices):
 
 class Engine(models.TextChoices):
     RASA = "rasa", _("Rasa")
-    FALLBACK = "fallback", _("Respaldo (búsqueda)")
+    FALLBACK = "fallback", _("Comprensión integrada")
+    BUTTON = "button", _("Botón")
 
 
 class ChatExchange(models.Model):
@@ -119,3 +120,27 @@ class WhatsAppStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id}: {self.status}"
+
+
+class Conversation(models.Model):
+    """The state of one conversation, so that any process can answer its next message.
+
+    Keyed by the sender's keyed hash (never a number or a session id); holds only
+    what the next answer needs: the last guide talked about, the options of a
+    clarifying question and the question they answer, and the language. Forgotten
+    after ``CHATBOT_CONVERSATION_MINUTES`` idle and deleted by the retention job.
+    """
+
+    sender_hash = models.CharField(_("remitente (hash)"), max_length=64, unique=True)
+    last_guide = models.CharField(_("última guía"), max_length=255, blank=True)
+    options = models.JSONField(_("opciones ofrecidas"), default=list, blank=True)
+    pending_asks = models.CharField(_("dato pedido"), max_length=16, blank=True)
+    language = models.CharField(_("idioma"), max_length=8, blank=True)
+    updated_at = models.DateTimeField(_("actualizada"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("conversación del asistente")
+        verbose_name_plural = _("conversaciones del asistente")
+
+    def __str__(self) -> str:
+        return self.sender_hash[:12]

@@ -1,14 +1,18 @@
-"""The portal's HTTP client for the Rasa server (REST channel + tracker).
+"""The portal's HTTP client for the Rasa NLU server (``POST /model/parse``).
 
-Every call shares one deadline (``RASA_TIMEOUT``); any network error, timeout
-or malformed answer raises :class:`RasaUnavailable` and the caller falls back.
+Rasa only understands; the portal answers (``chatbot.dialogue``). A network
+error, a timeout (``RASA_TIMEOUT``), an answer without a model or a malformed
+answer raises :class:`RasaUnavailable` and the caller uses the fallback
+understanding. After a failure Rasa is not asked again for
+``CHATBOT_RASA_RETRY_SECONDS`` (per process), so a Rasa that is down or still
+training costs nothing; after that pause the next message tries it again, so a
+Rasa that comes back is used without restarting the portal.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass, field
-from urllib.parse import quote
 
 import httpx
 from django.conf import settings
@@ -18,21 +22,17 @@ class RasaUnavailable(Exception):
     pass
 
 
-@dataclass
-class RasaAnswer:
-    replies: list[dict]
-    intent: str = ""
-    confidence: float | None = None
-    meta: dict = field(default_factory=dict)  # what the action server attached (guide, asks, answered)
-
-
 _client: httpx.Client | None = None
+_lock = threading.Lock()
+_down_until = 0.0
 
 
 def _http() -> httpx.Client:
     global _client
     if _client is None:
-        _client = httpx.Client(limits=httpx.Limits(max_connections=50, max_keepalive_connections=20))
+        with _lock:
+            if _client is None:
+                _client = httpx.Client(limits=httpx.Limits(max_connections=50, max_keepalive_connections=20))
     return _client
 
 
@@ -44,74 +44,50 @@ def _auth() -> dict[str, str]:
     return {"token": token} if token else {}
 
 
-def rasa_converse(*, sender: str, text: str) -> RasaAnswer:
-    """Send a message to Rasa's REST channel, then read the parsed intent from the tracker."""
-    if not settings.CHATBOT_RASA_ENABLED:
-        raise RasaUnavailable("disabled")
-    base = settings.RASA_URL.rstrip("/")
-    deadline = time.monotonic() + settings.RASA_TIMEOUT
+def available() -> bool:
+    """False while Rasa is switched off or paused after a failure."""
+    return settings.CHATBOT_RASA_ENABLED and time.monotonic() >= _down_until
+
+
+def mark_down() -> None:
+    global _down_until
+    _down_until = time.monotonic() + settings.CHATBOT_RASA_RETRY_SECONDS
+
+
+def reset() -> None:
+    global _down_until
+    _down_until = 0.0
+
+
+def parse(*, text: str, timeout: float | None = None) -> dict:
+    """Rasa's NLU parse of ``text``: ``{"intent": {"name", "confidence"}, "entities": [...], ...}``."""
+    if not available():
+        raise RasaUnavailable("disabled" if not settings.CHATBOT_RASA_ENABLED else "paused after a failure")
     try:
         response = _http().post(
-            f"{base}/webhooks/rest/webhook",
-            json={"sender": sender, "message": text},
+            f"{settings.RASA_URL.rstrip('/')}/model/parse",
+            json={"text": text},
             params=_auth(),
-            timeout=_remaining(deadline),
+            timeout=timeout or settings.RASA_TIMEOUT,
         )
         response.raise_for_status()
-        messages = response.json()
-        tracker = _http().get(
-            f"{base}/conversations/{quote(sender, safe='')}/tracker",
-            params={"include_events": "NONE", **_auth()},
-            timeout=_remaining(deadline),
-        )
-        tracker.raise_for_status()
-        latest = tracker.json().get("latest_message") or {}
-    except (httpx.HTTPError, ValueError, AttributeError) as exc:
+        data = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        mark_down()
         raise RasaUnavailable(str(exc) or exc.__class__.__name__) from exc
-    if not isinstance(messages, list):
-        raise RasaUnavailable("unexpected answer")
-    replies: list[dict] = []
-    meta: dict = {}
-    for message in messages:
-        if not isinstance(message, dict):
-            continue
-        custom = message.get("custom")
-        if isinstance(custom, dict) and isinstance(custom.get("ayni"), dict):
-            meta.update(custom["ayni"])
-        if message.get("text"):
-            replies.append(
-                {
-                    "text": str(message["text"]),
-                    "buttons": [
-                        {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
-                        for b in message.get("buttons") or []
-                        if isinstance(b, dict)
-                    ],
-                }
-            )
-    intent = latest.get("intent") or {}
-    return RasaAnswer(
-        replies=replies,
-        intent=str(intent.get("name") or ""),
-        confidence=float(intent["confidence"]) if intent.get("confidence") is not None else None,
-        meta=meta,
-    )
+    if not isinstance(data, dict) or not isinstance(data.get("intent"), dict):
+        mark_down()  # no model loaded yet: Rasa answers without an intent
+        raise RasaUnavailable("no intent in the answer")
+    return data
 
 
-def rasa_parse(*, text: str, timeout: float | None = None) -> dict:
-    """Rasa's own NLU parse (``/model/parse``): used by the benchmark as the reference."""
-    response = _http().post(
-        f"{settings.RASA_URL.rstrip('/')}/model/parse",
-        json={"text": text},
+def load_model(*, model_path: str, timeout: float = 300) -> None:
+    """Replace the running server's model (``PUT /model``) without restarting it."""
+    response = _http().put(
+        f"{settings.RASA_URL.rstrip('/')}/model",
+        json={"model_file": model_path},
         params=_auth(),
-        timeout=timeout or settings.RASA_TIMEOUT,
+        timeout=timeout,
     )
     response.raise_for_status()
-    return response.json()
-
-
-def _remaining(deadline: float) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise httpx.TimeoutException("Rasa deadline passed")
-    return left
+    reset()

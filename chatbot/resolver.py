@@ -1,14 +1,21 @@
-"""Finding the guide a free-text question is about, without Rasa.
+"""Which guide a free-text question is about — for both understandings.
 
-A small lexical search over the live guides: titles, aliases and tags from the
+A small lexical index over the live guides: titles, aliases and tags from the
 CMS, plus the procedure phrases annotated in the bot's hand-written training
-data (chatbot/rasa/data/nlu.yml), with light Spanish stemming and typo
-tolerance; the portal's own search ranking is added as a signal. The index is
-rebuilt whenever a guide is published or unpublished.
+data (chatbot/rasa/data/nlu.yml), read with the shared chat text analysis
+(``search.analysis``: folding, chat abbreviations, stop words, a forgiving
+stem, fuzzy matching); the portal search's own ranking is added as a signal,
+and so are the guides Rasa's ``procedure`` entity named. The index is rebuilt
+whenever a guide is published or unpublished.
+
+``rank`` also says when a question is about a national procedure (carnet de
+identidad, pasaporte, licencia de conducir…) that no municipal guide covers,
+and when the two best guides are too close to call.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import threading
@@ -18,7 +25,12 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from chatbot.actions.compose import content_words, normalize, words
+from search.analysis import chat_content_words as content_words
+from search.analysis import chat_normalize as normalize
+from search.analysis import chat_words as words
+from search.analysis import light_stem as stem
+
+logger = logging.getLogger(__name__)
 
 NLU_FILE = Path(__file__).resolve().parent / "rasa" / "data" / "nlu.yml"
 
@@ -53,25 +65,6 @@ FUNCTION_WORDS = {
     "con",
 }
 
-_DIMINUTIVES = ("itos", "itas", "ito", "ita")
-_SUFFIXES = (
-    "aciones", "acion", "ieron", "iendo", "mente", "aron", "ando", "amos", "emos", "imos", "ados", "adas", "idos",
-    "itos", "itas", "illo", "illa", "ado", "ada", "ido", "ito", "ita", "ar", "er", "ir", "an", "en", "es", "s",
-)  # fmt: skip
-
-
-def stem(word: str) -> str:
-    for suffix in _DIMINUTIVES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            word = word[: -len(suffix)]
-            break
-    if len(word) > 3 and word[-1] in "aeo":
-        word = word[:-1]
-    return word
-
 
 @dataclass
 class GuideEntry:
@@ -101,13 +94,15 @@ class GuideIndex:
             anchored = False  # a word of the guide's own title or aliases is in the question
             for _query_stem, candidates in matched.items():
                 best = 0.0
+                sure = False  # matched as written or by a shared long prefix, not only by a close spelling
                 for term, closeness in candidates:
                     weight = entry.fields.get(term)
                     if weight:
                         best = max(best, weight * closeness * self.idf.get(term, 1.0))
+                        sure = sure or closeness >= 0.85
                         anchored = anchored or (weight >= W_NAME and closeness >= 0.85)
                 total += best
-                explained += best > 0
+                explained += sure
             for phrase in entry.phrases:
                 if len(phrase.split()) >= 2 and f" {phrase} " in f" {norm} ":
                     total += PHRASE_BONUS
@@ -116,7 +111,7 @@ class GuideIndex:
             if total <= 0:
                 continue
             coverage = explained / max(len(stems), 1)
-            if not (coverage > 0.5 or (anchored and coverage >= 0.5) or total >= STRONG_SCORE):
+            if not (coverage > 0.5 or (anchored and coverage >= 0.5) or (total >= STRONG_SCORE and explained >= 2)):
                 continue
             scores[slug] = total + (boosts or {}).get(slug, 0.0)
         return sorted(scores.items(), key=lambda item: -item[1])
@@ -241,3 +236,122 @@ def reset_index() -> None:
     global _cached
     with _lock:
         _cached = None
+
+
+# --- ranking a question ---------------------------------------------------------------
+
+# National procedures (the State's, not the municipality's): a question about one of
+# them gets no guide. Matched on chat-normalised text.
+NATIONAL = re.compile(
+    r"\b(carnet de identidad|carnet|cedula de identidad|cedula|ci|pasaporte|pasaportes|licencia de conducir|"
+    r"licencia para conducir|licencia de manejo|brevet|segip|visa|visas|antecedentes penales|rejap|"
+    r"certificado de nacimiento|partida de nacimiento|certificado de matrimonio|sereci|nit|"
+    r"impuestos nacionales|renta dignidad|bono juancito pinto|bono|soat|libreta de servicio militar|"
+    r"servicio militar|migracion|padron electoral|empadronarme para votar|titulo de bachiller|"
+    r"titulo profesional|seguro social|afp|jubilacion)\b"
+)
+# A clarifying question is asked when the second guide scores at least this share
+# of the first (and neither is named by the question's own words).
+CLOSE_RATIO = 0.9
+ENTITY_BONUS = 1.0
+
+
+@dataclass
+class Ranking:
+    guides: list[tuple[str, float]] = field(default_factory=list)  # above MIN_SCORE, best first
+    anchored: bool = False  # the best guide's own name (title or alias) is in the question
+    national: bool = False  # about a national procedure, and nothing municipal besides
+    unknown_words: list[str] = field(default_factory=list)  # content words of the question
+    phrase_match: set[str] = field(default_factory=set)  # guides whose full name is in the question
+
+    @property
+    def confidence(self) -> float | None:
+        return min(self.guides[0][1] / 10, 1.0) if self.guides else None
+
+    def close_call(self) -> list[str]:
+        """The guides to offer when the best two are too close to call; [] when the best is clear."""
+        if len(self.guides) < 2:
+            return []
+        (best, top), (_second, runner_up) = self.guides[0], self.guides[1]
+        if best in self.phrase_match and len(self.phrase_match) == 1:
+            return []  # the question names this guide: no need to ask
+        if runner_up < CLOSE_RATIO * top:
+            return []
+        return [slug for slug, score in self.guides[:3] if score >= CLOSE_RATIO * top]
+
+
+def rank(text: str, *, entities: list[str] | None = None) -> Ranking:
+    """The guides a question may be about, best first, with what the answerer needs to decide."""
+    content = content_words(text)
+    national = NATIONAL.search(normalize(text))
+    if national:
+        # Without the national procedure's words, is the question still about a municipal one?
+        rest = normalize(text).replace(national.group(0), " ")
+        outcome = _rank(rest, entities)
+        outcome.national = not outcome.guides
+        outcome.unknown_words = content
+        return outcome
+    outcome = _rank(text, entities)
+    outcome.unknown_words = content
+    return outcome
+
+
+def _rank(text: str, entities: list[str] | None) -> Ranking:
+    index = guide_index()
+    boosts = _search_boosts(text)
+    for slug in entities or []:
+        if slug in index.entries:
+            boosts[slug] = boosts.get(slug, 0.0) + ENTITY_BONUS
+    scored = index.score(text, boosts=boosts)
+    outcome = Ranking(guides=[(slug, score) for slug, score in scored if score >= MIN_SCORE])
+    if outcome.guides:
+        norm = f" {normalize(text)} "
+        outcome.phrase_match = {
+            slug
+            for slug, _score in outcome.guides[:3]
+            if any(len(p.split()) >= 2 and f" {p} " in norm for p in index.entries[slug].phrases)
+        }
+        best = index.entries[outcome.guides[0][0]]
+        outcome.anchored = outcome.guides[0][0] in outcome.phrase_match or bool(
+            {stem(w) for w in content_words(text)} & best.name_stems
+        )
+    return outcome
+
+
+def resolve_guide(text: str) -> tuple[str | None, float]:
+    """The best guide for a question and its score (None below the threshold or when national)."""
+    outcome = rank(text)
+    if outcome.national or not outcome.guides:
+        return None, outcome.guides[0][1] if outcome.guides else 0.0
+    return outcome.guides[0]
+
+
+def _search_boosts(text: str) -> dict[str, float]:
+    """The portal search's ranking of guides for the question's content words."""
+    query = " ".join(content_words(text))
+    if not query:
+        return {}
+    try:
+        from search import selectors as search_selectors
+
+        found = search_selectors.search(query=query, type_name="guide")
+    except Exception:  # never fail an answer for the search
+        logger.warning("portal search failed for the chat", exc_info=True)
+        return {}
+    if getattr(found, "popular", False):
+        return {}
+    slugs = [hit.slug for hit in found.hits[:3] if hit.slug]
+    return {slug: bonus for slug, bonus in zip(slugs, SEARCH_BONUS, strict=False)}
+
+
+def asks_for(text: str, slug: str, hint: str | None = None) -> str:
+    """The fact asked for; "online" words that are part of the guide's name ("vender por internet") don't count."""
+    from chatbot.understanding import detect_asks
+
+    asks = hint or detect_asks(text)
+    if asks == "online":
+        entry = guide_index().entries.get(slug)
+        if entry is not None:
+            kept = [w for w in words(text) if stem(w) not in entry.name_stems]
+            asks = detect_asks(" ".join(kept)) if hint is None else (hint if detect_asks(" ".join(kept)) else None)
+    return asks or "requirements"

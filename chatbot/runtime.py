@@ -1,8 +1,11 @@
-"""Running the Rasa side: its venv, training (cached by content hash), processes.
+"""Running the Rasa side: its venv, the NLU training project, training (cached by
+content hash), the server process.
 
-Used by ``bin/run.py`` (``make run``), by the integration tests and by the
-benchmark. Imports nothing from Django: the export of the guides is run as
-``manage.py chatbot_export`` by the caller.
+The training project lives under ``var/rasa-project``: the hand-written
+``chatbot/rasa/config.yml`` and ``data/nlu.yml``, plus ``data/guides.yml``
+generated from the live guides by ``manage.py chatbot_export``. Used by
+``bin/run.py`` (``make run``), the retraining task, the integration tests and
+the benchmark. Imports nothing from Django.
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ RASA_DIR = ROOT / "chatbot" / "rasa"
 VAR_DIR = Path(os.environ.get("AYNI_VAR_DIR", ROOT / "var"))
 VENV = Path(os.environ.get("RASA_VENV", VAR_DIR / "rasa-venv"))
 MODELS = VAR_DIR / "rasa-models"
+PROJECT = VAR_DIR / "rasa-project"
+HAND_WRITTEN = ["config.yml", "data/nlu.yml"]
 AUTH_TOKEN_FILE = VAR_DIR / "rasa_auth_token"
 REQUIREMENTS = RASA_DIR / "requirements.txt"
-TRAINING_FILES = ["config.yml", "domain.yml", "data/*.yml", "requirements.txt"]
+TRAINING_FILES = ["config.yml", "data/*.yml"]
 
 
 def log(message: str) -> None:
@@ -77,12 +82,30 @@ def _requirement_lines() -> list[str]:
     return [line.strip() for line in REQUIREMENTS.read_text().splitlines() if line.strip() and not line.startswith("#")]
 
 
+def write_project(guides_yaml: str) -> bool:
+    """Assemble the training project: hand-written files plus the guides' data. True if anything changed."""
+    changed = False
+    files = {name: (RASA_DIR / name).read_text(encoding="utf-8") for name in HAND_WRITTEN}
+    files["data/guides.yml"] = guides_yaml
+    for name, text in files.items():
+        target = PROJECT / name
+        if target.exists() and target.read_text(encoding="utf-8") == text:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+        changed = True
+    return changed
+
+
 def training_hash() -> str:
     digest = hashlib.sha256()
     for pattern in TRAINING_FILES:
-        for path in sorted(RASA_DIR.glob(pattern)):
-            digest.update(str(path.relative_to(RASA_DIR)).encode())
+        for path in sorted(PROJECT.glob(pattern)):
+            digest.update(str(path.relative_to(PROJECT)).encode())
             digest.update(path.read_bytes())
+    digest.update(REQUIREMENTS.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -91,30 +114,37 @@ def model_path() -> Path:
 
 
 def export_guides(django_python: str | None = None, env: dict | None = None) -> None:
-    """Regenerate data/guides.yml from the portal's guides (manage.py chatbot_export)."""
+    """Regenerate the training project from the portal's guides (``manage.py chatbot_export``)."""
     subprocess.run(
         [django_python or sys.executable, "manage.py", "chatbot_export"], cwd=ROOT, env=env or os.environ, check=True
     )
 
 
+def venv_ready() -> bool:
+    stamp = VENV / ".requirements-sha256"
+    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    return venv_python().exists() and stamp.exists() and stamp.read_text().strip() == wanted
+
+
 def ensure_model() -> Path:
-    """Train when the training data changed (content hash); otherwise reuse the cached model."""
+    """Train when the training project changed (content hash); otherwise reuse the cached model."""
+    if not (PROJECT / "data" / "guides.yml").exists():
+        raise RuntimeError("no training project: run `manage.py chatbot_export` first")
     target = model_path()
     if target.exists():
         return target
     ensure_venv()
     MODELS.mkdir(parents=True, exist_ok=True)
-    log(f"training the Rasa model {target.name}")
+    log(f"training the Rasa NLU model {target.name}")
     started = time.monotonic()
     subprocess.run(
         [
             str(VENV / "bin" / "rasa"),
             "train",
+            "nlu",
             "--config",
             "config.yml",
-            "--domain",
-            "domain.yml",
-            "--data",
+            "--nlu",
             "data",
             "--out",
             str(MODELS),
@@ -122,7 +152,7 @@ def ensure_model() -> Path:
             target.name.removesuffix(".tar.gz"),
             "--quiet",
         ],
-        cwd=RASA_DIR,
+        cwd=PROJECT,
         env=rasa_env(),
         check=True,
     )
@@ -176,13 +206,12 @@ def rasa_auth_token() -> str:
     return value
 
 
-def rasa_command(
-    *, model: Path, port: int, actions_port: int, auth_token: str | None = None
-) -> tuple[list[str], dict, Path]:
-    """(command, env, cwd) for the Rasa server on loopback with the HTTP API enabled behind a token."""
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    endpoints = VAR_DIR / f"rasa-endpoints-{port}.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+def rasa_command(*, model: Path, port: int, auth_token: str | None = None) -> tuple[list[str], dict, Path]:
+    """(command, env, cwd) for the Rasa NLU server on loopback, its HTTP API behind a token.
+
+    NLU only: the portal calls ``/model/parse`` and answers itself; there is no
+    action server, no REST channel and no tracker store.
+    """
     command = [
         str(VENV / "bin" / "rasa"),
         "run",
@@ -195,32 +224,9 @@ def rasa_command(
         "127.0.0.1",
         "-p",
         str(port),
-        "--endpoints",
-        str(endpoints),
-        "--credentials",
-        "credentials.yml",
         "--quiet",
     ]
-    return command, rasa_env(), RASA_DIR
-
-
-def actions_command(
-    *, port: int, portal_url: str, public_url: str = "", phone: str = ""
-) -> tuple[list[str], dict, Path]:
-    """(command, env, cwd) for the action server on loopback."""
-    command = [str(venv_python()), "-m", "rasa_sdk", "--actions", "chatbot.actions.actions", "-p", str(port), "--quiet"]
-    env = rasa_env(
-        {
-            "SANIC_HOST": "127.0.0.1",
-            "PYTHONPATH": str(ROOT),
-            "AYNI_PORTAL_URL": portal_url,
-            "AYNI_PUBLIC_URL": public_url,
-            "AYNI_MUNICIPALITY_PHONE": phone or os.environ.get("AYNI_MUNICIPALITY_PHONE", "800-13-5555"),
-            # The portal's AYNI_INTERNAL_TOKEN falls back to RASA_AUTH_TOKEN (this same value).
-            "AYNI_INTERNAL_TOKEN": os.environ.get("AYNI_INTERNAL_TOKEN") or rasa_auth_token(),
-        }
-    )
-    return command, env, ROOT
+    return command, rasa_env(), PROJECT if PROJECT.exists() else RASA_DIR
 
 
 def free_port() -> int:

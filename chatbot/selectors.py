@@ -49,17 +49,19 @@ def guide_facts(*, slug: str, request: HttpRequest | None = None) -> dict | None
     return cms_selectors.guide_detail(page=page, request=request)
 
 
-def guides_for_menu(*, category_slugs: list[str] | None, exclude_slugs: list[str]) -> list[dict]:
-    """Guides of the given categories (or of every category not excluded) for a menu option."""
-    out = []
-    for page in cms_selectors.guide_list():
-        category = page.category.slug if page.category else ""
-        if category_slugs is not None and category not in category_slugs:
-            continue
-        if category_slugs is None and category in exclude_slugs:
-            continue
-        out.append({"slug": page.slug, "title": page.title})
-    return out
+def guide_titles(*, slugs: list[str]) -> dict[str, str]:
+    """Titles of live guides by slug (the options of a clarifying question)."""
+    return cms_selectors.guide_titles(slugs=slugs)
+
+
+def menu_categories() -> list[dict]:
+    """The bot's menu: every category that has live guides, in the CMS's order (``{"slug", "name"}``)."""
+    return [{"slug": c.slug, "name": c.name} for c in cms_selectors.guide_categories_with_guides()]
+
+
+def guides_for_menu(*, category_slug: str) -> list[dict]:
+    """The live guides of one category, for a menu option."""
+    return [{"slug": page.slug, "title": page.title} for page in cms_selectors.guide_list(category_slug=category_slug)]
 
 
 def unanswered_questions(*, days: int = 30, channel: str | None = None) -> QuerySet:

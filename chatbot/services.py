@@ -1,4 +1,4 @@
-"""Writes of the chatbot app: answering a message (Rasa or fallback) and logging it;
+"""Writes of the chatbot app: answering a message (either understanding, one answerer), its log and state;
 the WhatsApp ledger (incoming messages once, statuses, replies, notifications)."""
 
 from __future__ import annotations
@@ -9,28 +9,29 @@ import hmac
 import logging
 import re
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
 
 from ayni.clients import client_key, key_for
-from chatbot import rasa_client
-from chatbot.actions import compose
-from chatbot.fallback import fallback_answer, tracking_limit_answer
-from chatbot.models import ChatExchange, Engine, WhatsAppMessage, WhatsAppOutbound, WhatsAppStatus
+from ayni.ratelimit import RateLimited
+from chatbot import dialogue, rasa_client, understanding
+from chatbot.models import ChatExchange, Conversation, Engine, WhatsAppMessage, WhatsAppOutbound, WhatsAppStatus
 from chatbot.urgent import urgent_answer
 from participation import codes
+from participation.services.common import rate_limit
 
 logger = logging.getLogger(__name__)
 
 MAX_TEXT = 5000  # accepted from a client
 NLU_TEXT = 500  # what the NLU sees (longer messages are cut)
 _LETTER_OR_DIGIT = re.compile(r"\w", re.UNICODE)
-UNANSWERED_INTENTS = {"nlu_fallback", "out_of_scope", "empty"}
+UNANSWERED_INTENTS = {"nlu_fallback", "empty"}
 
 
 def sender_hash(*, channel: str, sender: str) -> str:
@@ -40,69 +41,118 @@ def sender_hash(*, channel: str, sender: str) -> str:
 
 
 def chat_message_answer(
-    *, sender: str, text: str, channel: str, request: HttpRequest | None = None, client: str = ""
+    *,
+    sender: str,
+    text: str,
+    channel: str,
+    request: HttpRequest | None = None,
+    client: str = "",
+    language: str = "",
 ) -> dict:
     """Answer one chat message and log it.
 
-    Returns ``{"replies", "intent", "guide", "engine"}``: from Rasa when it answers
-    within RASA_TIMEOUT, else from the fallback answerer, which says so.
+    Returns ``{"replies", "intent", "guide", "options", "engine"}``. Rasa
+    understands the message when it answers within RASA_TIMEOUT, else the
+    built-in understanding does (``engine: "fallback"``); ``chatbot.dialogue``
+    answers either way, with the conversation's state from the database.
     ``client`` is the client's rate-limit key (``ayni.clients``; from ``request``
     when not given; none for WhatsApp, where the sender is the limit's key).
+    ``language`` (es, en…) is remembered by the conversation.
     """
     started = time.monotonic()
     hashed = sender_hash(channel=channel, sender=sender or "anonymous")
     client = client or (client_key(request) if request is not None else "")
     clean = " ".join(safe_text(text or "").split())[:MAX_TEXT]  # NUL and lone surrogates never reach the DB
     nlu_text = clean[:NLU_TEXT]
-    if not _LETTER_OR_DIGIT.search(nlu_text):
-        result = _empty_answer(bool(clean))
-        engine = Engine.FALLBACK
-    elif (urgent := urgent_answer(clean)) is not None:
-        # Violence, a child in danger, a medical emergency...: the emergency lines first, never a guide.
-        result = urgent
-        engine = Engine.FALLBACK
-    elif (limited := tracking_limit_answer(text=nlu_text, client=client)) is not None:
-        # A tracking code from a client over its lookup limit: neither engine looks it up.
-        result = limited
-        engine = Engine.FALLBACK
-    else:
-        try:
-            result = _rasa_answer(hashed, nlu_text)
-            engine = Engine.RASA
-        except rasa_client.RasaUnavailable as exc:
-            logger.info("Rasa unavailable (%s); answering from search", exc)
-            result = fallback_answer(sender=hashed, text=nlu_text, request=request)
-            result["replies"].append({"text": _fallback_notice(), "buttons": []})
-            engine = Engine.FALLBACK
-    latency_ms = int((time.monotonic() - started) * 1000)
-    guide = result.get("guide")
+    conversation = conversation_state(sender_hash=hashed)
+    state = dialogue.State(**conversation)
+    if language in dict(settings.LANGUAGES):
+        state.language = language
+    with translation.override(state.language or translation.get_language() or settings.LANGUAGE_CODE):
+        result, engine = _answer(hashed, clean, nlu_text, state, request=request, client=client)
+    if asdict(state) != conversation:
+        conversation_save(sender_hash=hashed, state=state)
+    guide = result.guide
     chat_exchange_log(
         sender_hash=hashed,
         channel=channel,
         text=clean,
-        replies=result["replies"],
-        intent=result.get("intent") or "",
-        confidence=result.get("confidence"),
+        replies=result.replies,
+        intent=result.intent,
+        confidence=result.confidence,
         guide_slug=guide["slug"] if guide else "",
         engine=engine,
-        latency_ms=latency_ms,
-        answered=bool(result.get("answered", True)) and result.get("intent") not in UNANSWERED_INTENTS,
+        latency_ms=int((time.monotonic() - started) * 1000),
+        answered=result.answered and result.intent not in UNANSWERED_INTENTS,
     )
     return {
-        "replies": result["replies"],
-        "intent": result.get("intent") or "",
+        "replies": result.replies,
+        "intent": result.intent,
         "guide": {"slug": guide["slug"], "url": guide["url"]} if guide else None,
+        "options": result.options,
         "engine": str(engine),
     }
+
+
+def _answer(hashed: str, clean: str, nlu_text: str, state: dialogue.State, *, request, client: str):
+    """(result, engine): the checks that come before any understanding, then one of the two, then the answerer."""
+    if not _LETTER_OR_DIGIT.search(nlu_text):
+        return dialogue.empty(had_text=bool(clean)), Engine.FALLBACK
+    if (urgent := urgent_answer(clean)) is not None:
+        # Violence, a child in danger, a medical emergency...: the emergency lines first, never a guide.
+        return dialogue.Result(urgent["replies"], urgent["intent"]), Engine.FALLBACK
+    if client and understanding.find_tracking_code(nlu_text):
+        # Counted against the client here and against the conversation at the lookup (dialogue),
+        # on every channel and whichever understanding runs.
+        try:
+            rate_limit(scope="tracking", client=client)
+        except RateLimited:
+            return dialogue.tracking_limited(), Engine.FALLBACK
+    meaning = understanding.parse_payload(nlu_text)
+    engine = Engine.BUTTON
+    if meaning is None:
+        try:
+            meaning = understanding.rasa_understand(nlu_text)
+            engine = Engine.RASA
+        except rasa_client.RasaUnavailable as exc:
+            logger.debug("Rasa unavailable (%s); the built-in understanding answers", exc)
+            meaning = understanding.fallback_understand(nlu_text)
+            engine = Engine.FALLBACK
+    result = dialogue.answer(text=nlu_text, understanding=meaning, state=state, request=request, sender=hashed)
+    return result, engine
+
+
+def conversation_state(*, sender_hash: str) -> dict:
+    """The stored state of a conversation (``dialogue.State`` fields); empty when new or idle too long."""
+    since = timezone.now() - timedelta(minutes=settings.CHATBOT_CONVERSATION_MINUTES)
+    row = (
+        Conversation.objects.filter(sender_hash=sender_hash, updated_at__gte=since)
+        .values("last_guide", "options", "pending_asks", "language")
+        .first()
+    )
+    return row or asdict(dialogue.State())
+
+
+@transaction.atomic
+def conversation_save(*, sender_hash: str, state: dialogue.State) -> None:
+    Conversation.objects.update_or_create(
+        sender_hash=sender_hash,
+        defaults={
+            "last_guide": state.last_guide[:255],
+            "options": [str(slug)[:255] for slug in state.options[:5]],
+            "pending_asks": state.pending_asks[:16],
+            "language": state.language[:8],
+        },
+    )
 
 
 async def chat_message_answer_async(**kwargs) -> dict:
     """``chat_message_answer`` for async callers (the API view, the websocket consumer).
 
-    Under an ASGI server every sync view shares one thread; the answer waits on
-    Rasa, whose action server calls back into the portal's guide API, which
-    would then wait for that same thread. So the answer runs in the thread pool
-    (``CHATBOT_ANSWER_IN_POOL``; tests switch it off to stay in their transaction).
+    The answer waits on Rasa's parse and the database; it runs in the thread
+    pool (``CHATBOT_ANSWER_IN_POOL``) so that one slow answer never holds the
+    ASGI server's single thread for sync code. Tests switch it off to stay in
+    their transaction.
     """
     from asgiref.sync import sync_to_async
 
@@ -118,38 +168,6 @@ def _answer_and_release(*, in_pool: bool, **kwargs) -> dict:
     finally:
         if in_pool:
             close_old_connections()
-
-
-def _rasa_answer(hashed: str, text: str) -> dict:
-    answer = rasa_client.rasa_converse(sender=hashed, text=text)
-    if not answer.replies:
-        raise rasa_client.RasaUnavailable("no reply")
-    guide = answer.meta.get("guide") if isinstance(answer.meta.get("guide"), dict) else None
-    return {
-        "replies": answer.replies,
-        "intent": answer.intent,
-        "confidence": answer.confidence,
-        "guide": guide if guide and guide.get("slug") else None,
-        "answered": answer.meta.get("answered", True),
-    }
-
-
-def _empty_answer(had_text: bool) -> dict:
-    if had_text:  # emoji, punctuation only
-        text = compose.compose_not_understood(settings.AYNI_MUNICIPALITY_PHONE)
-    else:
-        text = _("Escriba su pregunta sobre un trámite municipal, o elija una opción del menú.")
-    return {
-        "replies": [{"text": text, "buttons": compose.menu_buttons()}],
-        "intent": "nlu_fallback" if had_text else "empty",
-        "confidence": None,
-        "guide": None,
-        "answered": False,
-    }
-
-
-def _fallback_notice() -> str:
-    return _("(El asistente responde en modo básico, con la búsqueda del portal.)")
 
 
 @transaction.atomic
@@ -451,13 +469,10 @@ def whatsapp_message_reply(*, message_pk: int) -> None:
     try:
         if message.kind in {"text", "interactive", "button"} and text.strip():
             answer = chat_message_answer(sender=message.wa_id, text=text, channel="whatsapp")
-            sent = [whatsapp.send_reply(to=message.wa_id, reply=reply) for reply in answer["replies"]]
+            replies = answer["replies"]
         else:
-            notice = _(
-                "Por ahora solo puedo leer mensajes de texto. Escriba su consulta, por ejemplo: "
-                "«requisitos de la licencia de funcionamiento»."
-            )
-            sent = [whatsapp.send_reply(to=message.wa_id, reply={"text": notice, "buttons": []})]
+            replies = dialogue.text_only().replies
+        sent = [whatsapp.send_reply(to=message.wa_id, reply=reply) for reply in replies]
     except whatsapp.WhatsAppSendError as exc:
         logger.warning("WhatsApp reply to message %s failed (%s)", message.pk, type(exc.__cause__).__name__)
         WhatsAppMessage.objects.filter(pk=message.pk).update(status=WhatsAppMessage.Status.FAILED)
@@ -493,6 +508,62 @@ def whatsapp_notification_send(*, wa_id: str, subject: str, body: str, url: str 
         )
 
 
+# --- Retraining -------------------------------------------------------------------
+
+RETRAIN_PENDING = "chatbot:retrain-pending"
+
+
+def rasa_retrain_request(**_signal_kwargs) -> None:
+    """A guide was published or unpublished: retrain in the background, once per burst.
+
+    Connected to Wagtail's page signals for guides (``chatbot.apps``). An import of
+    hundreds of guides enqueues one task: the pending flag is set until the task starts.
+    """
+    if not settings.CHATBOT_RETRAIN:
+        return
+
+    def enqueue() -> None:
+        from chatbot import tasks
+
+        if cache.add(RETRAIN_PENDING, "1", timeout=3600):
+            try:
+                tasks.rasa_retrain.enqueue()
+            except Exception:
+                cache.delete(RETRAIN_PENDING)
+                logger.exception("could not enqueue the chatbot's retraining")
+
+    transaction.on_commit(enqueue)
+
+
+def rasa_retrain() -> str:
+    """Regenerate the NLU training data from the live guides; when it changed, train and load the new
+    model into the running Rasa (``PUT /model``), which keeps serving the old one until then.
+
+    Facts never need this (the answerer reads them live): only new guides, titles and aliases do.
+    Returns what happened: ``unchanged``, ``no-venv`` (this machine has no Rasa venv: the compose
+    stack's rasa container trains at its start), ``trained`` or ``trained-not-loaded`` (Rasa not running).
+    """
+    from chatbot import runtime
+    from chatbot.export import build_training_data
+    from chatbot.selectors import guide_catalogue
+
+    cache.delete(RETRAIN_PENDING)
+    runtime.write_project(build_training_data(guide_catalogue()))
+    target = runtime.model_path()
+    if target.exists():
+        return "unchanged"
+    if not runtime.venv_ready():
+        logger.warning("guides changed but this machine has no Rasa venv to retrain; see README (asistente)")
+        return "no-venv"
+    model = runtime.ensure_model()
+    try:
+        rasa_client.load_model(model_path=str(model))
+    except Exception as exc:  # httpx errors: Rasa not running (it loads the newest model when it starts)
+        logger.warning("retrained the NLU model but could not load it into Rasa (%s)", type(exc).__name__)
+        return "trained-not-loaded"
+    return "trained"
+
+
 # --- Retention --------------------------------------------------------------------
 
 
@@ -500,6 +571,7 @@ def purge_expired(*, now: datetime | None = None) -> dict:
     """Apply every retention rule of the chatbot; returns how many rows each rule touched.
 
     - the conversation log (``ChatExchange``) older than ``CHATBOT_LOG_RETENTION_DAYS`` is deleted;
+    - a conversation's state (``Conversation``) idle for ``CHATBOT_CONVERSATION_MINUTES`` is deleted;
     - WhatsApp messages, replies and delivery statuses older than
       ``AYNI_WHATSAPP_LEDGER_RETENTION_DAYS`` are deleted;
     - older than ``AYNI_WHATSAPP_NUMBER_RETENTION_DAYS``, the rows that remain lose
@@ -516,6 +588,9 @@ def purge_expired(*, now: datetime | None = None) -> dict:
     number_cutoff = now - timedelta(days=max(1, settings.AYNI_WHATSAPP_NUMBER_RETENTION_DAYS))
     window_cutoff = now - timedelta(hours=24)
     counts = {"chat_exchanges": chat_log_purge(now=now)}
+    idle = now - timedelta(minutes=settings.CHATBOT_CONVERSATION_MINUTES)
+    with transaction.atomic():
+        counts["conversations"] = Conversation.objects.filter(updated_at__lt=idle).delete()[0]
     with transaction.atomic():
         counts["whatsapp_statuses"] = WhatsAppStatus.objects.filter(created_at__lt=ledger_cutoff).delete()[0]
         counts["whatsapp_outbound"] = WhatsAppOutbound.objects.filter(created_at__lt=ledger_cutoff).delete()[0]

@@ -14,3 +14,9 @@ def whatsapp_reply(message_pk: int) -> None:
 def chat_log_purge() -> dict:
     """Every retention rule of the chatbot (conversation log, WhatsApp ledger and numbers)."""
     return services.purge_expired()
+
+
+@task()
+def rasa_retrain() -> str:
+    """Retrain the NLU model after guides changed and load it into the running Rasa."""
+    return services.rasa_retrain()

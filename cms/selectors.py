@@ -40,6 +40,11 @@ def guide_list(*, parent: Page | None = None, category_slug: str | None = None, 
     return list(guides)
 
 
+def guide_titles(*, slugs) -> dict[str, str]:
+    """``{slug: title}`` of the live, public guides among ``slugs``."""
+    return dict(_guides().filter(slug__in=list(slugs)).values_list("slug", "title"))
+
+
 def guide_categories_with_guides(*, parent: Page | None = None):
     live = Q(guides__live=True)
     if parent is not None:

@@ -92,3 +92,96 @@ def clean_text(raw: str | None, *, max_length: int) -> str:
 def word_line(text: str) -> str:
     """Folded words separated and surrounded by single spaces, for word-prefix LIKE matching."""
     return f" {' '.join(words(text))} "
+
+
+# --- chat text -------------------------------------------------------------------
+#
+# What residents type on WhatsApp: no accents, "q", "pa", "xq", "kiero". The
+# chatbot's understanding (its guide index, the fallback's rules) and the Rasa
+# training-data export read messages through these functions, so both engines
+# and the search see the same words.
+
+CHAT_ABBREVIATIONS = {
+    "q": "que", "k": "que", "ke": "que", "kiero": "quiero", "qiero": "quiero", "kisiera": "quisiera",
+    "xq": "porque", "pq": "porque", "porq": "porque", "pa": "para", "pra": "para", "x": "por",
+    "tb": "tambien", "tmb": "tambien", "tbn": "tambien", "d": "de", "dnd": "donde", "cn": "con",
+    "sta": "esta", "toy": "estoy", "nesecito": "necesito", "nececito": "necesito", "ncesito": "necesito",
+    "nesesito": "necesito", "kuanto": "cuanto", "cuant": "cuanto", "cto": "cuanto", "info": "informacion",
+    "porfa": "por favor", "xfa": "por favor", "plis": "por favor", "pls": "por favor", "hr": "hora",
+    "hrs": "horas", "min": "minutos", "bs": "bolivianos", "doc": "documento", "docs": "documentos",
+    "tramit": "tramite", "aki": "aqui", "ak": "aqui", "weno": "bueno", "ps": "pues",
+}  # fmt: skip
+
+# Words of a chat message that never name a procedure (the Snowball list is for
+# documents; these are how people ask): dropped before looking for a guide.
+CHAT_STOP_WORDS = frozenset(
+    """
+    a al algo alguien algun alguna alguno algunos ante antes aqui asi aun bien buenas buenos cada como con contra cual
+    cuales cuando cuanto cuanta cuantos cuantas de del desde donde dos e el ella ellos en entre era es esa ese eso esta
+    estan este esto estoy favor fue ha hay hola la las le les lo los mas me mi mis mucho muy nada ni no nos o otra otro
+    para pero poco por porque puedo puede pueden que quien se ser si sin sobre su sus tambien te tengo tiene tienen
+    toda todo tu tus un una uno unos unas usted y ya yo hacer hago hace quiero quisiera queria necesito necesita
+    necesitan saber decir dime digame informacion ayuda ayudar ayudame ayudeme consulta pregunta tramite tramites
+    requisito requisitos documento documentos papeles papel presentar piden pide llevar debo tengo cuesta costo
+    costos precio valor cobran vale sale tarda tardan demora demoran tiempo dias dia plazo oficina oficinas direccion
+    horario horarios hora horas atienden atencion lugar queda internet linea online virtual web pagina sacar
+    obtener conseguir realizar tramitar gestionar pagar paga pago cobra gratis gratuito ok oye disculpe disculpa
+    senor senora buen dias tardes noches gracias porfa plis entonces osea pues ahi alla eh ah mismo misma
+    va voy vas van vamos ir iba ser estar son soy fui da dan doy dar tener tienes tenemos haber han he hemos
+    sea aquello ahora hoy manana ayer siempre nunca cosa cosas nomas solo bueno okey listo claro mal
+    hello hi hey how much what where when the do does is are for my to of in and please thanks need want can i you
+    """.split()
+)
+
+
+def chat_words(text: str) -> list[str]:
+    """Folded words of a chat message with common chat abbreviations expanded."""
+    out: list[str] = []
+    for word in words(text):
+        out.extend(CHAT_ABBREVIATIONS.get(word, word).split())
+    return out
+
+
+def chat_normalize(text: str) -> str:
+    return " ".join(chat_words(text))
+
+
+def chat_content_words(text: str) -> list[str]:
+    """The words of a chat message that may name a procedure (also drops inflections of stop words)."""
+    return [w for w in chat_words(text) if w not in CHAT_STOP_WORDS and len(w) > 1 and not _inflected_stop(w)]
+
+
+def _inflected_stop(word: str) -> bool:
+    for suffix in ("amos", "emos", "imos", "aron", "ieron", "an", "en", "as", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            root = word[: -len(suffix)]
+            if any(root + ending in CHAT_STOP_WORDS for ending in ("o", "a", "e", "ar", "er", "ir", "")):
+                return True
+    return False
+
+
+_DIMINUTIVES = ("itos", "itas", "ito", "ita")
+_LIGHT_SUFFIXES = (
+    "aciones", "acion", "ieron", "iendo", "mente", "aron", "ando", "amos", "emos", "imos", "ados", "adas", "idos",
+    "itos", "itas", "illo", "illa", "ado", "ada", "ido", "ito", "ita", "ar", "er", "ir", "an", "en", "es", "s",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=50_000)
+def light_stem(word: str) -> str:
+    """A forgiving stem for chat words: one suffix and a final vowel off, diminutives folded.
+
+    Coarser than Snowball on purpose: misspelt chat words ("lisencia",
+    "licensia") still share their stem's first letters, which the guide index
+    matches by prefix and edit distance.
+    """
+    for suffix in _DIMINUTIVES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    for suffix in _LIGHT_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 3 and word[-1] in "aeo":
+        word = word[:-1]
+    return word

@@ -13,3 +13,6 @@ STORAGES = {
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Background work runs inline in tests unless a test asks for the real queue.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}, "queue": TASKS["default"]}
+
+# Publishing a guide in a test never trains a Rasa model (tests that need it switch it on).
+CHATBOT_RETRAIN = False

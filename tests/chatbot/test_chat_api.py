@@ -1,4 +1,4 @@
-"""POST /api/chat/ with Rasa down: the fallback answers from the guides and says so."""
+"""POST /api/chat/ with Rasa down: the built-in understanding and the one answerer."""
 
 import socket
 import threading
@@ -7,6 +7,8 @@ import time
 import pytest
 
 from chatbot.models import ChatExchange
+from cms.models import GuideCategory, GuidePage
+from cms.selectors import guide_categories_with_guides
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +31,7 @@ def test_requirements_come_from_the_guide(client):
     assert answer["guide"]["url"].startswith("http://testserver/")
     text = reply_text(answer)
     assert "Croquis de ubicación del establecimiento" in text
-    assert "modo básico" in text  # the fallback says so
+    assert "modo básico" not in text  # one answerer: the same words whichever understanding ran
 
 
 @pytest.mark.parametrize(
@@ -77,7 +79,7 @@ def test_out_of_scope_gets_no_guide(client, text):
     assert answer["guide"] is None
     assert "800-13-5555" in reply_text(answer)
     titles = [b["title"] for b in answer["replies"][0]["buttons"]]
-    assert titles == ["Trámites territoriales y catastrales", "Impuestos", "Actividades económicas", "Otros servicios"]
+    assert titles == [c.name for c in guide_categories_with_guides()]  # the menu is the CMS's categories
 
 
 def test_small_talk(client):
@@ -87,19 +89,23 @@ def test_small_talk(client):
 
 
 def test_menu_option_payload_lists_the_guides(client):
-    answer = chat(client, '/menu_option{"menu_category": "impuestos"}')
+    answer = chat(client, '/menu_option{"menu_category": "tributos"}')
     payloads = [b["payload"] for b in answer["replies"][0]["buttons"]]
-    assert '/ask_requirements{"procedure": "pago-impuesto-inmuebles"}' in payloads
+    assert '/ask_requirements{"procedure":"pago-impuesto-inmuebles"}' in payloads
     assert all("licencia" not in p for p in payloads)
     follow = chat(client, payloads[0])
     assert follow["guide"]["slug"] in {"pago-impuesto-inmuebles", "pago-de-infracciones"}
 
 
-def test_other_services_option_excludes_the_three_categories(client):
-    answer = chat(client, '/menu_option{"menu_category": "otros"}')
-    payloads = " ".join(b["payload"] for b in answer["replies"][0]["buttons"])
-    assert "registro-de-mascotas" in payloads
-    assert "certificado-catastral" not in payloads and "pago-impuesto-inmuebles" not in payloads
+def test_menu_follows_the_cms_categories(client):
+    category = GuideCategory.objects.create(name="Cementerios y nichos", slug="cementerios", sort_order=0)
+    GuidePage.objects.filter(slug="compra-de-nicho").update(category=category)
+    titles = [b["title"] for b in chat(client, "menu")["replies"][0]["buttons"]]
+    assert "Cementerios y nichos" in titles
+    answer = chat(client, '/menu_option{"menu_category": "cementerios"}')
+    assert [b["title"] for b in answer["replies"][0]["buttons"]] == ["Compra de nicho en el cementerio municipal"]
+    # An unknown option shows the menu again instead of failing.
+    assert chat(client, '/menu_option{"menu_category": "no-existe"}')["intent"] == "menu"
 
 
 @pytest.mark.parametrize("text", ["", "   ", "😀😀🎉", "???!!!"])
@@ -212,11 +218,9 @@ def test_complaint_status_without_code_asks_for_it(client):
     assert "código" in reply_text(answer)
 
 
-def test_resolve_endpoint(client):
-    response = client.get("/api/chat/resolve/", {"q": "registrar a mi perro"})
-    assert response.status_code == 200
-    assert response.json()["slug"] == "registro-de-mascotas"
-    assert client.get("/api/chat/resolve/", {"q": "partido de futbol"}).json()["slug"] is None
+def test_the_bot_no_longer_offers_a_resolve_endpoint(client):
+    # Only the removed action server used it; the portal resolves guides in process.
+    assert client.get("/api/chat/resolve/", {"q": "registrar a mi perro"}).status_code == 404
 
 
 def test_complaint_status_from_participation(client):

@@ -1,24 +1,34 @@
 """Training data generated from the guides; the widget on every page; the admin view; text helpers."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from chatbot.actions import compose
+from chatbot import texts
 from chatbot.export import build_training_data, guide_names
 from chatbot.models import ChatExchange
 from chatbot.selectors import guide_catalogue
 from chatbot.services import chat_log_purge
-
-GUIDES_YML = Path(__file__).resolve().parents[2] / "chatbot" / "rasa" / "data" / "guides.yml"
+from chatbot.understanding import detect_asks, find_tracking_code
+from search.analysis import chat_content_words, chat_normalize
 
 
 @pytest.mark.django_db
-def test_committed_training_data_matches_the_guides():
-    assert GUIDES_YML.read_text(encoding="utf-8") == build_training_data(guide_catalogue())
+def test_the_training_project_is_generated_from_the_guides(tmp_path, monkeypatch):
+    from chatbot import runtime
+
+    monkeypatch.setattr(runtime, "PROJECT", tmp_path / "project")
+    call_command("chatbot_export")
+    project = tmp_path / "project"
+    assert (project / "data" / "guides.yml").read_text(encoding="utf-8") == build_training_data(guide_catalogue())
+    assert (project / "data" / "nlu.yml").read_bytes() == (runtime.RASA_DIR / "data" / "nlu.yml").read_bytes()
+    assert (project / "config.yml").read_bytes() == (runtime.RASA_DIR / "config.yml").read_bytes()
+    before = runtime.training_hash()
+    assert runtime.write_project(build_training_data(guide_catalogue())) is False  # unchanged: no retrain
+    assert runtime.training_hash() == before
+    assert not (runtime.RASA_DIR / "data" / "guides.yml").exists()  # generated, never committed
 
 
 @pytest.mark.django_db
@@ -94,14 +104,14 @@ def test_log_retention():
 
 
 def test_normalisation_and_asks():
-    assert compose.normalize("Q necesito pa la Licencia?") == "que necesito para la licencia"
-    assert compose.detect_asks("cuanto cuesta el catastro") == "cost"
-    assert compose.detect_asks("cuantos dias tarda") == "duration"
-    assert compose.detect_asks("donde queda la oficina") == "office"
-    assert compose.detect_asks("se puede por internet") == "online"
-    assert compose.detect_asks("q papeles piden") == "requirements"
-    assert compose.content_words("y cuanto cuesta?") == []
-    assert compose.find_tracking_code("mi codigo es rc 7k4mx 2q9pa") == "RC-7K4MX-2Q9PA"
+    assert chat_normalize("Q necesito pa la Licencia?") == "que necesito para la licencia"
+    assert detect_asks("cuanto cuesta el catastro") == "cost"
+    assert detect_asks("cuantos dias tarda") == "duration"
+    assert detect_asks("donde queda la oficina") == "office"
+    assert detect_asks("se puede por internet") == "online"
+    assert detect_asks("q papeles piden") == "requirements"
+    assert chat_content_words("y cuanto cuesta?") == []
+    assert find_tracking_code("mi codigo es rc 7k4mx 2q9pa") == "RC-7K4MX-2Q9PA"
 
 
 def test_compose_fact_reads_every_field():
@@ -114,10 +124,10 @@ def test_compose_fact_reads_every_field():
         "office": {"name": "Administración del Cementerio", "address": "Av. Baptista", "hours": "8 a 16", "phone": "2"},
         "online": {"available": False, "url": ""},
     }
-    assert "• Certificado de defunción (original)" in compose.compose_fact(guide, "requirements")
-    assert "Bs 1.500" in compose.compose_fact(guide, "cost")
-    assert "1 días hábiles" in compose.compose_fact(guide, "duration")
-    office = compose.compose_fact(guide, "office")
+    assert "• Certificado de defunción (original)" in texts.fact(guide, "requirements")
+    assert "Bs 1.500" in texts.fact(guide, "cost")
+    assert "1 días hábiles" in texts.fact(guide, "duration")
+    office = texts.fact(guide, "office")
     assert "Av. Baptista" in office and "Horario: 8 a 16" in office
-    assert compose.compose_fact(guide, "online").startswith("No,")
-    assert compose.compose_fact(guide, "cost").endswith("http://x/nicho/")
+    assert texts.fact(guide, "online").startswith("No,")
+    assert texts.fact(guide, "cost").endswith("http://x/nicho/")

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from chatbot.models import WhatsAppMessage, WhatsAppOutbound, WhatsAppStatus
+from cms.selectors import guide_categories_with_guides
 
 from .conftest import VERIFY_TOKEN, meta_message, meta_status, post_webhook
 
@@ -76,9 +77,10 @@ def test_menu_is_sent_as_an_interactive_list(client, wa_settings, graph, on_comm
     interactive = [b for b in sent_bodies(graph) if b["type"] == "interactive"]
     assert interactive, sent_bodies(graph)
     rows = interactive[0]["interactive"]["action"]["sections"][0]["rows"]
-    assert len(rows) == 4
+    categories = list(guide_categories_with_guides())  # the menu is the CMS's categories
+    assert [row["title"] for row in rows] == [c.name[:24] for c in categories]
     assert all(len(row["title"]) <= 24 for row in rows)
-    assert rows[0]["id"] == '/menu_option{"menu_category": "territorio"}'
+    assert rows[0]["id"] == '/menu_option{"menu_category":"' + categories[0].slug + '"}'
 
 
 def test_a_list_reply_is_understood(client, wa_settings, graph, on_commit):

@@ -62,7 +62,19 @@ class Command(BaseCommand):
 
     def _print(self, report: Report, show_errors: bool) -> None:
         n = len(report.outcomes)
+        figures = report.summary()
         self.stdout.write(f"Exactitud total: {report.accuracy():.1%} ({sum(o.ok for o in report.outcomes)}/{n})")
+        self.stdout.write(
+            f"Correcta o aclarada con la guía correcta entre las opciones: {figures['right_or_clarified']:.1%}"
+        )
+        self.stdout.write(
+            f"Respondidas con una pregunta de aclaración: {figures['clarified']:.1%} "
+            f"(con la guía correcta entre las opciones: {figures['clarified_right']:.1%})"
+        )
+        self.stdout.write(
+            f"Fuera de alcance respondidas con una guía: {figures['out_of_scope_answered']} "
+            f"de {figures['out_of_scope']}"
+        )
         self.stdout.write("Por dato pedido:")
         for key, (acc, count) in report.by("asks").items():
             self.stdout.write(f"  {key:<13} {acc:6.1%}  (n={count})")
