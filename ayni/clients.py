@@ -113,31 +113,10 @@ def login_log_str(username, ip_address, user_agent, path_info, request) -> str:
     return f'{{path_info: "{path_info}"}}'
 
 
-# --- the Rasa action server, looking tracking codes up for a chat sender ----------
-
-INTERNAL_TOKEN_HEADER = "X-Ayni-Internal-Token"
-CHAT_SENDER_HEADER = "X-Ayni-Chat-Sender"
+# --- chat senders ----------------------------------------------------------------
 
 
 def chat_sender_key(sender: str) -> str:
-    """The rate-limit key of a chat sender (its hash, ``chatbot.services.sender_hash``), the same for
-    the fallback answerer and for the Rasa action server's lookups through the API."""
+    """The rate-limit key of a chat sender (its hash, ``chatbot.services.sender_hash``): the
+    assistant's tracking lookups count against it, on every channel."""
     return key_for(sender, namespace="chat-sender")
-
-
-def internal_chat_sender(request) -> str | None:
-    """The chat sender an internal caller (the Rasa action server) acts for, or None.
-
-    Only a request that carries ``X-Ayni-Internal-Token`` equal to the setting
-    ``AYNI_INTERNAL_TOKEN`` (compared in constant time) may name a sender in
-    ``X-Ayni-Chat-Sender``; without the setting, or with a wrong token, the
-    header is ignored and the request counts as its own client.
-    """
-    expected = getattr(settings, "AYNI_INTERNAL_TOKEN", "") or ""
-    sent = request.headers.get(INTERNAL_TOKEN_HEADER, "")
-    sender = request.headers.get(CHAT_SENDER_HEADER, "").strip()
-    if not expected or not sent or not sender:
-        return None
-    if not hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")):
-        return None
-    return sender[:128]

@@ -13,7 +13,6 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import django_auth
 
 from ayni.api_errors import errors
-from ayni.clients import chat_sender_key, internal_chat_sender
 from participation import codes, selectors, services
 from participation.models import District, MunicipalUnit
 from participation.rules import can
@@ -218,13 +217,8 @@ class TrackingIn(Schema):
     summary="Seguimiento público de un caso por su código (el código va en el cuerpo, nunca en la URL)",
 )
 def complaint_track(request, payload: TrackingIn):
-    sender = internal_chat_sender(request)
-    # The Rasa action server looks codes up for a chat sender (with the internal
-    # token): that sender's limit counts, not the action server's one address
-    # (the chat answerer counted the sender's client before handing the message on).
-    counted = {"client": "", "keys": [chat_sender_key(sender)]} if sender else {"client": client_of(request)}
     try:
-        complaint = services.complaint_track(raw_code=payload.code, **counted)
+        complaint = services.complaint_track(raw_code=payload.code, client=client_of(request))
     except services.RateLimited:
         return 429, {"detail": "Demasiadas consultas desde tu conexión. Espera unos minutos."}
     except codes.MalformedCode:

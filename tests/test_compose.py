@@ -481,22 +481,35 @@ def base_image(service: str) -> str:
     return services()[service]["image"]
 
 
-def test_rasa_images_are_3_6():
+def test_rasa_image_is_3_6_like_the_rasa_venv():
     assert re.fullmatch(r"rasa/rasa:3\.6\.\d+(-full)?", base_image("rasa"))
-    assert re.fullmatch(r"rasa/rasa-sdk:3\.6\.\d+", base_image("rasa-actions"))
     pinned = ROOT / "chatbot" / "rasa" / "requirements.txt"
-    if pinned.exists():  # the Rasa venv of `make run` and the containers run the same versions
-        text = pinned.read_text()
-        assert f"rasa=={base_image('rasa').split(':')[1].removesuffix('-full')}" in text
-        assert f"rasa-sdk=={base_image('rasa-actions').split(':')[1]}" in text
-    command = services()["rasa"]["command"]
+    if pinned.exists():  # the Rasa venv of `make run` and the container run the same version
+        assert f"rasa=={base_image('rasa').split(':')[1].removesuffix('-full')}" in pinned.read_text()
+    rasa_mounts = [str(volume) for volume in services()["rasa"]["volumes"]]
+    assert any(mount.startswith("./chatbot/rasa:") for mount in rasa_mounts)
+
+
+def test_rasa_serves_nlu_only_behind_its_token():
+    """The portal asks Rasa's POST /model/parse and answers itself: no action server, no endpoints."""
+    command = _command("rasa")
     assert command[0] == "run" and "--enable-api" in command
     assert command[command.index("--auth-token") + 1] == "${RASA_AUTH_TOKEN:?set RASA_AUTH_TOKEN in .env}"
     assert raw_environment("web")["RASA_AUTH_TOKEN"] == command[command.index("--auth-token") + 1]
-    rasa_mounts = [str(volume) for volume in services()["rasa"]["volumes"]]
-    actions_mounts = [str(volume) for volume in services()["rasa-actions"]["volumes"]]
-    assert any(mount.startswith("./chatbot/rasa:") for mount in rasa_mounts)
-    assert any(mount.startswith("./chatbot/actions:") for mount in actions_mounts)
+    assert not {"--endpoints", "--credentials"} & set(command), command
+    assert "train nlu" in COMPOSE.read_text(), "the rasa service documents how to train its NLU model"
+    assert "healthcheck" in services()["rasa"]
+
+
+def test_nothing_refers_to_the_removed_action_server():
+    assert "rasa-actions" not in services()
+    text = COMPOSE.read_text()
+    for gone in ("rasa-actions", "rasa_sdk", "rasa-sdk", "chatbot/actions", "chatbot.actions", "5055", "endpoints.yml"):
+        assert gone not in text, f"docker-compose.yml still mentions {gone}"
+    for name in services():
+        assert "rasa-actions" not in depends_on(services()[name]), f"{name} depends on rasa-actions"
+    assert "AYNI_INTERNAL_TOKEN" not in raw_environment("web")
+    assert "AYNI_INTERNAL_TOKEN" not in ENV_EXAMPLE.read_text()
 
 
 def _command(service: str) -> list[str]:
@@ -512,38 +525,9 @@ def _port_option(service: str, default: str) -> str:
     return default
 
 
-def test_rasa_finds_its_action_server():
-    """endpoints.yml takes its URLs from ${VAR}s: rasa must set them, pointing at rasa-actions' port."""
-    endpoints = ROOT / "chatbot" / "rasa" / "endpoints.yml"
-    if not endpoints.exists():
-        pytest.skip("no chatbot/rasa/endpoints.yml yet")
-    environment = resolved_environment("rasa")
-    for name in re.findall(r"\$\{(\w+)\}", endpoints.read_text()):
-        assert environment.get(name), f"endpoints.yml reads ${{{name}}}, which the rasa service does not set"
-    action_url = yaml.safe_load(re.sub(r"\$\{(\w+)\}", lambda m: environment[m[1]], endpoints.read_text()))
-    parts = urlsplit(action_url["action_endpoint"]["url"])
-    assert parts.hostname == "rasa-actions" and str(parts.port) == _port_option("rasa-actions", "5055")
-
-
-def test_the_action_server_gets_what_it_reads():
-    """Every os.environ variable of chatbot/actions/*.py is set for rasa-actions, never to ''."""
-    read = set()
-    for path in sorted((ROOT / "chatbot" / "actions").glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and _reader_name(node) == "os.environ" and node.args:
-                if isinstance(node.args[0], ast.Constant):
-                    read.add(node.args[0].value)
-    if not read:
-        pytest.skip("chatbot/actions reads no environment variable")
-    dotenv = {name: "" for name in interpolated_names()}
-    dotenv.update({name: "https://ayni.example.org" for name in required_names()})
-    environment = resolved_environment("rasa-actions", dotenv)
-    for name in sorted(read):
-        assert environment.get(name), f"rasa-actions: {name} is read by chatbot/actions but not set (or empty)"
-
-
 def test_the_portal_accepts_the_services_that_call_it():
-    """A service reaching web by its service name needs that name in ALLOWED_HOSTS and no HTTPS redirect."""
+    """A service reaching web by its service name needs that name in ALLOWED_HOSTS and no HTTPS redirect;
+    with no such caller, 'web' is not an allowed host."""
     hosts = [host.strip() for host in resolved_environment("web")["ALLOWED_HOSTS"].split(",")]
     callers = {}
     for name in services():
@@ -552,6 +536,9 @@ def test_the_portal_accepts_the_services_that_call_it():
                 assert urlsplit(value).hostname == "web", f"{name}: {key} calls {value}; worker serves no HTTP"
                 assert "web" in hosts, f"{name} calls the portal as 'web', not in ALLOWED_HOSTS"
                 callers[f"{name}:{key}"] = value
+    if not callers:
+        assert "web" not in hosts, "nothing in the stack calls the portal by its service name: drop 'web'"
+        return
     probe = """
 import django, json, sys
 django.setup()
@@ -575,7 +562,6 @@ print(json.dumps(out))
     status = json.loads(out.stdout.strip().splitlines()[-1])
     assert status["/api/guides/ejemplo/"] == status["/api/search/"] == status["/health/"] == 200, status
     assert status["/tramites/"] == 301, "pages must still be redirected to HTTPS"
-    assert callers, "nothing in the stack calls the portal by its service name any more: drop 'web' from ALLOWED_HOSTS"
 
 
 def test_ckan_images_are_2_11():

@@ -272,12 +272,6 @@ AYNI_PARTICIPATION_RATES = {
 }
 # POST /api/chat/ and /ws/chat/ messages per client per window (seconds).
 AYNI_CHAT_RATE = (env_int("AYNI_CHAT_RATE", 30), 60)
-# The Rasa action server looks tracking codes up on behalf of a chat sender: with
-# this shared secret (header X-Ayni-Internal-Token) the portal counts the lookup
-# against the sender (X-Ayni-Chat-Sender) as well as the client. Empty: the
-# sender header is ignored. Unset, it is RASA_AUTH_TOKEN: `make run` (which
-# generates that token) and compose give the action server the same value.
-AYNI_INTERNAL_TOKEN = env("AYNI_INTERNAL_TOKEN", "") or env("RASA_AUTH_TOKEN", "")
 
 # Login throttling on every login form (/cuentas/ingresar/, /admin/login/,
 # /django-admin/) with django-axes: after AYNI_LOGIN_FAILURE_LIMIT failures of

@@ -94,7 +94,6 @@ def test_openapi_declares_every_status_each_operation_answers(client):
         "GET /api/proposals/": {"200", "400", "422"},
         "GET /api/proposals/{pk}/": {"200", "404"},
         "POST /api/chat/": {"200", "400", "422", "429"},
-        "GET /api/chat/resolve/": {"200", "422"},
         "GET /api/search/": {"200", "400", "404", "422"},
         "GET /api/search/suggest/": {"200", "422"},
     }

@@ -11,22 +11,17 @@ shared the action server's single bucket.
 from __future__ import annotations
 
 import itertools
-import json
-import subprocess
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
-from ayni.clients import chat_sender_key, client_address, client_key, internal_chat_sender, key_for, login_client
+from ayni.clients import chat_sender_key, client_address, client_key, key_for, login_client
 from chatbot import services as chat_services
 from participation.models import Complaint, MunicipalUnit
 from participation.services import complaint_create
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parents[2]
-RASA_PYTHON = ROOT / "var" / "rasa-venv" / "bin" / "python"
 _n = itertools.count(1)
 
 
@@ -255,105 +250,5 @@ def test_whatsapp_lookups_count_against_the_number(settings, complaint):
     assert complaint.code in other["replies"][0]["text"]
 
 
-# --- the Rasa action server: its lookups count per sender, with the shared secret -------
-
-TOKEN = "internal-token-for-tests-0123456789"
-
-
-def _as_action_server(client, code, *, sender, token=TOKEN):
-    headers = {"HTTP_X_AYNI_CHAT_SENDER": sender}
-    if token is not None:
-        headers["HTTP_X_AYNI_INTERNAL_TOKEN"] = token
-    return _lookup(client, code, ip="10.0.0.50", **headers)
-
-
-def test_action_server_lookups_count_per_sender_with_the_token(client, settings, complaint):
-    settings.AYNI_INTERNAL_TOKEN = TOKEN
-    _limit(settings, "tracking", 2)
-    for sender in ("sender-a", "sender-b", "sender-c"):  # three conversations, one action server
-        assert _as_action_server(client, complaint.code, sender=sender).status_code == 200
-        assert _as_action_server(client, complaint.code, sender=sender).status_code == 200
-        assert _as_action_server(client, complaint.code, sender=sender).status_code == 429
-
-
-@pytest.mark.parametrize("configured,sent", [("", TOKEN), ("", ""), (TOKEN, "wrong-token"), (TOKEN, None)])
-def test_without_the_right_token_the_sender_header_is_ignored(client, settings, complaint, configured, sent):
-    settings.AYNI_INTERNAL_TOKEN = configured
-    _limit(settings, "tracking", 2)
-    # A client naming a new sender each time gets no fresh bucket: its address counts.
-    statuses = [_as_action_server(client, complaint.code, sender=f"s{n}", token=sent).status_code for n in range(3)]
-    assert statuses == [200, 200, 429]
-
-
-def test_sender_limit_is_shared_by_both_engines(client, settings, complaint):
-    """The fallback (Rasa down) and the action server (Rasa up) count the same sender key."""
-    settings.AYNI_INTERNAL_TOKEN = TOKEN
-    _limit(settings, "tracking", 2)
-    hashed = chat_services.sender_hash(channel="api", sender="conv-both")
-    assert complaint.code in _chat(client, f"reclamo {complaint.code}", sender="conv-both", ip="198.51.100.130")
-    assert _as_action_server(client, complaint.code, sender=hashed).status_code == 200
-    assert _as_action_server(client, complaint.code, sender=hashed).status_code == 429
-
-
-def test_internal_chat_sender(rf, settings):
-    settings.AYNI_INTERNAL_TOKEN = TOKEN
-    request = rf.post("/", HTTP_X_AYNI_INTERNAL_TOKEN=TOKEN, HTTP_X_AYNI_CHAT_SENDER="abc")
-    assert internal_chat_sender(request) == "abc"
+def test_chat_sender_key():
     assert chat_sender_key("abc") == key_for("abc", namespace="chat-sender") != key_for("abc")
-    assert internal_chat_sender(rf.post("/", HTTP_X_AYNI_INTERNAL_TOKEN=TOKEN)) is None
-    assert internal_chat_sender(rf.post("/", HTTP_X_AYNI_INTERNAL_TOKEN="x", HTTP_X_AYNI_CHAT_SENDER="abc")) is None
-
-
-ACTION_PROBE = r"""
-import asyncio, json, sys
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
-from chatbot.actions.actions import ActionComplaintStatus, Portal
-
-async def ask(sender, code):
-    tracker = Tracker(sender, {}, {"text": "estado de mi reclamo " + code, "intent": {"name": "complaint_status"},
-                      "entities": []}, [], False, None, {}, "")
-    dispatcher = CollectingDispatcher()
-    await ActionComplaintStatus().run(dispatcher, tracker, {})
-    return " ".join(m.get("text") or "" for m in dispatcher.messages)
-
-async def main():
-    code = sys.argv[1]
-    out = [await ask(sender, code) for sender in ("conv-a", "conv-a", "conv-a", "conv-b")]
-    await Portal.session().close()
-    print(json.dumps(out))
-
-asyncio.run(main())
-"""
-
-
-@pytest.mark.skipif(not RASA_PYTHON.exists(), reason="the Rasa venv (make run) is not installed")
-@pytest.mark.django_db(transaction=True)
-def test_action_server_sends_the_sender_and_uses_the_post_lookup(live_server, settings):
-    """The real action (rasa-sdk, in the Rasa venv) against a live portal: per-sender buckets."""
-    unit = MunicipalUnit.objects.create(slug="prueba-limites", name="Unidad de prueba")
-    case, _new = complaint_create(
-        kind="reclamo", unit=unit, subject="Poste sin luz", description="Lleva una semana apagado.", client=""
-    )
-    settings.AYNI_INTERNAL_TOKEN = TOKEN
-    _limit(settings, "tracking", 2)
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": str(ROOT),
-        "AYNI_PORTAL_URL": live_server.url,
-        "AYNI_INTERNAL_TOKEN": TOKEN,
-        "AYNI_PORTAL_TIMEOUT": "20",
-    }
-    out = subprocess.run(
-        [str(RASA_PYTHON), "-c", ACTION_PROBE, case.code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    first, second, third, other = json.loads(out.stdout.strip().splitlines()[-1])
-    assert case.code in first and case.code in second
-    assert "demasiadas consultas" in third.lower()  # conv-a is over its limit ...
-    assert case.code in other  # ... but conv-b, through the same action server, is not
