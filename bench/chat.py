@@ -4,8 +4,10 @@
     python bench/chat.py [--messages 40] [--webhook-seconds 5] [--rate 100]
 
 1. A throwaway var dir (SQLite) prepared with ``manage.py portal_setup``; the
-   Rasa model is trained or reused from var/rasa-models (content hash).
-2. Starts the portal (daphne), the action server and Rasa on free loopback ports.
+   training project is exported from its guides and the Rasa NLU model is
+   trained or reused from var/rasa-models (content hash).
+2. Starts the portal (daphne) and the Rasa NLU server on free loopback ports
+   (Rasa only understands; the portal answers in process).
 3. Sends the held-out questions (chatbot/eval/heldout.yaml) to Rasa's
    ``/model/parse`` and to ``/api/chat/`` with 1 and 20 concurrent
    conversations; reports p50/p95 and their ratio to ``/model/parse`` with the
@@ -171,10 +173,9 @@ def main() -> int:
     texts = (texts * (1 + args.messages // len(texts)))[: args.messages]
     started_at = time.monotonic()
     load_before = os.getloadavg()
-    model = runtime.ensure_model()
     processes: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory(prefix="ayni-bench-chat-") as tmp:
-        portal_port, actions_port, rasa_port = runtime.free_port(), runtime.free_port(), runtime.free_port()
+        portal_port, rasa_port = runtime.free_port(), runtime.free_port()
         env = {
             **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}},
             "DJANGO_SETTINGS_MODULE": "ayni.settings.dev",
@@ -190,6 +191,17 @@ def main() -> int:
         subprocess.run(
             [sys.executable, "manage.py", "portal_setup"], cwd=ROOT, env=env, check=True, capture_output=True
         )
+        # The training project in the shared var/ (where the model cache is), from this portal's guides.
+        guides = Path(tmp) / "guides.yml"
+        subprocess.run(
+            [sys.executable, "manage.py", "chatbot_export", "--output", str(guides)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        runtime.write_project(guides.read_text(encoding="utf-8"))
+        model = runtime.ensure_model()
         log = open(Path(tmp) / "servers.log", "w")  # noqa: SIM115
         try:
             processes.append(
@@ -209,13 +221,9 @@ def main() -> int:
                     log,
                 )
             )
-            processes.append(
-                start(*runtime.actions_command(port=actions_port, portal_url=f"http://127.0.0.1:{portal_port}"), log)
-            )
-            processes.append(start(*runtime.rasa_command(model=model, port=rasa_port, actions_port=actions_port), log))
+            processes.append(start(*runtime.rasa_command(model=model, port=rasa_port), log))
             runtime.wait_until_up(f"http://127.0.0.1:{portal_port}/health/", timeout=120, process=processes[0])
-            runtime.wait_until_up(f"http://127.0.0.1:{actions_port}/health", timeout=300, process=processes[1])
-            runtime.wait_until_model_loaded(f"http://127.0.0.1:{rasa_port}", timeout=600, process=processes[2])
+            runtime.wait_until_model_loaded(f"http://127.0.0.1:{rasa_port}", timeout=600, process=processes[1])
             rasa = f"http://127.0.0.1:{rasa_port}"
             chat = f"http://127.0.0.1:{portal_port}/api/chat/"
             # Warm-up: first parses and the first guide answers are slower.
@@ -244,12 +252,12 @@ def main() -> int:
         f"- **Fecha:** {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         f"- **Máquina:** {os.cpu_count()} CPU, {platform.system()} {platform.release()}, Python "
         f"{platform.python_version()}; carga media al empezar " + "/".join(f"{x:.1f}" for x in load_before),
-        "- **Montaje:** portal en daphne (1 proceso, SQLite temporal), servidor de acciones y Rasa 3.6 "
+        "- **Montaje:** portal en daphne (1 proceso, SQLite temporal) y Rasa 3.6 (solo NLU) "
         f"en loopback; {len(texts)} preguntas del conjunto de evaluación por nivel; "
         "cada conversación envía sus mensajes en serie",
         "- **Referencia:** `/model/parse` de Rasa con las mismas preguntas y la misma concurrencia, "
-        "en la misma corrida (solo NLU; `/api/chat/` añade el diálogo, la acción que lee la guía por la API "
-        "y el registro)",
+        "en la misma corrida (`/api/chat/` = ese mismo parse + la respuesta del portal: la guía, el estado "
+        "de la conversación en la base y el registro)",
         "",
         "| Conversaciones | /model/parse p50 ms | p95 ms | /api/chat/ p50 ms | p95 ms "
         "| p50 ÷ parse | p95 ÷ parse | Errores |",

@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from ayni.clients import chat_sender_key
 from ayni.ratelimit import RateLimited
 from chatbot import resolver, selectors, texts
-from chatbot.understanding import SMALL_TALK, Understanding, detect_asks
+from chatbot.understanding import SMALL_TALK, Understanding, detect_asks, second_asks
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,8 @@ def answer(*, text: str, understanding: Understanding, state: State, request: Ht
         close = ranking.close_call()
         if close:
             return _clarify(close, asks, state, confidence=ranking.confidence)
-        return _guide(ranking.guides[0][0], asks, state, request, confidence=ranking.confidence)
+        also = second_asks(text, asks)
+        return _guide(ranking.guides[0][0], asks, state, request, confidence=ranking.confidence, also=also)
     if u.intent in SMALL_TALK:
         return _small_talk(u.intent)
     if u.intent.startswith("ask_") or u.asks:
@@ -124,7 +125,10 @@ def _choice(choice: int, state: State, request) -> Result:
     return Result([reply(texts.clarify_none(), _menu_buttons())], "none_of_these", answered=False)
 
 
-def _guide(slug: str, asks: str, state: State, request, *, confidence: float | None) -> Result:
+def _guide(
+    slug: str, asks: str, state: State, request, *, confidence: float | None, also: list[str] | None = None
+) -> Result:
+    """The asked fact of a guide (and a second one asked in the same message)."""
     guide = selectors.guide_facts(slug=slug, request=request)
     if guide is None:
         state.options = []
@@ -133,7 +137,7 @@ def _guide(slug: str, asks: str, state: State, request, *, confidence: float | N
         guide["url"] = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + guide["url"]
     state.last_guide, state.options, state.pending_asks = slug, [], ""
     return Result(
-        [reply(texts.fact(guide, asks))],
+        [reply(texts.facts(guide, [asks, *(also or [])]))],
         f"ask_{asks}",
         guide={"slug": guide["slug"], "url": guide["url"], "title": guide["title"]},
         confidence=confidence,

@@ -42,6 +42,7 @@ W_EXAMPLE = 1.0
 W_SUMMARY = 0.6
 W_CATEGORY = 0.5
 PHRASE_BONUS = 4.0
+NAME_MISS = 4.0
 SEARCH_BONUS = (2.0, 1.0, 0.5)
 MIN_SCORE = 3.0
 STRONG_SCORE = 9.0
@@ -73,6 +74,7 @@ class GuideEntry:
     fields: dict[str, float] = field(default_factory=dict)  # stem -> best weight
     phrases: list[str] = field(default_factory=list)  # normalised names and annotated phrases
     name_stems: set[str] = field(default_factory=set)
+    names: list[frozenset[str]] = field(default_factory=list)  # each name's content stems (title, aliases)
 
 
 @dataclass
@@ -80,10 +82,14 @@ class GuideIndex:
     entries: dict[str, GuideEntry]
     idf: dict[str, float]
     vocabulary: list[str]
+    df: dict[str, int] = field(default_factory=dict)  # how many guides hold each term
 
-    def score(self, text: str, boosts: dict[str, float] | None = None) -> list[tuple[str, float]]:
+    def score(
+        self, text: str, boosts: dict[str, float] | None = None, corroborated: str | None = None
+    ) -> list[tuple[str, float]]:
         """Guides ranked by score. A guide needs lexical evidence: the search boost alone never
-        counts, and when its words explain less than half of the question it needs a strong score."""
+        counts, and when its words explain less than half of the question it needs a strong score,
+        or a word of its names, tags or aliases plus the portal search's first place (``corroborated``)."""
         norm = normalize(text)
         stems = {stem(w) for w in content_words(text)}
         matched = {s: self._match(s) for s in stems}
@@ -92,6 +98,8 @@ class GuideIndex:
             total = 0.0
             explained = 0
             anchored = False  # a word of the guide's own title or aliases is in the question
+            tagged = False  # ... or of its tags
+            hit: set[str] = set()  # the guide's terms the question holds
             for _query_stem, candidates in matched.items():
                 best = 0.0
                 sure = False  # matched as written or by a shared long prefix, not only by a close spelling
@@ -101,8 +109,17 @@ class GuideIndex:
                         best = max(best, weight * closeness * self.idf.get(term, 1.0))
                         sure = sure or closeness >= 0.85
                         anchored = anchored or (weight >= W_NAME and closeness >= 0.85)
+                        # a rare word (one guide holds it) of the guide's names or tags
+                        tagged = tagged or (weight >= W_TAG and closeness >= 0.85 and self.df.get(term, 99) == 1)
+                        if closeness >= 0.85:
+                            hit.add(term)
                 total += best
                 explained += sure
+            # Near-twins ("Licencia…" / "Renovación de licencia…"): a guide whose every name has
+            # distinctive words the question lacks loses their weight, so the plain one wins
+            # unless the question says "renovar".
+            if entry.names:
+                total -= NAME_MISS * min(self._missing_share(name, hit) for name in entry.names)
             for phrase in entry.phrases:
                 if len(phrase.split()) >= 2 and f" {phrase} " in f" {norm} ":
                     total += PHRASE_BONUS
@@ -111,10 +128,21 @@ class GuideIndex:
             if total <= 0:
                 continue
             coverage = explained / max(len(stems), 1)
-            if not (coverage > 0.5 or (anchored and coverage >= 0.5) or (total >= STRONG_SCORE and explained >= 2)):
+            if not (
+                coverage > 0.5
+                or (anchored and coverage >= 0.5)
+                or (total >= STRONG_SCORE and explained >= 2)
+                or (tagged and slug == corroborated and coverage >= 1 / 3)
+            ):
                 continue
             scores[slug] = total + (boosts or {}).get(slug, 0.0)
         return sorted(scores.items(), key=lambda item: -item[1])
+
+    def _missing_share(self, name: frozenset[str], hit: set[str]) -> float:
+        """The share of a name's weight (idf) that the question lacks."""
+        weights = {t: self.idf.get(t, 1.0) for t in name}
+        whole = sum(weights.values())
+        return sum(w for t, w in weights.items() if t not in hit) / whole if whole else 0.0
 
     @lru_cache(maxsize=4096)  # noqa: B019 - the index lives as long as its content generation
     def _match(self, query_stem: str) -> tuple[tuple[str, float], ...]:
@@ -182,6 +210,7 @@ def build_index(guides: list[dict]) -> GuideIndex:
             _add(entry, name, W_NAME)
             entry.phrases.append(normalize(name))
             entry.name_stems.update(stem(w) for w in words(name) if w not in FUNCTION_WORDS)
+            entry.names.append(frozenset(stem(w) for w in content_words(name)))
             name_owner[normalize(name)] = guide["slug"]
         for tag in guide.get("tags", []):
             _add(entry, tag, W_TAG)
@@ -197,13 +226,32 @@ def build_index(guides: list[dict]) -> GuideIndex:
             _add(entry, phrase, W_PHRASE)
             entry.phrases.append(normalize(phrase))
             _add(entry, example, W_EXAMPLE)
+    _inherit_family_names(entries, guides)
     document_frequency: dict[str, int] = {}
     for entry in entries.values():
         for term in entry.fields:
             document_frequency[term] = document_frequency.get(term, 0) + 1
     n = max(len(entries), 1)
     idf = {term: math.log(1 + n / df) for term, df in document_frequency.items()}
-    return GuideIndex(entries=entries, idf=idf, vocabulary=sorted(idf))
+    return GuideIndex(entries=entries, idf=idf, vocabulary=sorted(idf), df=document_frequency)
+
+
+def _inherit_family_names(entries: dict[str, GuideEntry], guides: list[dict]) -> None:
+    """A variant inherits the names of the guide it is a variant of.
+
+    "Renovación de licencia de funcionamiento" holds the whole name of "Licencia de
+    funcionamiento", so the words citizens use for the latter ("licencia de tienda") name
+    the former too; the variant's own words ("renovar") then decide between them.
+    """
+    own_names = {g["slug"]: [normalize(n) for n in [g["title"], *g.get("aliases", [])]] for g in guides}
+    for slug, entry in entries.items():
+        title = f" {normalize(entry.title)} "
+        for other, names in own_names.items():
+            if other == slug or not any(len(n.split()) >= 2 and f" {n} " in title for n in names):
+                continue
+            for term, weight in entries[other].fields.items():
+                if weight >= W_NAME and term not in entry.fields:
+                    entry.fields[term] = W_NAME
 
 
 def _add(entry: GuideEntry, text: str, weight: float) -> None:
@@ -243,7 +291,8 @@ def reset_index() -> None:
 # National procedures (the State's, not the municipality's): a question about one of
 # them gets no guide. Matched on chat-normalised text.
 NATIONAL = re.compile(
-    r"\b(carnet de identidad|carnet|cedula de identidad|cedula|ci|pasaporte|pasaportes|licencia de conducir|"
+    r"\b(carnet de identidad|carnet(?! (sanitario|de sanidad|de salud|de vendedor|de ambulante|de manipulador))|"
+    r"cedula de identidad|cedula|ci|pasaporte|pasaportes|licencia de conducir|"
     r"licencia para conducir|licencia de manejo|brevet|segip|visa|visas|antecedentes penales|rejap|"
     r"certificado de nacimiento|partida de nacimiento|certificado de matrimonio|sereci|nit|"
     r"impuestos nacionales|renta dignidad|bono juancito pinto|bono|soat|libreta de servicio militar|"
@@ -285,9 +334,13 @@ def rank(text: str, *, entities: list[str] | None = None) -> Ranking:
     content = content_words(text)
     national = NATIONAL.search(normalize(text))
     if national:
-        # Without the national procedure's words, is the question still about a municipal one?
+        # A national procedure is named. The question is about a municipal one only if it also
+        # names a guide (its title or an alias, in full): "fotocopia del carnet para la licencia
+        # de funcionamiento?" is; "renovacion de licencia de conducir" is not.
         rest = normalize(text).replace(national.group(0), " ")
         outcome = _rank(rest, entities)
+        named = _named_guides(text)
+        outcome.guides = [(slug, score) for slug, score in outcome.guides if slug in named]
         outcome.national = not outcome.guides
         outcome.unknown_words = content
         return outcome
@@ -299,10 +352,11 @@ def rank(text: str, *, entities: list[str] | None = None) -> Ranking:
 def _rank(text: str, entities: list[str] | None) -> Ranking:
     index = guide_index()
     boosts = _search_boosts(text)
+    first = next(iter(boosts), None)  # the portal search's first place
     for slug in entities or []:
         if slug in index.entries:
             boosts[slug] = boosts.get(slug, 0.0) + ENTITY_BONUS
-    scored = index.score(text, boosts=boosts)
+    scored = index.score(text, boosts=boosts, corroborated=first)
     outcome = Ranking(guides=[(slug, score) for slug, score in scored if score >= MIN_SCORE])
     if outcome.guides:
         norm = f" {normalize(text)} "
@@ -316,6 +370,16 @@ def _rank(text: str, entities: list[str] | None) -> Ranking:
             {stem(w) for w in content_words(text)} & best.name_stems
         )
     return outcome
+
+
+def _named_guides(text: str) -> set[str]:
+    """Guides one of whose names (of two words or more) the question holds in full."""
+    norm = f" {normalize(text)} "
+    return {
+        slug
+        for slug, entry in guide_index().entries.items()
+        if any(len(p.split()) >= 2 and f" {p} " in norm for p in entry.phrases)
+    }
 
 
 def resolve_guide(text: str) -> tuple[str | None, float]:

@@ -50,7 +50,15 @@ def _money(amount) -> str:
     return f"Bs {value:,.0f}".replace(",", ".") if value == int(value) else f"Bs {value:,.2f}"
 
 
-def fact(guide: dict, asks: str) -> str:
+def facts(guide: dict, asked: list[str]) -> str:
+    """Each asked fact of a guide, then its link once."""
+    body = "\n\n".join(fact(guide, asks, link=False) for asks in dict.fromkeys(asked))
+    if guide.get("url"):
+        body += "\n" + _("Más información: %(url)s") % {"url": guide["url"]}
+    return body
+
+
+def fact(guide: dict, asks: str, *, link: bool = True) -> str:
     """The asked fact of a guide, as a chat message with its link."""
     title = guide.get("title", "")
     url = guide.get("url", "")
@@ -90,7 +98,7 @@ def fact(guide: dict, asks: str) -> str:
         lines = [f"• {item['text']}" + (f" ({item['note']})" if item.get("note") else "") for item in requirements]
         body = _("Requisitos para «%(title)s»:") % {"title": title}
         body += "\n" + "\n".join(lines) if lines else " " + _("no hay requisitos registrados.")
-    if url:
+    if url and link:
         body += "\n" + _("Más información: %(url)s") % {"url": url}
     return body
 

@@ -145,6 +145,23 @@ def detect_asks(text: str) -> str | None:
     return None
 
 
+# A second fact asked in the same message ("donde es y que llevo?") is answered too when
+# it is said in so many words; the weak requirement words ("quiero", "como") never count.
+SECOND_ASKS: dict[str, re.Pattern] = {
+    **{asks: pattern for asks, pattern in ASKS_PATTERNS if asks != "requirements"},
+    "requirements": re.compile(
+        r"\b(requisito|requisitos|papeles|papel|documentos|documento|que llevo|que tengo que llevar|"
+        r"hay que llevar|que (me )?piden|que (me )?van a pedir|presentar)\b"
+    ),
+}
+
+
+def second_asks(text: str, first: str) -> list[str]:
+    """Other facts the message asks for besides ``first`` (at most one)."""
+    norm = chat_normalize(text)
+    return [asks for asks, pattern in SECOND_ASKS.items() if asks != first and pattern.search(norm)][:1]
+
+
 def small_talk(text: str) -> str | None:
     norm = chat_normalize(text)
     for intent, pattern in SMALL_TALK_PATTERNS:

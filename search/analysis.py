@@ -129,6 +129,7 @@ CHAT_STOP_WORDS = frozenset(
     senor senora buen dias tardes noches gracias porfa plis entonces osea pues ahi alla eh ah mismo misma
     va voy vas van vamos ir iba ser estar son soy fui da dan doy dar tener tienes tenemos haber han he hemos
     sea aquello ahora hoy manana ayer siempre nunca cosa cosas nomas solo bueno okey listo claro mal
+    quiere quieren queremos kiere kieren tenerlo tenerla hacerlo hacerla sacarlo sacarla vez veces tal
     hello hi hey how much what where when the do does is are for my to of in and please thanks need want can i you
     """.split()
 )
@@ -152,7 +153,7 @@ def chat_content_words(text: str) -> list[str]:
 
 
 def _inflected_stop(word: str) -> bool:
-    for suffix in ("amos", "emos", "imos", "aron", "ieron", "an", "en", "as", "es", "s"):
+    for suffix in ("amos", "emos", "imos", "aron", "ieron", "an", "en", "as", "es", "s", "a", "o", "e"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             root = word[: -len(suffix)]
             if any(root + ending in CHAT_STOP_WORDS for ending in ("o", "a", "e", "ar", "er", "ir", "")):

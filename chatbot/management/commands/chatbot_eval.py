@@ -1,12 +1,19 @@
+import contextlib
 import itertools
+import os
+import signal
+import subprocess
+import time
 import uuid
 
 import httpx
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client, override_settings
 
 from chatbot.evaluation import Report, judge, load_examples
+from chatbot.selectors import guide_catalogue
 
 
 class Command(BaseCommand):
@@ -20,10 +27,55 @@ class Command(BaseCommand):
         parser.add_argument(
             "--url", default="", help="Portal ya en marcha (p. ej. http://127.0.0.1:8000); si no, en proceso."
         )
-        parser.add_argument("--engine", choices=["auto", "fallback"], default="auto", help="fallback: sin Rasa.")
+        parser.add_argument(
+            "--engine",
+            choices=["auto", "fallback", "rasa"],
+            default="auto",
+            help="fallback: sin Rasa; rasa: genera los datos de entrenamiento de las guías publicadas, entrena "
+            "(o reutiliza) el modelo NLU, arranca Rasa en loopback y evalúa con él.",
+        )
         parser.add_argument("--show-errors", action="store_true", help="Lista las preguntas falladas.")
 
     def handle(self, *args, file, url, engine, show_errors, **options):
+        if engine == "rasa":
+            with self._rasa() as rasa_url:
+                overrides = {"CHATBOT_RASA_ENABLED": True, "RASA_URL": rasa_url, "RASA_TIMEOUT": 60.0}
+                return self._evaluate(file, url, overrides, show_errors)
+        overrides = {"CHATBOT_RASA_ENABLED": False} if engine == "fallback" else {}
+        return self._evaluate(file, url, overrides, show_errors)
+
+    @contextlib.contextmanager
+    def _rasa(self):
+        """The Rasa NLU server trained on this database's guides, on a free loopback port."""
+        from chatbot import rasa_client, runtime
+
+        call_command("chatbot_export", stdout=self.stdout)
+        started = time.monotonic()
+        cached = runtime.model_path().exists()
+        model = runtime.ensure_model()
+        took = time.monotonic() - started
+        guides = len(guide_catalogue())
+        if cached:
+            self.stdout.write(f"Modelo NLU reutilizado ({guides} guías): {model.name}")
+        else:
+            self.stdout.write(f"Entrenamiento del modelo NLU ({guides} guías): {took:.0f} s")
+        port = runtime.free_port()
+        command, env, cwd = runtime.rasa_command(model=model, port=port)
+        process = subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            runtime.wait_until_model_loaded(url, timeout=600, process=process)
+            rasa_client.reset()
+            yield url
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=30)
+            rasa_client.reset()
+
+    def _evaluate(self, file, url, overrides, show_errors):
         try:
             examples = load_examples(file)
         except OSError as exc:
@@ -31,7 +83,6 @@ class Command(BaseCommand):
         if not examples:
             raise CommandError("El archivo no tiene ejemplos.")
         report = Report()
-        overrides = {"CHATBOT_RASA_ENABLED": False} if engine == "fallback" else {}
         with override_settings(**overrides):
             send = self._sender(url)
             for example in examples:
