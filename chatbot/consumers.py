@@ -1,6 +1,6 @@
 """``/ws/chat/``: the web chat widget's websocket.
 
-Each connection is one conversation; the widget sends ``{"text": "..."}`` and
+Each connection is one conversation; the widget sends ``{"text": "...", "lang": "es"}`` and
 receives the same JSON as ``POST /api/chat/``. The conversation id is made
 here, so nothing per-user is ever in the cached page.
 
@@ -68,8 +68,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if "\x00" in text:
             await self._error(_("El mensaje contiene caracteres no permitidos."))
             return
+        lang = content.get("lang")
         answer = await services.chat_message_answer_async(
-            sender=self.conversation, text=text, channel="web", client=self.client_key
+            sender=self.conversation,
+            text=text,
+            channel="web",
+            client=self.client_key,
+            language=lang[:8] if isinstance(lang, str) else "",
         )
         await self.send_json(answer)
 

@@ -540,8 +540,9 @@ def rasa_retrain() -> str:
     model into the running Rasa (``PUT /model``), which keeps serving the old one until then.
 
     Facts never need this (the answerer reads them live): only new guides, titles and aliases do.
-    Returns what happened: ``unchanged``, ``no-venv`` (this machine has no Rasa venv: the compose
-    stack's rasa container trains at its start), ``trained`` or ``trained-not-loaded`` (Rasa not running).
+    Returns what happened: ``unchanged``, ``no-venv`` (this machine has no Rasa venv, e.g. the
+    compose stack's worker: train as docker-compose.yml's rasa service explains), ``trained`` or
+    ``trained-not-loaded`` (Rasa not running; it serves the newest model when it starts).
     """
     from chatbot import runtime
     from chatbot.export import build_training_data

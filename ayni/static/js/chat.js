@@ -109,11 +109,16 @@
     };
   }
 
+  // The page's language (es, en…): the bot answers in it and the conversation remembers it.
+  function pageLanguage() {
+    return (document.documentElement.lang || "").split("-")[0];
+  }
+
   function post(value) {
     fetch(root.dataset.apiPath, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: conversationId(), text: value })
+      body: JSON.stringify({ sender: conversationId(), text: value, lang: pageLanguage() })
     }).then(function (r) { return r.json(); }).then(show).catch(function () {
       statusLine.textContent = "";
       addMessage("bot", text("error", "No se pudo enviar el mensaje."));
@@ -125,7 +130,7 @@
     if (!value) return;
     addMessage("you", shown || value);
     statusLine.textContent = text("writing", "…");
-    var message = JSON.stringify({ text: value });
+    var message = JSON.stringify({ text: value, lang: pageLanguage() });
     if (socket && socket.readyState === 1) socket.send(message);
     else if (socket && socket.readyState === 0) pending.push(message);
     else post(value);
