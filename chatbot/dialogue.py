@@ -53,8 +53,11 @@ def reply(text: str, buttons: list[dict] | None = None) -> dict:
 
 
 def answer(*, text: str, understanding: Understanding, state: State, request: HttpRequest | None = None,
-           sender: str = "") -> Result:  # fmt: skip
-    """Answer one message; ``state`` is updated in place for the next one."""
+           sender: str = "", ranking: resolver.Ranking | None = None) -> Result:  # fmt: skip
+    """Answer one message; ``state`` is updated in place for the next one.
+
+    ``ranking``: the guides ranked for ``text`` (``resolver.rank``) if the caller already has them.
+    """
     u = understanding
     if u.from_button:
         return _button(u, state, request)
@@ -64,7 +67,7 @@ def answer(*, text: str, understanding: Understanding, state: State, request: Ht
     if state.options and u.choice is not None:
         return _choice(u.choice, state, request)
 
-    ranking = resolver.rank(text, entities=u.procedures)
+    ranking = ranking.with_entities(u.procedures) if ranking else resolver.rank(text, entities=u.procedures)
     if ranking.national or (u.intent == "out_of_scope" and not ranking.anchored):
         state.options = []
         return Result([reply(texts.out_of_scope(), _menu_buttons())], "out_of_scope", answered=True)

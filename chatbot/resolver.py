@@ -313,6 +313,21 @@ class Ranking:
     unknown_words: list[str] = field(default_factory=list)  # content words of the question
     phrase_match: set[str] = field(default_factory=set)  # guides whose full name is in the question
 
+    def with_entities(self, entities: list[str] | None) -> Ranking:
+        """The same ranking with Rasa's ``procedure`` entities added as a signal (a ranking
+        computed while Rasa was parsing the message)."""
+        if not entities:
+            return self
+        guides = [(slug, score + (ENTITY_BONUS if slug in entities else 0.0)) for slug, score in self.guides]
+        guides.sort(key=lambda item: -item[1])
+        return Ranking(
+            guides=guides,
+            anchored=self.anchored,
+            national=self.national,
+            unknown_words=self.unknown_words,
+            phrase_match=self.phrase_match,
+        )
+
     @property
     def confidence(self) -> float | None:
         return min(self.guides[0][1] / 10, 1.0) if self.guides else None

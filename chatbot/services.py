@@ -9,6 +9,7 @@ import hmac
 import logging
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
@@ -20,7 +21,7 @@ from django.utils import timezone, translation
 
 from ayni.clients import client_key, key_for
 from ayni.ratelimit import RateLimited
-from chatbot import dialogue, rasa_client, understanding
+from chatbot import dialogue, rasa_client, resolver, understanding
 from chatbot.models import ChatExchange, Conversation, Engine, WhatsAppMessage, WhatsAppOutbound, WhatsAppStatus
 from chatbot.urgent import urgent_answer
 from participation import codes
@@ -110,16 +111,29 @@ def _answer(hashed: str, clean: str, nlu_text: str, state: dialogue.State, *, re
             return dialogue.tracking_limited(), Engine.FALLBACK
     meaning = understanding.parse_payload(nlu_text)
     engine = Engine.BUTTON
+    ranking = None
     if meaning is None:
+        # Rasa parses on a pool thread (HTTP only, no database) while this thread ranks the guides.
+        parsing = _rasa_pool().submit(understanding.rasa_understand, nlu_text) if rasa_client.available() else None
+        ranking = resolver.rank(nlu_text)
         try:
-            meaning = understanding.rasa_understand(nlu_text)
+            if parsing is None:
+                raise rasa_client.RasaUnavailable("paused or disabled")
+            meaning = parsing.result()
             engine = Engine.RASA
         except rasa_client.RasaUnavailable as exc:
             logger.debug("Rasa unavailable (%s); the built-in understanding answers", exc)
             meaning = understanding.fallback_understand(nlu_text)
             engine = Engine.FALLBACK
-    result = dialogue.answer(text=nlu_text, understanding=meaning, state=state, request=request, sender=hashed)
+    result = dialogue.answer(
+        text=nlu_text, understanding=meaning, state=state, request=request, sender=hashed, ranking=ranking
+    )
     return result, engine
+
+
+@functools.cache
+def _rasa_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=16, thread_name_prefix="rasa-parse")
 
 
 def conversation_state(*, sender_hash: str) -> dict:
