@@ -32,3 +32,16 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow tests that do not depend on the database backend run once per CI: in the
+    embedded-defaults pass (no DATABASE_URL), not again in the PostgreSQL + Redis pass."""
+    import os
+
+    if not os.environ.get("DATABASE_URL"):
+        return
+    skip = pytest.mark.skip(reason="embedded_only: run in the embedded-defaults pass (no DATABASE_URL)")
+    for item in items:
+        if item.get_closest_marker("embedded_only"):
+            item.add_marker(skip)

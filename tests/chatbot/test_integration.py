@@ -20,7 +20,7 @@ from chatbot.models import ChatExchange, Conversation
 
 from .conftest import meta_message, post_webhook
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+pytestmark = [pytest.mark.integration, pytest.mark.embedded_only, pytest.mark.django_db]
 
 HELDOUT = Path(__file__).resolve().parents[2] / "chatbot" / "eval" / "heldout.yaml"
 
