@@ -29,6 +29,7 @@ from search.analysis import chat_content_words as content_words
 from search.analysis import chat_normalize as normalize
 from search.analysis import chat_words as words
 from search.analysis import light_stem as stem
+from search.analysis import phonetic
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class GuideIndex:
     idf: dict[str, float]
     vocabulary: list[str]
     df: dict[str, int] = field(default_factory=dict)  # how many guides hold each term
+    sounds: dict[str, list[str]] = field(default_factory=dict)  # phonetic form -> terms
 
     def score(
         self, text: str, boosts: dict[str, float] | None = None, corroborated: str | None = None
@@ -150,6 +152,9 @@ class GuideIndex:
         out: dict[str, float] = {}
         if query_stem in self.idf:
             out[query_stem] = 1.0
+        if len(query_stem) >= 4:  # spelt as it sounds: "lisencia", "bache"/"vache"
+            for term in self.sounds.get(phonetic(query_stem), ()):
+                out.setdefault(term, 0.9)
         if len(query_stem) >= 5:
             for term in self.vocabulary:
                 if term != query_stem and len(term) >= 5:
@@ -233,7 +238,10 @@ def build_index(guides: list[dict]) -> GuideIndex:
             document_frequency[term] = document_frequency.get(term, 0) + 1
     n = max(len(entries), 1)
     idf = {term: math.log(1 + n / df) for term, df in document_frequency.items()}
-    return GuideIndex(entries=entries, idf=idf, vocabulary=sorted(idf), df=document_frequency)
+    sounds: dict[str, list[str]] = {}
+    for term in sorted(idf):
+        sounds.setdefault(phonetic(term), []).append(term)
+    return GuideIndex(entries=entries, idf=idf, vocabulary=sorted(idf), df=document_frequency, sounds=sounds)
 
 
 def _inherit_family_names(entries: dict[str, GuideEntry], guides: list[dict]) -> None:

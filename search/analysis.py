@@ -130,6 +130,7 @@ CHAT_STOP_WORDS = frozenset(
     va voy vas van vamos ir iba ser estar son soy fui da dan doy dar tener tienes tenemos haber han he hemos
     sea aquello ahora hoy manana ayer siempre nunca cosa cosas nomas solo bueno okey listo claro mal
     quiere quieren queremos kiere kieren tenerlo tenerla hacerlo hacerla sacarlo sacarla vez veces tal
+    costar costara costaria cuestan cobrar
     hello hi hey how much what where when the do does is are for my to of in and please thanks need want can i you
     """.split()
 )
@@ -186,3 +187,18 @@ def light_stem(word: str) -> str:
     if len(word) > 3 and word[-1] in "aeo":
         word = word[:-1]
     return word
+
+
+_SOFT_C = re.compile(r"c([ei])")
+_DOUBLE = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=50_000)
+def phonetic(word: str) -> str:
+    """How a folded word sounds in Latin American Spanish, so spelling slips meet:
+    "lisencia"/"licencia", "kiosko"/"quiosco", "vache"/"bache", "calle"/"caye", "hacer"/"aser"."""
+    word = word.replace("ch", "\x01").replace("h", "").replace("\x01", "ch")
+    word = _SOFT_C.sub(r"s\1", word)
+    word = word.replace("z", "s").replace("qu", "k").replace("c", "k").replace("ch", "ch")
+    word = word.replace("kh", "ch").replace("v", "b").replace("ll", "y")
+    return _DOUBLE.sub(r"\1", word)
