@@ -76,6 +76,7 @@ class GuideEntry:
     phrases: list[str] = field(default_factory=list)  # normalised names and annotated phrases
     name_stems: set[str] = field(default_factory=set)
     names: list[frozenset[str]] = field(default_factory=list)  # each name's content stems (title, aliases)
+    variants: set[str] = field(default_factory=set)  # renewal, closure, duplicate… (its title says so)
 
 
 @dataclass
@@ -122,6 +123,7 @@ class GuideIndex:
             # unless the question says "renovar".
             if entry.names:
                 total -= NAME_MISS * min(self._missing_share(name, hit) for name in entry.names)
+            total += _variant_adjustment(entry, norm)
             for phrase in entry.phrases:
                 if len(phrase.split()) >= 2 and f" {phrase} " in f" {norm} ":
                     total += PHRASE_BONUS
@@ -209,7 +211,7 @@ def build_index(guides: list[dict]) -> GuideIndex:
     phrases = training_phrases()
     name_owner: dict[str, str] = {}
     for guide in guides:
-        entry = GuideEntry(slug=guide["slug"], title=guide["title"])
+        entry = GuideEntry(slug=guide["slug"], title=guide["title"], variants=_variants(guide["title"]))
         names = [guide["title"], *guide.get("aliases", [])]
         for name in names:
             _add(entry, name, W_NAME)
@@ -292,6 +294,51 @@ def reset_index() -> None:
     global _cached
     with _lock:
         _cached = None
+
+
+# --- near-twins ---------------------------------------------------------------------------
+#
+# Municipal catalogues hold many variants of one procedure: licence / renewal / closure /
+# transfer / duplicate / change / move / suspension of the same thing. A guide whose title
+# says which variant it is wins when the question says so too ("se me vencio", "cerre mi
+# tienda", "la perdi") and loses when it does not, so the plain procedure is answered.
+VARIANTS: dict[str, tuple[re.Pattern, re.Pattern]] = {
+    name: (re.compile(rf"\b({title})\b"), re.compile(rf"\b({cue})\b"))
+    for name, title, cue in [
+        ("renewal", r"renovacion|renovar|revalidacion|prorroga",
+         r"renov\w*|revalid\w*|se (me )?vencio|se (me )?vence|vencid[oa]s?|caduc\w*|prorrog\w*|"
+         r"del ano pasado"),
+        ("closure", r"baja|cierre definitivo|cancelacion|clausura",
+         r"baja|dar de baja|doy de baja|cerre|cerrar|cierro|cancelar|cancelo|"
+         r"ya no (voy|vendo|trabajo|tengo|quiero)|no me sigan cobrando"),
+        ("duplicate", r"duplicado|reposicion|segunda copia",
+         r"duplicado|reposicion|perdi\w*|se me perdio|extravi\w*|robaron|se (me )?(mojo|rompio|quemo|cayo)|"
+         r"otra copia|copia|de nuevo"),
+        ("transfer", r"transferencia|traspaso|cambio de titular|cambio de propietario|cambio titular",
+         r"transfer\w*|traspas\w*|vendi|le vendi|a (su|mi) nombre|cambio de (titular|dueno|propietario)|"
+         r"herede|dejar a mi|me lo (kiere|quiere) dejar|se (lo )?paso"),
+        ("change", r"modificacion|ampliacion|actualizacion|cambio de rubro|cambio rubro",
+         r"modific\w*|ampli\w*|actualiz\w*|cambiar|cambio de rubro|pasar a vender|agrandar"),
+        ("move", r"traslado|cambio de domicilio",
+         r"trasla\w*|mud[oaé]\w*|me mudo|otra (calle|zona|direccion)|cambio de (local|lugar|direccion)"),
+        ("suspension", r"suspension", r"suspen\w*|temporal\w*|unos meses|por un tiempo|pausa"),
+        ("resignation", r"renuncia|devolucion", r"renunci\w*|devolver|devuelvo|ya no (kiero|quiero)"),
+    ]
+}  # fmt: skip
+VARIANT_BONUS = 3.0
+VARIANT_MISS = 3.0
+
+
+def _variants(title: str) -> set[str]:
+    norm = normalize(title)
+    return {name for name, (in_title, _cue) in VARIANTS.items() if in_title.search(norm)}
+
+
+def _variant_adjustment(entry: GuideEntry, norm_question: str) -> float:
+    if not entry.variants:
+        return 0.0
+    said = any(VARIANTS[name][1].search(norm_question) for name in entry.variants)
+    return VARIANT_BONUS if said else -VARIANT_MISS
 
 
 # --- ranking a question ---------------------------------------------------------------
