@@ -409,7 +409,7 @@ def rank(text: str, *, entities: list[str] | None = None) -> Ranking:
         # de funcionamiento?" is; "renovacion de licencia de conducir" is not.
         rest = normalize(text).replace(national.group(0), " ")
         outcome = _rank(rest, entities)
-        named = _named_guides(text)
+        named = _named_guides(rest)
         outcome.guides = [(slug, score) for slug, score in outcome.guides if slug in named]
         outcome.national = not outcome.guides
         outcome.unknown_words = content

@@ -130,7 +130,7 @@ CHAT_STOP_WORDS = frozenset(
     va voy vas van vamos ir iba ser estar son soy fui da dan doy dar tener tienes tenemos haber han he hemos
     sea aquello ahora hoy manana ayer siempre nunca cosa cosas nomas solo bueno okey listo claro mal
     quiere quieren queremos kiere kieren tenerlo tenerla hacerlo hacerla sacarlo sacarla vez veces tal
-    costar costara costaria cuestan cobrar
+    costar costara costaria cuestan cobrar podes podria podrias puedes podemos
     hello hi hey how much what where when the do does is are for my to of in and please thanks need want can i you
     """.split()
 )
