@@ -29,5 +29,7 @@ evaluate chatbot/eval/heldout.yaml "17 guías de la demo"
 echo "== Importando chatbot/eval/catalogue_large.yaml"
 $PY manage.py import_guides chatbot/eval/catalogue_large.yaml --publish
 $PY manage.py update_index -v 0
+echo "== 17 + catálogo grande — búsqueda: chatbot/eval/search_large.yaml"
+$PY manage.py search_eval chatbot/eval/search_large.yaml
 evaluate chatbot/eval/heldout_large.yaml "17 + catálogo grande"
 evaluate chatbot/eval/heldout.yaml "17 + catálogo grande"
