@@ -108,12 +108,20 @@ def build_training_data(guides: list[dict], *, seed: int = 7) -> str:
     ]
     guides = sorted(guides, key=lambda g: g["slug"])
     lookup: list[str] = []
+    owners: dict[str, set[str]] = {}
+    for guide in guides:
+        for name in guide_names(guide):
+            owners.setdefault(name, set()).add(guide["slug"])
     for guide in guides:
         names = guide_names(guide)
         lookup.extend(n for n in names if n not in lookup)
+        # A name that several guides share ("licencia de funcionamiento" in its variants) names none of them.
+        own = [n for n in names if len(owners[n]) == 1]
+        if not own:
+            continue
         lines.append(f"  - synonym: {guide['slug']}")
         lines.append("    examples: |")
-        lines.extend(f"      - {_yaml_line(n)}" for n in names)
+        lines.extend(f"      - {_yaml_line(n)}" for n in own)
     lines.append("  - lookup: procedure")
     lines.append("    examples: |")
     lines.extend(f"      - {_yaml_line(n)}" for n in lookup)
