@@ -468,7 +468,7 @@ def _search_boosts(text: str) -> dict[str, float]:
     try:
         from search import selectors as search_selectors
 
-        found = search_selectors.search(query=query, type_name="guide")
+        found = search_selectors.search(query=query, type_name="guide", only=True)
     except Exception:  # never fail an answer for the search
         logger.warning("portal search failed for the chat", exc_info=True)
         return {}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from chatbot.models import ChatExchange, WhatsAppMessage
 from cms import selectors as cms_selectors
@@ -41,12 +43,27 @@ def guide_fingerprint() -> tuple:
     return (stats["n"], stats["last"])
 
 
+_FACTS: dict[tuple, dict | None] = {}
+_FACTS_MAX = 512
+
+
 def guide_facts(*, slug: str, request: HttpRequest | None = None) -> dict | None:
-    """A guide's typed facts (the same dict the guide API returns), or None."""
-    page = cms_selectors.guide_get(slug=slug)
-    if page is None:
-        return None
-    return cms_selectors.guide_detail(page=page, request=request)
+    """A guide's typed facts (the same dict the guide API returns), or None.
+
+    Kept in memory per (guide, language) until any guide is published or
+    unpublished (``guide_fingerprint``), so an answer costs one query, not a dozen;
+    the guide's own link is made absolute for ``request`` (or left relative).
+    """
+    key = (slug, get_language(), guide_fingerprint())
+    if key not in _FACTS:
+        page = cms_selectors.guide_get(slug=slug)
+        if len(_FACTS) >= _FACTS_MAX:
+            _FACTS.clear()
+        _FACTS[key] = cms_selectors.guide_detail(page=page, request=None) if page is not None else None
+    facts = copy.deepcopy(_FACTS[key])
+    if facts is not None and request is not None and facts.get("url", "").startswith("/"):
+        facts["url"] = request.build_absolute_uri(facts["url"])
+    return facts
 
 
 def guide_titles(*, slugs: list[str]) -> dict[str, str]:

@@ -171,8 +171,14 @@ def _fts5_candidates(search_type: registry.SearchType, words_to_find: list[str])
     return {object_id: rank for rank, object_id in enumerate(ids)}
 
 
-def search(*, query: str, type_name: str | None = None) -> SearchOutcome:
-    """Rank every registered type for ``query``; ``type_name`` only filters the hits (facets keep all)."""
+def search(*, query: str, type_name: str | None = None, only: bool = False) -> SearchOutcome:
+    """Rank every registered type for ``query``; ``type_name`` only filters the hits (facets keep all).
+
+    ``only``: search the ``type_name`` type alone, without facets or promotions (the
+    chatbot's signal, where the other types' work would be wasted).
+    """
+    if only and type_name and query:
+        return _search_one_type(query=query, type_name=type_name)
     outcome = SearchOutcome(query=query, type=type_name)
     if not query:
         outcome.popular = True
@@ -202,6 +208,28 @@ def search(*, query: str, type_name: str | None = None) -> SearchOutcome:
     hits = _rank(candidates, usable, interpreted)
     outcome.facets = _facets(_count(hits), type_name)
     outcome.hits = [hit for hit in hits if type_name is None or hit.type == type_name]
+    return outcome
+
+
+def _search_one_type(*, query: str, type_name: str) -> SearchOutcome:
+    outcome = SearchOutcome(query=query, type=type_name)
+    terms = query_terms(query)
+    usable = [e for e in vocabulary.expand(terms) if e.variants]
+    if not usable and terms and not vocabulary.SearchTerm.objects.exists():
+        usable = [vocabulary.Expansion(t, {t: 1.0}) for t in terms]
+    if not usable:
+        return outcome
+    interpreted = " ".join(e.best or e.term for e in usable)
+    words_to_find = sorted({w for e in usable for w in e.variants})
+    search_type = registry.get_type(type_name)
+    if search_type is None:
+        return outcome
+    try:
+        candidates = {type_name: _candidates(search_type, words_to_find)}
+    except Exception:
+        logger.exception("Search failed for type %s", type_name)
+        return outcome
+    outcome.hits = _rank(candidates, usable, interpreted)
     return outcome
 
 
