@@ -5,6 +5,10 @@ The public answer is ``{"status": "ok"}`` (200) or ``{"status": "degraded"}``
 fingerprint the stack. Authenticated staff also get ``checks`` with each
 component's state and the error's class. The view never fails itself: a down
 Redis (sessions or cache) cannot turn it into a 500.
+
+Redis down is "degraded" (503, so that monitoring sees it), not broken: the
+portal keeps serving pages uncached and rate limits fail open (ayni.cache),
+but the Redis task queue and live counts wait for it.
 """
 
 from django.conf import settings
@@ -27,12 +31,17 @@ def _database() -> dict:
 def _redis() -> dict:
     import redis
 
+    timeout = getattr(settings, "REDIS_SOCKET_TIMEOUT", 1.0)
+    client = None
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=timeout, socket_timeout=timeout)
         client.ping()
         return {"ok": True}
     except Exception as exc:  # noqa: BLE001
         return {"ok": False, "error": exc.__class__.__name__}
+    finally:
+        if client is not None:
+            client.close()  # no connection left behind per probe
 
 
 def _is_staff(request) -> bool:

@@ -2,6 +2,7 @@
 
 Keys come from :mod:`ayni.clients` (client address) or from another one-way
 key (a chat sender's hash); never from something the client can vary freely.
+With Redis down the limits fail open (``ayni.counters``).
 """
 
 from __future__ import annotations

@@ -48,11 +48,18 @@ class WhatsAppMessage(models.Model):
     and Meta's id (which encodes the number) are erased after
     ``AYNI_WHATSAPP_NUMBER_RETENTION_DAYS`` and the row is deleted after
     ``AYNI_WHATSAPP_LEDGER_RETENTION_DAYS``.
+
+    Delivery (``chatbot.services.whatsapp_message_reply``): ``answered`` only once
+    Meta accepted every reply; ``retry`` while Meta or the network failed and a
+    later run will send what is missing (``pending_replies`` holds the computed replies
+    until then, ``attempts`` counts the runs, ``claimed_until`` is the lease of
+    the run sending now); ``failed`` when it cannot be answered.
     """
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Recibido")
         ANSWERED = "answered", _("Respondido")
+        RETRY = "retry", _("Reintento pendiente")
         FAILED = "failed", _("Falló la respuesta")
 
     message_id = models.CharField(_("id del mensaje"), max_length=255, unique=True)
@@ -63,6 +70,10 @@ class WhatsAppMessage(models.Model):
     received_at = models.DateTimeField(_("recibido"), auto_now_add=True, db_index=True)
     status = models.CharField(_("estado"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
     answered_at = models.DateTimeField(_("respondido"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("intentos de respuesta"), default=0)
+    claimed_until = models.DateTimeField(_("en envío hasta"), null=True, blank=True)
+    # The replies computed for this message, kept (like its text) only until it is answered or fails.
+    pending_replies = models.JSONField(_("respuestas pendientes"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone, translation
 
@@ -463,43 +464,168 @@ def _status_errors(errors) -> list[dict]:
     return out
 
 
-def whatsapp_message_reply(*, message_pk: int) -> None:
-    """Answer one stored incoming message through the Cloud API (run by a task).
+def whatsapp_message_reply(*, message_pk: int) -> str:
+    """Answer one stored incoming message through the Cloud API (run by the ``whatsapp_reply`` task).
 
-    The message is taken (status ``answered``) and its stored text loses any
-    tracking code in the same update: the code is kept in memory to answer.
+    Never twice, and never lost:
+
+    - A run takes the message with a conditional update (a lease of
+      ``WHATSAPP_REPLY_LEASE_SECONDS``, renewed before each reply): a second task
+      for the same message (Meta's retried delivery, a re-enqueued task) finds it
+      taken and comes back when the lease ends, in case this run died.
+    - The replies are computed once and kept with the message (its text loses any
+      tracking code in the same update; the replies keep it only until the
+      message is answered or fails), so a later run sends the same replies.
+    - Each reply Meta accepted is recorded (``WhatsAppOutbound``) at once; a
+      later run sends only the replies not yet accepted. A multi-part reply
+      whose second part failed resumes at the second part: the resident never
+      gets the first part twice.
+    - ``answered`` only once Meta accepted every reply. When Meta or the network
+      still fails after the retries within the send (``chatbot.whatsapp``), the
+      message waits as ``retry`` and the task runs again later (backoff from
+      ``WHATSAPP_RETRY_SECONDS``), up to ``WHATSAPP_REPLY_RUNS`` runs and within
+      WhatsApp's 24-hour window; a refusal that would fail again (a 4xx other
+      than 429) marks it ``failed`` at once.
+
+    Returns what happened: ``answered``, ``retry``, ``failed`` or ``skipped``
+    (already answered or failed, taken by another run, or its number erased).
     """
     from chatbot import whatsapp
 
-    with transaction.atomic():
-        message = WhatsAppMessage.objects.select_for_update().filter(pk=message_pk).first()
-        if message is None or message.status != WhatsAppMessage.Status.RECEIVED or not message.wa_id:
-            return  # already answered (or gone, or its number erased): never reply twice
-        text = message.text
-        message.status = WhatsAppMessage.Status.ANSWERED
-        message.answered_at = timezone.now()
-        message.text = codes.redact(text)
-        message.save(update_fields=["status", "answered_at", "text"])
+    lease = _whatsapp_claim(message_pk)
+    if lease is None:
+        return "skipped"
+    message = WhatsAppMessage.objects.get(pk=message_pk)
+    if message.received_at < timezone.now() - WHATSAPP_WINDOW:
+        _whatsapp_finish(message, lease, WhatsAppMessage.Status.FAILED)  # WhatsApp no longer lets us answer
+        return "failed"
     try:
-        if message.kind in {"text", "interactive", "button"} and text.strip():
-            answer = chat_message_answer(sender=message.wa_id, text=text, channel="whatsapp")
-            replies = answer["replies"]
-        else:
-            replies = dialogue.text_only().replies
-        sent = [whatsapp.send_reply(to=message.wa_id, reply=reply) for reply in replies]
+        replies = message.pending_replies
+        if replies is None:
+            replies = _whatsapp_replies_compute(message)
+        accepted = WhatsAppOutbound.objects.filter(in_reply_to=message).count()
+        for reply in replies[accepted:]:
+            renewed = _whatsapp_lease_renew(message.pk, lease)
+            if renewed is None:
+                return "skipped"  # this run outlived its lease and another took the message over
+            lease = renewed
+            message_id, kind, sent_text = whatsapp.send_reply(to=message.wa_id, reply=reply)
+            with transaction.atomic():
+                WhatsAppOutbound.objects.create(
+                    message_id=message_id,
+                    wa_id=message.wa_id,
+                    kind=kind,
+                    text=codes.redact(sent_text)[:4000],
+                    in_reply_to=message,
+                )
     except whatsapp.WhatsAppSendError as exc:
-        logger.warning("WhatsApp reply to message %s failed (%s)", message.pk, type(exc.__cause__).__name__)
-        WhatsAppMessage.objects.filter(pk=message.pk).update(status=WhatsAppMessage.Status.FAILED)
-        return
+        if exc.retryable and message.attempts < settings.WHATSAPP_REPLY_RUNS:
+            return _whatsapp_retry_later(message, lease, reason=str(exc))
+        logger.warning("WhatsApp reply to message %s failed (%s)", message.pk, exc)
+        _whatsapp_finish(message, lease, WhatsAppMessage.Status.FAILED)
+        return "failed"
+    except Exception:
+        # A bug or an outage elsewhere (the database, the answerer): the run counts, the message waits.
+        if message.attempts < settings.WHATSAPP_REPLY_RUNS:
+            _whatsapp_retry_later(message, lease, reason="error")
+        else:
+            _whatsapp_finish(message, lease, WhatsAppMessage.Status.FAILED)
+        raise
+    _whatsapp_finish(message, lease, WhatsAppMessage.Status.ANSWERED)
+    return "answered"
+
+
+WHATSAPP_WINDOW = timedelta(hours=24)  # WhatsApp's customer service window
+
+
+def _whatsapp_claim(message_pk: int) -> datetime | None:
+    """Take a message waiting for its answer; the lease's end, or None (not waiting, or taken).
+
+    A message taken by another run gets its task enqueued again for when that lease ends.
+    """
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.WHATSAPP_REPLY_LEASE_SECONDS)
+    waiting = WhatsAppMessage.objects.filter(
+        pk=message_pk, status__in=[WhatsAppMessage.Status.RECEIVED, WhatsAppMessage.Status.RETRY]
+    ).exclude(wa_id="")  # its number erased: never answered (purge_expired closes it)
     with transaction.atomic():
-        for message_id, kind, sent_text in sent:
-            WhatsAppOutbound.objects.create(
-                message_id=message_id,
-                wa_id=message.wa_id,
-                kind=kind,
-                text=codes.redact(sent_text)[:4000],
-                in_reply_to=message,
-            )
+        taken = waiting.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)).update(
+            claimed_until=lease, attempts=F("attempts") + 1
+        )
+    if taken:
+        return lease
+    held = waiting.values_list("claimed_until", flat=True).first()
+    if held is not None:
+        _enqueue_reply_at(message_pk, held + timedelta(seconds=1))
+    return None
+
+
+def _whatsapp_lease_renew(message_pk: int, lease: datetime) -> datetime | None:
+    renewed = timezone.now() + timedelta(seconds=settings.WHATSAPP_REPLY_LEASE_SECONDS)
+    with transaction.atomic():
+        if WhatsAppMessage.objects.filter(pk=message_pk, claimed_until=lease).update(claimed_until=renewed):
+            return renewed
+    return None
+
+
+def _whatsapp_replies_compute(message: WhatsAppMessage) -> list[dict]:
+    """Answer the message and keep the replies with it; its stored text loses any tracking code."""
+    text = message.text
+    if message.kind in {"text", "interactive", "button"} and text.strip():
+        replies = chat_message_answer(sender=message.wa_id, text=text, channel="whatsapp")["replies"]
+    else:
+        replies = dialogue.text_only().replies
+    replies = [{"text": reply.get("text") or "", "buttons": list(reply.get("buttons") or [])} for reply in replies]
+    message.pending_replies = replies
+    message.text = codes.redact(text)
+    with transaction.atomic():
+        WhatsAppMessage.objects.filter(pk=message.pk).update(pending_replies=replies, text=message.text)
+    return replies
+
+
+def _whatsapp_finish(message: WhatsAppMessage, lease: datetime, status: str) -> None:
+    """Answered or failed for good: the lease and the kept replies (and any code in the text) go.
+
+    Only while this run still holds the lease (a run that outlived it changes nothing).
+    """
+    fields = {"status": status, "claimed_until": None, "pending_replies": None, "text": codes.redact(message.text)}
+    if status == WhatsAppMessage.Status.ANSWERED:
+        fields["answered_at"] = timezone.now()
+    with transaction.atomic():
+        WhatsAppMessage.objects.filter(pk=message.pk, claimed_until=lease).update(**fields)
+
+
+def _whatsapp_retry_later(message: WhatsAppMessage, lease: datetime, *, reason: str) -> str:
+    delay = min(settings.WHATSAPP_RETRY_SECONDS * 2 ** max(0, message.attempts - 1), 3600)
+    with transaction.atomic():
+        WhatsAppMessage.objects.filter(pk=message.pk, claimed_until=lease).update(
+            status=WhatsAppMessage.Status.RETRY, claimed_until=None
+        )
+    logger.warning(
+        "WhatsApp reply to message %s not delivered (%s): run %d of %d, next in %d s",
+        message.pk,
+        reason,
+        message.attempts,
+        settings.WHATSAPP_REPLY_RUNS,
+        delay,
+    )
+    _enqueue_reply_at(message.pk, timezone.now() + timedelta(seconds=delay))
+    return "retry"
+
+
+def _enqueue_reply_at(pk: int, when: datetime) -> None:
+    """Run the reply task again at ``when`` (backends that defer: the database queue, RQ's scheduler).
+
+    The immediate backend of the tests cannot defer: there a later run is the test's to start.
+    """
+    from chatbot import tasks
+
+    try:
+        if not tasks.whatsapp_reply.get_backend().supports_defer:
+            return
+        tasks.whatsapp_reply.using(run_after=when).enqueue(pk)
+    except Exception:  # the queue is down: the message keeps waiting (retry) for the next run of its task
+        logger.exception("could not enqueue the WhatsApp reply for message %s again", pk)
 
 
 def whatsapp_notification_send(*, wa_id: str, subject: str, body: str, url: str = "") -> WhatsAppOutbound:

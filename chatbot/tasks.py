@@ -6,8 +6,9 @@ from chatbot import services
 
 
 @task()
-def whatsapp_reply(message_pk: int) -> None:
-    services.whatsapp_message_reply(message_pk=message_pk)
+def whatsapp_reply(message_pk: int) -> str:
+    """Answer one WhatsApp message; when Meta could not be reached it enqueues itself again, deferred."""
+    return services.whatsapp_message_reply(message_pk=message_pk)
 
 
 @task()

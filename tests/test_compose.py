@@ -255,9 +255,13 @@ def image_tag(service: str) -> tuple[str, str]:
 # --- The application services --------------------------------------------------
 
 
+# URLs outside the stack: the portal's public one, and Meta's Graph API (a stand-in in benchmarks).
+EXTERNAL_URL_VARIABLES = {"AYNI_BASE_URL", "WHATSAPP_API_BASE_URL"}
+
+
 def internal_url_variables() -> list[str]:
-    """Settings variables naming another service: every *_URL except the portal's public one."""
-    return sorted(name for name in settings_variables() if name.endswith("_URL") and name != "AYNI_BASE_URL")
+    """Settings variables naming another service: every *_URL except those outside the stack."""
+    return sorted(name for name in settings_variables() if name.endswith("_URL") and name not in EXTERNAL_URL_VARIABLES)
 
 
 def test_url_variables_of_the_portal_name_services_of_this_file():

@@ -3,18 +3,27 @@
 Unset: local-memory cache, in-memory channel layer and the database task
 queue (django-tasks-db, run by ``manage.py db_worker``).
 Set: Redis cache, channels-redis and Redis Queue workers (django-tasks-rq).
+
+Redis down means slower, not broken: the cache backend (ayni.cache) answers
+"missing" while Redis cannot be reached (pages render uncached, rate limits
+let requests through) and logs one line; /health/ says "degraded". The socket
+timeouts bound what an unreachable Redis (one that drops packets instead of
+refusing) costs a request.
 """
 
 from ayni.env import env
 
 REDIS_URL = env("REDIS_URL")
+# Seconds to connect to Redis and to wait for each answer of the cache.
+REDIS_SOCKET_TIMEOUT = float(env("REDIS_SOCKET_TIMEOUT", "1"))
 
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ayni.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "ayni"),
+            "OPTIONS": {"socket_connect_timeout": REDIS_SOCKET_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
         }
     }
     CHANNEL_LAYERS = {

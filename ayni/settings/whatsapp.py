@@ -17,3 +17,19 @@ WHATSAPP_TEMPLATE_LANGUAGE = env("WHATSAPP_TEMPLATE_LANGUAGE", "es")
 AYNI_WHATSAPP_NUMBER_RETENTION_DAYS = env_int("AYNI_WHATSAPP_NUMBER_RETENTION_DAYS", 30)
 # Ledger rows (messages, replies, delivery statuses) are deleted after this many days.
 AYNI_WHATSAPP_LEDGER_RETENTION_DAYS = env_int("AYNI_WHATSAPP_LEDGER_RETENTION_DAYS", 90)
+
+# Where the Cloud API is (Meta's Graph API); tests and benchmarks point it at a local stand-in.
+WHATSAPP_API_BASE_URL = env("WHATSAPP_API_BASE_URL", "https://graph.facebook.com").rstrip("/")
+WHATSAPP_API_TIMEOUT = 10.0  # seconds for each request to the Graph API
+# Delivery of replies (chatbot.services.whatsapp_message_reply). Network errors, HTTP 5xx,
+# 429 and Meta's throttling errors are retried: WHATSAPP_SEND_ATTEMPTS times per reply
+# within one run of the task (pausing WHATSAPP_SEND_BACKOFF_SECONDS, doubled each time);
+# then the message waits ("retry") and the task runs again WHATSAPP_RETRY_SECONDS later
+# (doubled each time, at most an hour), WHATSAPP_REPLY_RUNS runs in all before it fails.
+WHATSAPP_SEND_ATTEMPTS = max(1, env_int("WHATSAPP_SEND_ATTEMPTS", 3))
+WHATSAPP_SEND_BACKOFF_SECONDS = 0.5
+WHATSAPP_REPLY_RUNS = max(1, env_int("WHATSAPP_REPLY_RUNS", 6))
+WHATSAPP_RETRY_SECONDS = max(1, env_int("WHATSAPP_RETRY_SECONDS", 60))
+# A run holds its message this long (renewed before each reply); a run that died
+# (worker killed) lets the next one take the message after it.
+WHATSAPP_REPLY_LEASE_SECONDS = 300
