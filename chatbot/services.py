@@ -72,21 +72,22 @@ def chat_message_answer(
         state.language = language
     with translation.override(state.language or translation.get_language() or settings.LANGUAGE_CODE):
         result, engine = _answer(hashed, clean, nlu_text, state, request=request, client=client)
-    if asdict(state) != conversation:
-        conversation_save(sender_hash=hashed, state=state)
     guide = result.guide
-    chat_exchange_log(
-        sender_hash=hashed,
-        channel=channel,
-        text=clean,
-        replies=result.replies,
-        intent=result.intent,
-        confidence=result.confidence,
-        guide_slug=guide["slug"] if guide else "",
-        engine=engine,
-        latency_ms=int((time.monotonic() - started) * 1000),
-        answered=result.answered and result.intent not in UNANSWERED_INTENTS,
-    )
+    with transaction.atomic():  # the state and the log in one commit
+        if asdict(state) != conversation:
+            conversation_save(sender_hash=hashed, state=state)
+        chat_exchange_log(
+            sender_hash=hashed,
+            channel=channel,
+            text=clean,
+            replies=result.replies,
+            intent=result.intent,
+            confidence=result.confidence,
+            guide_slug=guide["slug"] if guide else "",
+            engine=engine,
+            latency_ms=int((time.monotonic() - started) * 1000),
+            answered=result.answered and result.intent not in UNANSWERED_INTENTS,
+        )
     return {
         "replies": result.replies,
         "intent": result.intent,

@@ -100,7 +100,9 @@ def _backend_query(words_to_find: list[str]):
     return PlainText(text, operator="or")
 
 
-def _candidates(search_type: registry.SearchType, words_to_find: list[str]) -> dict[str, int]:
+def _candidates(
+    search_type: registry.SearchType, words_to_find: list[str], limit: int = CANDIDATES_PER_TYPE
+) -> dict[str, int]:
     """Object ids the backend finds, with their backend rank (0 = best).
 
     Goes through the backend rather than ``QuerySet.search()`` so that any
@@ -108,9 +110,9 @@ def _candidates(search_type: registry.SearchType, words_to_find: list[str]) -> d
     """
     backend = get_search_backend()
     if type(backend).__name__ == "SQLiteSearchBackend":
-        return _fts5_candidates(search_type, words_to_find)
+        return _fts5_candidates(search_type, words_to_find, limit)
     query = _backend_query(words_to_find)
-    results = backend.search(query, search_type.get_queryset(), order_by_relevance=True)[:CANDIDATES_PER_TYPE]
+    results = backend.search(query, search_type.get_queryset(), order_by_relevance=True)[:limit]
     if hasattr(results, "get_queryset"):  # database backends: ids only, no model instances
         ids = [str(pk) for pk in results.get_queryset().values_list("pk", flat=True)]
     else:
@@ -140,7 +142,7 @@ def _visible_documents_q(search_types: list[registry.SearchType]) -> Q:
     return reduce(or_, conditions) if conditions else Q(pk__in=[])
 
 
-def _fts5_candidates(search_type: registry.SearchType, words_to_find: list[str]) -> dict[str, int]:
+def _fts5_candidates(search_type: registry.SearchType, words_to_find: list[str], limit: int) -> dict[str, int]:
     """The same search on Wagtail's SQLite FTS5 index, asked directly.
 
     modelsearch's SQLite backend annotates each match's score with a
@@ -164,10 +166,10 @@ def _fts5_candidates(search_type: registry.SearchType, words_to_find: list[str])
         f"ORDER BY bm25({fts}, 0.0, 1.0, 3.0) LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [match, *content_types, CANDIDATES_PER_TYPE * 3])
+        cursor.execute(sql, [match, *content_types, limit * 3])
         ranked = [row[0] for row in cursor.fetchall()]
     visible = {str(pk) for pk in search_type.get_queryset().filter(pk__in=ranked).values_list("pk", flat=True)}
-    ids = [object_id for object_id in ranked if object_id in visible][:CANDIDATES_PER_TYPE]
+    ids = [object_id for object_id in ranked if object_id in visible][:limit]
     return {object_id: rank for rank, object_id in enumerate(ids)}
 
 
@@ -211,6 +213,9 @@ def search(*, query: str, type_name: str | None = None, only: bool = False) -> S
     return outcome
 
 
+ONE_TYPE_CANDIDATES = 20  # the chatbot reads the first three
+
+
 def _search_one_type(*, query: str, type_name: str) -> SearchOutcome:
     outcome = SearchOutcome(query=query, type=type_name)
     terms = query_terms(query)
@@ -225,7 +230,7 @@ def _search_one_type(*, query: str, type_name: str) -> SearchOutcome:
     if search_type is None:
         return outcome
     try:
-        candidates = {type_name: _candidates(search_type, words_to_find)}
+        candidates = {type_name: _candidates(search_type, words_to_find, ONE_TYPE_CANDIDATES)}
     except Exception:
         logger.exception("Search failed for type %s", type_name)
         return outcome
