@@ -43,8 +43,9 @@ class ChatExchange(models.Model):
 class WhatsAppMessage(models.Model):
     """An incoming WhatsApp message, stored once per Meta message id (Meta retries).
 
-    Privacy (``chatbot.services``): the text keeps a tracking code only while the
-    message waits for its answer (then the code becomes ``[código]``); the number
+    Privacy (``chatbot.services``): the text keeps a tracking code, and ``payload``
+    an image's media id or a location's point, only while the message waits for
+    its answer (then the code becomes ``[código]`` and the payload goes); the number
     and Meta's id (which encodes the number) are erased after
     ``AYNI_WHATSAPP_NUMBER_RETENTION_DAYS`` and the row is deleted after
     ``AYNI_WHATSAPP_LEDGER_RETENTION_DAYS``.
@@ -74,6 +75,9 @@ class WhatsAppMessage(models.Model):
     claimed_until = models.DateTimeField(_("en envío hasta"), null=True, blank=True)
     # The replies computed for this message, kept (like its text) only until it is answered or fails.
     pending_replies = models.JSONField(_("respuestas pendientes"), null=True, blank=True)
+    # What an image or location message carried besides text (a media id, a point), for the
+    # chat flow: erased, like a code in the text, once the message is answered or fails.
+    payload = models.JSONField(_("contenido adjunto"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
