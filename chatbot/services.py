@@ -7,6 +7,7 @@ import functools
 import hashlib
 import hmac
 import logging
+import math
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -50,6 +51,7 @@ def chat_message_answer(
     request: HttpRequest | None = None,
     client: str = "",
     language: str = "",
+    attachment: dict | None = None,
 ) -> dict:
     """Answer one chat message and log it.
 
@@ -235,6 +237,14 @@ def chat_log_purge(*, days: int | None = None, now: datetime | None = None) -> i
 _WA_ID = re.compile(r"[0-9]{1,32}")
 _TOKEN = re.compile(r"[a-z_]{1,32}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_MEDIA_ID = re.compile(r"[0-9A-Za-z_.-]{1,128}")  # Meta's media ids are digits; it goes into a URL path
+_MIME = re.compile(r"[a-z0-9][a-z0-9.+-]{0,40}/[a-z0-9][a-z0-9.+-]{0,60}")
+_SHA256 = re.compile(r"[0-9A-Za-z+/=_-]{1,128}")
+PLACE_TEXT = 1000  # a location's name or address longer than this is not Meta's
+# Kinds answered by the chat (an image or a location may have no text: the flow decides);
+# the others (sticker, audio, video, document...) get the polite "text only" answer.
+_CHAT_KINDS = {"text", "interactive", "button"}
+_ATTACHMENT_KINDS = {"image", "location"}
 
 
 class _Malformed(ValueError):
@@ -339,7 +349,53 @@ def _message_parse(item) -> dict:
         "kind": kind,
         "text": safe_text(_incoming_text(item, kind))[:MAX_TEXT],
         "sent_at": _timestamp(item.get("timestamp")),
+        "payload": _incoming_payload(item, kind),
     }
+
+
+def _incoming_payload(message: dict, kind: str) -> dict | None:
+    """The structured part of an image or location message (the chat's ``attachment``); None for others."""
+    if kind == "image":
+        image = _field(message, "image")
+        media_id = image.get("id")
+        if not isinstance(media_id, str) or not _MEDIA_ID.fullmatch(media_id):
+            raise _Malformed("image without a valid id")
+        mime = image.get("mime_type")
+        if not isinstance(mime, str) or not _MIME.fullmatch(mime.strip().lower()):
+            raise _Malformed("image without a valid mime_type")
+        sha = image.get("sha256")
+        if sha is not None and (not isinstance(sha, str) or not _SHA256.fullmatch(sha)):
+            raise _Malformed("image with a bad sha256")
+        return {"type": "image", "media_id": media_id, "mime_type": mime.strip().lower()}
+    if kind == "location":
+        location = _field(message, "location")
+        return {
+            "type": "location",
+            "latitude": _coordinate(location.get("latitude"), limit=90, what="latitude"),
+            "longitude": _coordinate(location.get("longitude"), limit=180, what="longitude"),
+            "name": _place_text(location.get("name"), what="name"),
+            "address": _place_text(location.get("address"), what="address"),
+        }
+    return None
+
+
+def _coordinate(value, *, limit: int, what: str) -> float:
+    """A latitude or longitude as Meta sends it: a JSON number within ±limit degrees."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Malformed(f"{what} is not a number")
+    number = float(value)
+    if not math.isfinite(number) or not -limit <= number <= limit:
+        raise _Malformed(f"{what} out of range")
+    return number
+
+
+def _place_text(value, *, what: str) -> str:
+    """A location's optional name or address: bounded, on one line, database-safe."""
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > PLACE_TEXT:
+        raise _Malformed(f"bad location {what}")
+    return " ".join(_CONTROL.sub(" ", safe_text(value)).split())
 
 
 def _incoming_text(message: dict, kind: str) -> str:
@@ -356,7 +412,12 @@ def _incoming_text(message: dict, kind: str) -> str:
         return _first_string(reply, "id", "title")
     if kind == "button":  # a template's quick-reply button
         return _first_string(_field(message, "button"), "payload", "text")
-    return ""  # media, location...: answered with a polite text
+    if kind == "image":  # its caption is its text (optional)
+        caption = _field(message, "image").get("caption")
+        if caption is not None and not isinstance(caption, str):
+            raise _Malformed("image with a bad caption")
+        return caption or ""
+    return ""  # location (its payload), other media...: no text
 
 
 def _field(obj: dict, *path: str):
@@ -570,10 +631,18 @@ def _whatsapp_lease_renew(message_pk: int, lease: datetime) -> datetime | None:
 
 
 def _whatsapp_replies_compute(message: WhatsAppMessage) -> list[dict]:
-    """Answer the message and keep the replies with it; its stored text loses any tracking code."""
+    """Answer the message and keep the replies with it; its stored text loses any tracking code.
+
+    Text, buttons and list replies are answered by the chat; so are an image or a
+    location (with its ``payload`` as the ``attachment``), even without text: a
+    flow in progress (a reclamo) decides what they mean. Other kinds get the
+    polite "text only" answer.
+    """
     text = message.text
-    if message.kind in {"text", "interactive", "button"} and text.strip():
-        replies = chat_message_answer(sender=message.wa_id, text=text, channel="whatsapp")["replies"]
+    attachment = message.payload if message.kind in _ATTACHMENT_KINDS else None
+    if (message.kind in _CHAT_KINDS and text.strip()) or attachment:
+        answer = chat_message_answer(sender=message.wa_id, text=text, channel="whatsapp", attachment=attachment)
+        replies = answer["replies"]
     else:
         replies = dialogue.text_only().replies
     replies = [{"text": reply.get("text") or "", "buttons": list(reply.get("buttons") or [])} for reply in replies]
@@ -585,11 +654,18 @@ def _whatsapp_replies_compute(message: WhatsAppMessage) -> list[dict]:
 
 
 def _whatsapp_finish(message: WhatsAppMessage, lease: datetime, status: str) -> None:
-    """Answered or failed for good: the lease and the kept replies (and any code in the text) go.
+    """Answered or failed for good: the lease, the kept replies, the payload (a point, a media id)
+    and any code in the text go.
 
     Only while this run still holds the lease (a run that outlived it changes nothing).
     """
-    fields = {"status": status, "claimed_until": None, "pending_replies": None, "text": codes.redact(message.text)}
+    fields = {
+        "status": status,
+        "claimed_until": None,
+        "pending_replies": None,
+        "payload": None,
+        "text": codes.redact(message.text),
+    }
     if status == WhatsAppMessage.Status.ANSWERED:
         fields["answered_at"] = timezone.now()
     with transaction.atomic():
@@ -720,8 +796,8 @@ def purge_expired(*, now: datetime | None = None) -> dict:
       the number and Meta's message id (which encodes the number; a keyed hash
       takes its place so that the rows stay distinct);
     - a message still waiting for its answer after the 24-hour window (when
-      WhatsApp no longer lets the portal answer) is marked failed and its text
-      loses any tracking code.
+      WhatsApp no longer lets the portal answer) is marked failed, its text
+      loses any tracking code and its payload (a point, a media id) goes.
 
     Run on a schedule by the worker (and by ``manage.py chatbot_purge_log``).
     """
@@ -744,7 +820,7 @@ def purge_expired(*, now: datetime | None = None) -> dict:
         counts["whatsapp_unanswered_closed"] = 0
         for message in unanswered.only("pk", "text"):
             WhatsAppMessage.objects.filter(pk=message.pk).update(
-                status=WhatsAppMessage.Status.FAILED, text=codes.redact(message.text)
+                status=WhatsAppMessage.Status.FAILED, text=codes.redact(message.text), payload=None
             )
             counts["whatsapp_unanswered_closed"] += 1
     counts["whatsapp_numbers_erased"] = 0
