@@ -8,7 +8,7 @@ import threading
 import psycopg
 import pytest
 from django.conf import settings
-from django.db import close_old_connections, connection, connections
+from django.db import connection, connections
 
 from ayni.settings.database import database_config
 
@@ -41,49 +41,59 @@ def test_the_running_settings_keep_no_persistent_connection():
         assert settings.DATABASES["default"]["OPTIONS"]["pool"]["max_size"] == settings.DATABASE_POOL_MAX_SIZE
 
 
-def _server_connections(dsn_kwargs: dict, name: str) -> int:
-    with psycopg.connect(**dsn_kwargs, autocommit=True) as probe:
-        row = probe.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [name]
-        ).fetchone()
-    return row[0]
+def _connections_named(application_name: str) -> int:
+    params = connection.get_connection_params()
+    dsn = {k: params[k] for k in ("host", "port", "user", "password", "dbname") if params.get(k) is not None}
+    with psycopg.connect(**dsn, autocommit=True) as probe:
+        row = probe.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [application_name])
+        return row.fetchone()[0]
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not ON_POSTGRES, reason="the pool is PostgreSQL's")
 def test_a_burst_of_requests_never_holds_more_connections_than_the_pool():
-    """Four times the pool's size of "requests" at once: the server never sees more than the pool."""
-    size = settings.DATABASES["default"]["OPTIONS"]["pool"]["max_size"]
-    params = connection.get_connection_params()
-    dsn = {k: params[k] for k in ("host", "port", "user", "password", "dbname") if params.get(k) is not None}
-    name = params["dbname"]
+    """Four times the pool's size of "requests" at once: the server never sees more than the pool.
+
+    The pool is the settings' own (``database_config``), under an alias and an
+    application name of its own so that the server's count is this pool's only.
+    """
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    size, name, alias = 3, "ayni-pool-burst-test", "pool-burst-test"
+    produced = database_config("postgres://u@h/db", pool_max_size=size, pool_timeout=30)
+    settings_dict = {**connection.settings_dict, "CONN_MAX_AGE": produced["CONN_MAX_AGE"]}
+    settings_dict["OPTIONS"] = {**produced["OPTIONS"], "application_name": name}
     burst = size * 4
     barrier = threading.Barrier(burst + 1)
     seen: list[int] = []
     errors: list[BaseException] = []
 
     def request() -> None:
+        wrapper = DatabaseWrapper(settings_dict, alias=alias)  # what each request's thread has
         try:
             barrier.wait(timeout=30)
-            with connection.cursor() as cursor:  # this thread's connection, from the pool
+            with wrapper.cursor() as cursor:
                 cursor.execute("SELECT pg_sleep(0.05)")
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
-            close_old_connections()  # what Django does when a request ends: back to the pool
+            wrapper.close()  # what Django does when a request ends (CONN_MAX_AGE=0): back to the pool
 
     threads = [threading.Thread(target=request) for _ in range(burst)]
     for thread in threads:
         thread.start()
-    barrier.wait(timeout=30)
-    while any(thread.is_alive() for thread in threads):
-        seen.append(_server_connections(dsn, name))
-    for thread in threads:
-        thread.join()
-    connections.close_all()
+    try:
+        barrier.wait(timeout=30)
+        while any(thread.is_alive() for thread in threads):
+            seen.append(_connections_named(name))
+        for thread in threads:
+            thread.join()
+    finally:
+        DatabaseWrapper(settings_dict, alias=alias).close_pool()
     assert not errors, errors
     assert seen and max(seen) <= size, (max(seen), size)
+    assert _connections_named(name) == 0  # the pool closed: nothing left open on the server
 
 
 @pytest.mark.postgres

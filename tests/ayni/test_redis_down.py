@@ -36,8 +36,17 @@ def redis_down(settings):
         }
     }
     ayni_cache.reset()
+    _axes_forgets_its_cache()
     yield url
     ayni_cache.reset()
+    _axes_forgets_its_cache()
+
+
+def _axes_forgets_its_cache() -> None:
+    """django-axes keeps the cache it found first for the whole process: make it look again."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    AxesProxyHandler.implementation = None
 
 
 def test_the_settings_use_the_fail_open_backend_with_timeouts(monkeypatch):
