@@ -129,6 +129,7 @@ def complaint_create(request, payload: Form[ComplaintIn], attachments: File[list
             attachments=list(attachments or []),
             submission_token=payload.submission_token,
             client=client_of(request),
+            channel="api",
         )
     except services.RateLimited:
         return 429, {"detail": "Demasiados envíos desde tu conexión. Intenta de nuevo más tarde."}

@@ -15,6 +15,7 @@ from participation.models import (
     District,
     MunicipalUnit,
     Notification,
+    ProblemType,
     Proposal,
     ProposalCategory,
 )
@@ -167,7 +168,7 @@ def complaints_visible_to(*, user):
 
 
 def complaint_queue(*, user, unit: str = "", status: str = "", overdue: bool = False, kind: str = ""):
-    complaints = complaints_visible_to(user=user).select_related("unit", "assigned_to").with_overdue()
+    complaints = complaints_visible_to(user=user).select_related("unit", "assigned_to", "problem_type").with_overdue()
     if unit:
         complaints = complaints.filter(unit__slug=unit)
     if status:
@@ -180,7 +181,12 @@ def complaint_queue(*, user, unit: str = "", status: str = "", overdue: bool = F
 
 
 def complaint_for_staff(*, user, pk: int) -> Complaint | None:
-    return complaints_visible_to(user=user).select_related("unit", "district", "assigned_to").filter(pk=pk).first()
+    return (
+        complaints_visible_to(user=user)
+        .select_related("unit", "district", "assigned_to", "problem_type")
+        .filter(pk=pk)
+        .first()
+    )
 
 
 def complaint_staff_history(*, complaint: Complaint):
@@ -203,6 +209,37 @@ def complaint_assignable_users(*, complaint: Complaint) -> list:
         .order_by("username")
     )
     return [user for user in candidates if can(user, "handle_complaint", complaint)]
+
+
+# --- problem types ---------------------------------------------------------------
+
+
+def problem_types():
+    """The active problem types, in the order residents are offered them."""
+    return ProblemType.objects.active().select_related("unit").order_by("sort_order", "name")
+
+
+def _phrase(text: str) -> str:
+    """Folded words joined by single spaces and padded, so that phrases match whole words only."""
+    from search.analysis import WORD_RE, fold
+
+    return " " + " ".join(WORD_RE.findall(fold(text))) + " "
+
+
+def problem_type_for_text(text: str) -> ProblemType | None:
+    """The first active type (by sort order) with a keyword in ``text`` as a whole word or phrase.
+
+    Accents and case do not count: "se cayó un ÁRBOL" finds «árbol».
+    """
+    words = _phrase((text or "")[:2000])
+    if not words.strip():
+        return None
+    for problem_type in problem_types():
+        for keyword in problem_type.keyword_list():
+            phrase = _phrase(keyword)
+            if phrase.strip() and phrase in words:
+                return problem_type
+    return None
 
 
 # --- notifications --------------------------------------------------------------

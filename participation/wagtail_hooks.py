@@ -2,8 +2,11 @@ from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from participation import admin_views
+from participation.models import ProblemType
 from participation.rules import can
 
 app_name = "participation_admin"
@@ -16,6 +19,25 @@ class RuleMenuItem(MenuItem):
 
     def is_shown(self, request):
         return can(request.user, self.permission)
+
+
+class ProblemTypeViewSet(SnippetViewSet):
+    """Problem types in plain words and the unit each goes to (Fragmentos > Tipos de problema).
+
+    Editing them needs the model's Django permissions (add/change/delete
+    "tipo de problema"), granted to a group in Configuración > Grupos; a
+    superuser has them all. Complaint officers see cases, not the routing.
+    """
+
+    model = ProblemType
+    icon = "tag"
+    list_display = ["name", "unit", "sort_order", "active"]
+    list_filter = ["active", "unit"]
+    ordering = ["sort_order", "name"]
+    copy_view_enabled = False
+
+
+register_snippet(ProblemTypeViewSet)
 
 
 admin_urlpatterns = [

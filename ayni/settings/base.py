@@ -194,6 +194,24 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # --- Portal ------------------------------------------------------------------
 AYNI_MUNICIPALITY_PHONE = env("AYNI_MUNICIPALITY_PHONE", "800-13-5555")
+
+
+def _bbox(value: str) -> tuple[float, float, float, float]:
+    """ "min_lon,min_lat,max_lon,max_lat" (WGS84 degrees) as four floats, checked at start-up."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        min_lon, min_lat, max_lon, max_lat = (float(part) for part in value.split(","))
+    except ValueError as exc:
+        raise ImproperlyConfigured("AYNI_MUNICIPALITY_BBOX: min_lon,min_lat,max_lon,max_lat") from exc
+    if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
+        raise ImproperlyConfigured("AYNI_MUNICIPALITY_BBOX: min_lon,min_lat,max_lon,max_lat")
+    return min_lon, min_lat, max_lon, max_lat
+
+
+# The municipality's bounding box: a point sent by a resident (a WhatsApp location)
+# outside it is refused. The default covers the demo municipality (Cercado, Cochabamba).
+AYNI_MUNICIPALITY_BBOX = _bbox(env("AYNI_MUNICIPALITY_BBOX", "-66.35,-17.50,-66.00,-17.25"))
 # Rendered guide pages are cached for anonymous visitors; the key carries the
 # page's publication time, so publishing a new revision purges it.
 AYNI_PAGE_CACHE_SECONDS = env_int("AYNI_PAGE_CACHE_SECONDS", 600)

@@ -16,6 +16,7 @@ from participation.models import (
     Complaint,
     District,
     MunicipalUnit,
+    ProblemType,
     Profile,
     Proposal,
     ProposalCategory,
@@ -34,7 +35,41 @@ UNITS = [
     ("Unidad de Aseo Urbano", "aseo-urbano"),
     ("Administración Tributaria Municipal", "tributaria"),
     ("Dirección de Obras Públicas", "obras-publicas"),
+    ("Servicio de Agua Potable y Alcantarillado", "agua-alcantarillado"),
+    ("Unidad de Áreas Verdes y Arbolado", "areas-verdes"),
+    ("Centro de Atención Ciudadana", "atencion-ciudadana"),
 ]
+# Problem types in plain words (the chat's reclamo flow and the staff use them):
+# (name, slug, unit, keywords). Keywords match whole words, without accents or case.
+PROBLEM_TYPES = [
+    (
+        "Bache o calle dañada",
+        "bache",
+        "obras-publicas",
+        ["bache", "baches", "hueco", "huecos", "calle rota", "calle dañada", "asfalto", "pavimento", "empedrado"],
+    ),
+    (
+        "Alumbrado público",
+        "alumbrado",
+        "alumbrado-publico",
+        ["alumbrado", "luminaria", "luminarias", "foco", "focos", "poste de luz", "poste", "sin luz", "lámpara"],
+    ),
+    (
+        "Basura sin recoger",
+        "basura",
+        "aseo-urbano",
+        ["basura", "basural", "basurero", "carro basurero", "recojo de basura", "desechos", "escombros", "contenedor"],
+    ),
+    (
+        "Agua o alcantarillado",
+        "agua",
+        "agua-alcantarillado",
+        ["agua", "sin agua", "fuga", "fuga de agua", "cañería", "tubería", "alcantarilla", "alcantarillado", "desagüe"],
+    ),
+    ("Árbol caído", "arbol-caido", "areas-verdes", ["árbol caído", "árbol", "árboles", "rama", "ramas", "tronco"]),
+    ("Otro problema", "otro", "atencion-ciudadana", []),
+]
+
 CATEGORIES = [
     ("Movilidad", "movilidad"),
     ("Medio ambiente", "medio-ambiente"),
@@ -51,8 +86,12 @@ CITIZENS = [
 ]
 STAFF = [
     ("moderacion@demo.ayni.localhost", [MODERATORS], []),
-    ("oficial.alumbrado@demo.ayni.localhost", [OFFICERS], ["alumbrado-publico", "aseo-urbano"]),
-    ("oficial.movilidad@demo.ayni.localhost", [OFFICERS], ["movilidad", "obras-publicas"]),
+    ("oficial.alumbrado@demo.ayni.localhost", [OFFICERS], ["alumbrado-publico", "aseo-urbano", "areas-verdes"]),
+    (
+        "oficial.movilidad@demo.ayni.localhost",
+        [OFFICERS],
+        ["movilidad", "obras-publicas", "agua-alcantarillado", "atencion-ciudadana"],
+    ),
     ("transparencia@demo.ayni.localhost", [TRANSPARENCY], []),
 ]
 PROPOSALS = [
@@ -200,6 +239,12 @@ def load_demo(*, report: Report = lambda message: None) -> None:
             UnitMembership.objects.get_or_create(user=user, unit=units[slug])
         staff[email.split("@")[0]] = user
     report(f"  distritos: {len(districts)}; unidades: {len(units)}; personal: {len(staff)}")
+    for order, (name, slug, unit, keywords) in enumerate(PROBLEM_TYPES, start=1):
+        ProblemType.objects.get_or_create(
+            slug=slug,
+            defaults={"name": name, "unit": units[unit], "keywords": "\n".join(keywords), "sort_order": order * 10},
+        )
+    report(f"  tipos de problema: {len(PROBLEM_TYPES)}")
 
     created = 0
     for index, item in enumerate(PROPOSALS):

@@ -1,5 +1,5 @@
 from .accounts import Profile
-from .complaints import Complaint, ComplaintAttachment, ComplaintEvent
+from .complaints import Complaint, ComplaintAttachment, ComplaintEvent, ProblemType
 from .notices import Notification
 from .places import District, MunicipalUnit, UnitMembership
 from .proposals import Comment, ContentReport, Follow, Proposal, ProposalCategory, ProposalTag, Support
@@ -14,6 +14,7 @@ __all__ = [
     "Follow",
     "MunicipalUnit",
     "Notification",
+    "ProblemType",
     "Profile",
     "Proposal",
     "ProposalCategory",

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
 
 
 def day_only(moment=None):
@@ -37,6 +38,58 @@ def attachment_storage():
     return storages["participation_private"] if "participation_private" in settings.STORAGES else default_storage
 
 
+class ProblemTypeQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class ProblemType(models.Model):
+    """A problem in plain words (bache, alumbrado, basura…) and the unit that receives it.
+
+    ``keywords`` map a resident's free text to the type (one word or phrase a
+    line, matched as whole words without accents or case): the chat flow and the
+    staff workspace use the same types.
+    """
+
+    name = models.CharField(_("nombre"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    keywords = models.TextField(
+        _("palabras clave"),
+        blank=True,
+        help_text=_("Una palabra o frase por línea, p. ej. «bache», «hueco», «calle rota»."),
+    )
+    unit = models.ForeignKey(
+        "participation.MunicipalUnit",
+        verbose_name=_("unidad que lo recibe"),
+        on_delete=models.PROTECT,
+        related_name="problem_types",
+    )
+    sort_order = models.PositiveSmallIntegerField(_("orden"), default=100)
+    active = models.BooleanField(_("activo"), default=True)
+
+    objects = ProblemTypeQuerySet.as_manager()
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("keywords"),
+        FieldPanel("unit"),
+        FieldPanel("sort_order"),
+        FieldPanel("active"),
+    ]
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("tipo de problema")
+        verbose_name_plural = _("tipos de problema")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def keyword_list(self) -> list[str]:
+        return [line.strip() for line in self.keywords.splitlines() if line.strip()]
+
+
 class Complaint(models.Model):
     """A reclamo, denuncia or sugerencia, followed with its tracking code.
 
@@ -57,7 +110,15 @@ class Complaint(models.Model):
         CLOSED = "cerrado", _("cerrado")
         REJECTED = "rechazado", _("rechazado")
 
+    class Channel(models.TextChoices):
+        WEB = "web", _("web")
+        API = "api", _("API")
+        WHATSAPP = "whatsapp", _("WhatsApp")
+        CHAT_WEB = "chat_web", _("chat web")
+
     FINAL_STATUSES = ("respondido", "cerrado", "rechazado")
+    # An anonymous denuncia is taken only where nobody's number is known.
+    ANONYMOUS_CHANNELS = ("web", "api")
 
     code = models.CharField(_("código de seguimiento"), max_length=20, unique=True)
     kind = models.CharField(_("tipo"), max_length=12, choices=Kind.choices)
@@ -73,6 +134,18 @@ class Complaint(models.Model):
         "participation.District", verbose_name=_("distrito"), null=True, blank=True, on_delete=models.SET_NULL
     )
     location = models.CharField(_("lugar"), max_length=200, blank=True)
+    # A point sent as a WhatsApp location message (WGS84 degrees).
+    latitude = models.DecimalField(_("latitud"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitud"), max_digits=9, decimal_places=6, null=True, blank=True)
+    problem_type = models.ForeignKey(
+        ProblemType,
+        verbose_name=_("tipo de problema"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
+    )
+    channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices, default=Channel.WEB)
     anonymous = models.BooleanField(_("anónima"), default=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
@@ -109,6 +182,16 @@ class Complaint(models.Model):
                 | Q(kind="denuncia", user__isnull=True, contact_email="", contact_whatsapp="", notify_consent=False),
                 name="participation_anonymous_has_no_identity",
             ),
+            models.CheckConstraint(
+                condition=Q(anonymous=False)
+                | Q(latitude__isnull=True, longitude__isnull=True, channel__in=("web", "api")),
+                name="participation_anonymous_has_no_point_nor_chat",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="participation_point_is_whole",
+            ),
         ]
         verbose_name = _("reclamo o denuncia")
         verbose_name_plural = _("reclamos y denuncias")
@@ -127,6 +210,18 @@ class Complaint(models.Model):
         if update_fields is not None and "updated_at" not in update_fields:
             kwargs["update_fields"] = [*update_fields, "updated_at"]
         super().save(*args, **kwargs)
+
+    @property
+    def has_point(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def map_url(self) -> str:
+        """OpenStreetMap at the point; numbers always with a dot (never localized)."""
+        if not self.has_point:
+            return ""
+        lat, lon = f"{self.latitude:.6f}", f"{self.longitude:.6f}"
+        return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
 
     @property
     def is_final(self) -> bool:

@@ -4,6 +4,7 @@ import logging
 import os
 import re
 from datetime import timedelta
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participation import codes, deadlines
-from participation.models import Complaint, ComplaintAttachment, ComplaintEvent, District, MunicipalUnit
+from participation.models import (
+    Complaint,
+    ComplaintAttachment,
+    ComplaintEvent,
+    District,
+    MunicipalUnit,
+    ProblemType,
+)
 from participation.models.complaints import day_only
 from participation.notifications import Message, Recipient, notify
 from participation.rules import can
@@ -47,10 +55,44 @@ def _clean_contact(email: str, whatsapp: str) -> tuple[str, str]:
     return email, whatsapp
 
 
+MICRODEGREE = Decimal("0.000001")
+
+
+def _blank(value) -> bool:
+    return value is None or str(value).strip() == ""
+
+
+def _degrees(value, *, field: str, limit: int) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError({field: _("La ubicación no es válida.")}) from exc
+    if not number.is_finite() or not -limit <= number <= limit:
+        raise ValidationError({field: _("La ubicación no es válida.")})
+    return number.quantize(MICRODEGREE, rounding=ROUND_HALF_EVEN)
+
+
+def _clean_point(latitude, longitude) -> tuple[Decimal | None, Decimal | None]:
+    """Both coordinates or none, as WGS84 degrees inside the municipality's bounding box."""
+    missing = [_blank(value) for value in (latitude, longitude)]
+    if all(missing):
+        return None, None
+    if any(missing):
+        raise ValidationError({"latitude": _("La ubicación necesita latitud y longitud.")})
+    lat = _degrees(latitude, field="latitude", limit=90)
+    lon = _degrees(longitude, field="longitude", limit=180)
+    bbox = getattr(settings, "AYNI_MUNICIPALITY_BBOX", None)
+    if bbox:
+        min_lon, min_lat, max_lon, max_lat = bbox
+        if not (min_lat <= float(lat) <= max_lat and min_lon <= float(lon) <= max_lon):
+            raise ValidationError({"latitude": _("El punto está fuera del municipio.")})
+    return lat, lon
+
+
 def complaint_create(
     *,
     kind: str,
-    unit: MunicipalUnit,
+    unit: MunicipalUnit | None = None,
     subject: str,
     description: str,
     district: District | None = None,
@@ -63,11 +105,19 @@ def complaint_create(
     attachments: list | None = None,
     submission_token: str = "",
     client: str = "",
+    channel: str = "web",
+    problem_type: ProblemType | None = None,
+    latitude=None,
+    longitude=None,
 ) -> tuple[Complaint, bool]:
     """File a complaint. Returns (complaint, created); the same submission token returns the first one.
 
     Everything is validated before anything is written; an anonymous denuncia
-    keeps no user, contact, address or original file name.
+    keeps no user, contact, address or original file name, and is taken only
+    on the web or the API (never in a chat, whose provider knows the number)
+    and without a point. ``channel`` is one of ``Complaint.Channel``; with a
+    ``problem_type`` and no ``unit`` the type's unit receives the case;
+    ``latitude``/``longitude`` (degrees: Decimal, float or text) come together.
     """
     token = (submission_token or "").strip() or None
     if user is not None and not user.is_authenticated:
@@ -82,6 +132,23 @@ def complaint_create(
         raise ValidationError({"kind": _("Elige un tipo válido: reclamo, denuncia o sugerencia.")})
     if anonymous and kind != Complaint.Kind.REPORT:
         raise ValidationError({"anonymous": _("Solo las denuncias pueden presentarse de forma anónima.")})
+    if channel not in Complaint.Channel.values:
+        raise ValidationError({"channel": _("El canal no es válido.")})
+    if anonymous and channel not in Complaint.ANONYMOUS_CHANNELS:
+        raise ValidationError(
+            {"anonymous": _("Las denuncias anónimas se presentan solo en el formulario anónimo de la web.")}
+        )
+    if problem_type is not None and not (isinstance(problem_type, ProblemType) and problem_type.active):
+        raise ValidationError({"problem_type": _("Elige un tipo de problema válido.")})
+    if unit is None and problem_type is not None:
+        unit = problem_type.unit
+    if unit is None:
+        raise ValidationError({"unit": _("Elige la unidad municipal.")})
+    if anonymous and not all(_blank(value) for value in (latitude, longitude)):
+        raise ValidationError(
+            {"latitude": _("Una denuncia anónima no guarda la ubicación exacta: descríbela con palabras.")}
+        )
+    latitude, longitude = _clean_point(latitude, longitude)
     subject = single_line(subject)
     description = plain_text(description)
     location = single_line(location)
@@ -128,6 +195,10 @@ def complaint_create(
                 description=description,
                 district=district,
                 location=location,
+                latitude=latitude,
+                longitude=longitude,
+                problem_type=problem_type,
+                channel=channel,
                 anonymous=anonymous,
                 user=user,
                 contact_email=contact_email,
@@ -166,7 +237,7 @@ def complaint_create(
         raise
     if not anonymous:
         # An anonymous denuncia leaves no log line: its time could be matched elsewhere.
-        logger.info("complaint filed: kind=%s unit=%s", kind, unit.pk)
+        logger.info("complaint filed: kind=%s unit=%s channel=%s", kind, unit.pk, channel)
     return complaint, True
 
 
