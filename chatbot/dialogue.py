@@ -12,6 +12,7 @@ options instead of guessing.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.http import HttpRequest
 
 from ayni.clients import chat_sender_key
 from ayni.ratelimit import RateLimited
-from chatbot import resolver, selectors, texts
+from chatbot import flows, resolver, selectors, texts
 from chatbot.understanding import SMALL_TALK, Understanding, detect_asks, second_asks
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class State:
     options: list[str] = field(default_factory=list)
     pending_asks: str = ""
     language: str = ""
+    flow: dict = field(default_factory=dict)  # a guided flow in progress (chatbot.flows)
 
 
 @dataclass
@@ -53,12 +55,29 @@ def reply(text: str, buttons: list[dict] | None = None) -> dict:
 
 
 def answer(*, text: str, understanding: Understanding, state: State, request: HttpRequest | None = None,
-           sender: str = "", ranking: resolver.Ranking | None = None) -> Result:  # fmt: skip
+           sender: str = "", ranking: resolver.Ranking | None = None, channel: str = "web",
+           attachment: dict | None = None, contact: str = "") -> Result:  # fmt: skip
     """Answer one message; ``state`` is updated in place for the next one.
 
     ``ranking``: the guides ranked for ``text`` (``resolver.rank``) if the caller already has them.
+    ``attachment``: a WhatsApp location or image (for a flow in progress); ``contact``: the
+    resident's WhatsApp number, used only if they consent to updates on a case they file.
     """
     u = understanding
+    if state.flow:
+        flow, replies = flows.step(flow=state.flow, text=text, attachment=attachment, contact=contact)
+        state.flow = flow or {}
+        return Result(replies, "report_problem")
+    if (u.intent == "report_problem" or flows.wants_to_report(text)) and not u.code:
+        if flows.wants_anonymity(text):
+            return Result(flows.anonymous_answer(), "report_anonymous")
+        state.flow, replies = flows.start(text="" if u.from_button else text, channel=channel)
+        state.options = []
+        return Result(replies, "report_problem")
+    if flows.wants_anonymity(text) and re.search(r"denunci", text, re.IGNORECASE):
+        return Result(flows.anonymous_answer(), "report_anonymous")
+    if attachment:  # a photo or a location outside any flow
+        return Result([reply(texts.attachment_without_flow(), _menu_buttons())], "attachment", answered=False)
     if u.from_button:
         return _button(u, state, request)
     if u.intent == "complaint_status":
@@ -159,7 +178,8 @@ def _clarify(slugs: list[str], asks: str, state: State, *, confidence: float | N
 
 
 def _menu_buttons() -> list[dict]:
-    return texts.menu_buttons(selectors.menu_categories()[:MAX_MENU_ROWS])
+    # A WhatsApp list holds ten rows: reporting a problem, then the areas of procedures.
+    return [texts.report_button(), *texts.menu_buttons(selectors.menu_categories()[: MAX_MENU_ROWS - 1])]
 
 
 def _menu_option(category_slug: str) -> Result:

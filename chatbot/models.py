@@ -142,7 +142,8 @@ class Conversation(models.Model):
 
     Keyed by the sender's keyed hash (never a number or a session id); holds only
     what the next answer needs: the last guide talked about, the options of a
-    clarifying question and the question they answer, and the language. Forgotten
+    clarifying question and the question they answer, the language, and a guided
+    flow in progress (a reclamo: its step and answers so far). Forgotten
     after ``CHATBOT_CONVERSATION_MINUTES`` idle and deleted by the retention job.
     """
 
@@ -151,6 +152,7 @@ class Conversation(models.Model):
     options = models.JSONField(_("opciones ofrecidas"), default=list, blank=True)
     pending_asks = models.CharField(_("dato pedido"), max_length=16, blank=True)
     language = models.CharField(_("idioma"), max_length=8, blank=True)
+    flow = models.JSONField(_("trámite guiado en curso"), default=dict, blank=True)
     updated_at = models.DateTimeField(_("actualizada"), auto_now=True, db_index=True)
 
     class Meta:

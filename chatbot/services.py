@@ -3,6 +3,7 @@ the WhatsApp ledger (incoming messages once, statuses, replies, notifications)."
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import hmac
@@ -23,7 +24,7 @@ from django.utils import timezone, translation
 
 from ayni.clients import client_key, key_for
 from ayni.ratelimit import RateLimited
-from chatbot import dialogue, rasa_client, resolver, understanding
+from chatbot import dialogue, rasa_client, resolver, texts, understanding
 from chatbot.models import ChatExchange, Conversation, Engine, WhatsAppMessage, WhatsAppOutbound, WhatsAppStatus
 from chatbot.urgent import urgent_answer
 from participation import codes
@@ -61,19 +62,34 @@ def chat_message_answer(
     answers either way, with the conversation's state from the database.
     ``client`` is the client's rate-limit key (``ayni.clients``; from ``request``
     when not given; none for WhatsApp, where the sender is the limit's key).
-    ``language`` (es, en…) is remembered by the conversation.
+    ``language`` (es, en…) is remembered by the conversation. ``attachment``: what a
+    WhatsApp message carried besides text — ``{"type": "location", "latitude",
+    "longitude", "name", "address"}`` or ``{"type": "image", "media_id", "mime_type"}``
+    — for a flow in progress (a reclamo); ``text`` may then be empty.
     """
     started = time.monotonic()
     hashed = sender_hash(channel=channel, sender=sender or "anonymous")
     client = client or (client_key(request) if request is not None else "")
     clean = " ".join(safe_text(text or "").split())[:MAX_TEXT]  # NUL and lone surrogates never reach the DB
     nlu_text = clean[:NLU_TEXT]
-    conversation = conversation_state(sender_hash=hashed)
-    state = dialogue.State(**conversation)
+    conversation, expired_flow = conversation_state(sender_hash=hashed)
+    state = dialogue.State(**copy.deepcopy(conversation))  # compared with ``conversation`` to save changes
     if language in dict(settings.LANGUAGES):
         state.language = language
     with translation.override(state.language or translation.get_language() or settings.LANGUAGE_CODE):
-        result, engine = _answer(hashed, clean, nlu_text, state, request=request, client=client)
+        result, engine = _answer(
+            hashed,
+            clean,
+            nlu_text,
+            state,
+            request=request,
+            client=client,
+            channel=channel,
+            attachment=attachment,
+            contact=sender if channel == "whatsapp" else "",
+        )
+        if expired_flow:  # a reclamo left half-way for too long: say so, politely
+            result.replies.insert(0, {"text": texts.flow_expired(), "buttons": []})
     guide = result.guide
     with transaction.atomic():  # the state and the log in one commit
         if asdict(state) != conversation:
@@ -99,8 +115,13 @@ def chat_message_answer(
     }
 
 
-def _answer(hashed: str, clean: str, nlu_text: str, state: dialogue.State, *, request, client: str):
+def _answer(hashed: str, clean: str, nlu_text: str, state: dialogue.State, *, request, client: str,
+            channel: str, attachment: dict | None, contact: str):  # fmt: skip
     """(result, engine): the checks that come before any understanding, then one of the two, then the answerer."""
+    steps = {"channel": channel, "attachment": attachment, "contact": contact}
+    if attachment and not _LETTER_OR_DIGIT.search(nlu_text):  # a photo or a location, no words
+        meaning = understanding.Understanding(intent="attachment", engine="fallback")
+        return dialogue.answer(text="", understanding=meaning, state=state, sender=hashed, **steps), Engine.FALLBACK
     if not _LETTER_OR_DIGIT.search(nlu_text):
         return dialogue.empty(had_text=bool(clean)), Engine.FALLBACK
     if (urgent := urgent_answer(clean)) is not None:
@@ -130,7 +151,7 @@ def _answer(hashed: str, clean: str, nlu_text: str, state: dialogue.State, *, re
             meaning = understanding.fallback_understand(nlu_text)
             engine = Engine.FALLBACK
     result = dialogue.answer(
-        text=nlu_text, understanding=meaning, state=state, request=request, sender=hashed, ranking=ranking
+        text=nlu_text, understanding=meaning, state=state, request=request, sender=hashed, ranking=ranking, **steps
     )
     return result, engine
 
@@ -140,15 +161,27 @@ def _rasa_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=16, thread_name_prefix="rasa-parse")
 
 
-def conversation_state(*, sender_hash: str) -> dict:
-    """The stored state of a conversation (``dialogue.State`` fields); empty when new or idle too long."""
+def conversation_state(*, sender_hash: str) -> tuple[dict, bool]:
+    """The stored state of a conversation (``dialogue.State`` fields) and whether a flow expired.
+
+    Empty when new or idle longer than ``CHATBOT_CONVERSATION_MINUTES``; the second
+    value says that the idle state held a flow in progress (to tell the resident).
+    """
     since = timezone.now() - timedelta(minutes=settings.CHATBOT_CONVERSATION_MINUTES)
     row = (
-        Conversation.objects.filter(sender_hash=sender_hash, updated_at__gte=since)
-        .values("last_guide", "options", "pending_asks", "language")
+        Conversation.objects.filter(sender_hash=sender_hash)
+        .values("last_guide", "options", "pending_asks", "language", "flow", "updated_at")
         .first()
     )
-    return row or asdict(dialogue.State())
+    if row is None:
+        return asdict(dialogue.State()), False
+    if row.pop("updated_at") < since:
+        if row["flow"]:
+            from chatbot import flows
+
+            flows.discard(row["flow"])
+        return asdict(dialogue.State()), bool(row["flow"])
+    return row, False
 
 
 @transaction.atomic
@@ -160,6 +193,7 @@ def conversation_save(*, sender_hash: str, state: dialogue.State) -> None:
             "options": [str(slug)[:255] for slug in state.options[:5]],
             "pending_asks": state.pending_asks[:16],
             "language": state.language[:8],
+            "flow": state.flow or {},
         },
     )
 
@@ -789,7 +823,8 @@ def purge_expired(*, now: datetime | None = None) -> dict:
     """Apply every retention rule of the chatbot; returns how many rows each rule touched.
 
     - the conversation log (``ChatExchange``) older than ``CHATBOT_LOG_RETENTION_DAYS`` is deleted;
-    - a conversation's state (``Conversation``) idle for ``CHATBOT_CONVERSATION_MINUTES`` is deleted;
+    - a conversation's state (``Conversation``) idle for ``CHATBOT_CONVERSATION_MINUTES`` is deleted,
+      and the photos of reclamos never filed after a day;
     - WhatsApp messages, replies and delivery statuses older than
       ``AYNI_WHATSAPP_LEDGER_RETENTION_DAYS`` are deleted;
     - older than ``AYNI_WHATSAPP_NUMBER_RETENTION_DAYS``, the rows that remain lose
@@ -809,6 +844,10 @@ def purge_expired(*, now: datetime | None = None) -> dict:
     idle = now - timedelta(minutes=settings.CHATBOT_CONVERSATION_MINUTES)
     with transaction.atomic():
         counts["conversations"] = Conversation.objects.filter(updated_at__lt=idle).delete()[0]
+    # Photos of reclamos never filed (a flow cancelled or left half-way) go after a day.
+    from chatbot import media
+
+    counts["pending_photos"] = media.pending_photos_purge(older_than=timedelta(days=1))
     with transaction.atomic():
         counts["whatsapp_statuses"] = WhatsAppStatus.objects.filter(created_at__lt=ledger_cutoff).delete()[0]
         counts["whatsapp_outbound"] = WhatsAppOutbound.objects.filter(created_at__lt=ledger_cutoff).delete()[0]

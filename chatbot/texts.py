@@ -34,6 +34,21 @@ def guide_button(guide: dict, asks: str = "requirements") -> dict:
     return {"title": guide["title"], "payload": payload(f"ask_{asks}", procedure=guide["slug"])}
 
 
+def flow_expired() -> str:
+    return _("Tu reclamo anterior quedó sin enviar porque pasó mucho tiempo. Si quieres, empecemos de nuevo.")
+
+
+def report_button() -> dict:
+    return {"title": _("Reportar un problema"), "payload": payload("report_problem")}
+
+
+def attachment_without_flow() -> str:
+    return _(
+        "Recibí tu foto o ubicación, pero no sé para qué es. Para reportar un problema (un bache, un poste "
+        "sin luz, basura…), escribe «reportar»."
+    )
+
+
 def menu_buttons(categories: list[dict]) -> list[dict]:
     """One button per category of guides (``{"slug", "name"}``), from the CMS: never a hard-coded list."""
     return [{"title": c["name"], "payload": payload("menu_option", menu_category=c["slug"])} for c in categories]
@@ -186,8 +201,8 @@ def out_of_scope() -> str:
 
 def text_only() -> str:
     return _(
-        "Por ahora solo puedo leer mensajes de texto. Escribe tu consulta, por ejemplo: "
-        "«requisitos de la licencia de funcionamiento»."
+        "Por ahora solo puedo leer mensajes de texto (y fotos o ubicaciones cuando registras un reclamo). "
+        "Escribe tu consulta, por ejemplo: «requisitos de la licencia de funcionamiento»."
     )
 
 

@@ -185,7 +185,9 @@ def parse_payload(text: str) -> Understanding | None:
     procedure = entities.get("procedure")
     category = entities.get("menu_category")
     return Understanding(
-        intent=intent if intent in {*ASK_INTENTS, *SMALL_TALK, "menu_option", "none_of_these"} else "nlu_fallback",
+        intent=intent
+        if intent in {*ASK_INTENTS, *SMALL_TALK, "menu_option", "none_of_these", "report_problem"}
+        else "nlu_fallback",
         engine="button",
         confidence=1.0,
         asks=ASK_INTENTS.get(intent),

@@ -77,10 +77,11 @@ def test_menu_is_sent_as_an_interactive_list(client, wa_settings, graph, on_comm
     interactive = [b for b in sent_bodies(graph) if b["type"] == "interactive"]
     assert interactive, sent_bodies(graph)
     rows = interactive[0]["interactive"]["action"]["sections"][0]["rows"]
-    categories = list(guide_categories_with_guides())  # the menu is the CMS's categories
-    assert [row["title"] for row in rows] == [c.name[:24] for c in categories]
+    categories = list(guide_categories_with_guides())[:9]  # reporting a problem, then the CMS's categories
+    assert [row["title"] for row in rows] == ["Reportar un problema", *[c.name[:24] for c in categories]]
     assert all(len(row["title"]) <= 24 for row in rows)
-    assert rows[0]["id"] == '/menu_option{"menu_category":"' + categories[0].slug + '"}'
+    assert rows[0]["id"] == "/report_problem"
+    assert rows[1]["id"] == '/menu_option{"menu_category":"' + categories[0].slug + '"}'
 
 
 def test_a_list_reply_is_understood(client, wa_settings, graph, on_commit):
@@ -95,9 +96,9 @@ def test_a_list_reply_is_understood(client, wa_settings, graph, on_commit):
     assert any("Bs 1.500" in (b.get("text") or {}).get("body", "") for b in bodies), bodies
 
 
-@pytest.mark.parametrize("kind", ["audio", "sticker", "location"])
+@pytest.mark.parametrize("kind", ["audio", "sticker", "video"])
 def test_unsupported_messages_get_a_polite_text(client, wa_settings, graph, on_commit, kind):
-    extra = {kind: {"id": "MEDIA", "mime_type": "audio/ogg"}} if kind != "location" else {kind: {"latitude": 1}}
+    extra = {kind: {"id": "MEDIA", "mime_type": "audio/ogg"}}
     post(client, on_commit, meta_message(message_id=f"wamid.{kind}", kind=kind, text=None, extra=extra))
     bodies = sent_bodies(graph)
     assert len(bodies) == 1
