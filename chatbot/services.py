@@ -92,7 +92,7 @@ def chat_message_answer(
             result.replies.insert(0, {"text": texts.flow_expired(), "buttons": []})
     guide = result.guide
     with transaction.atomic():  # the state and the log in one commit
-        if asdict(state) != conversation:
+        if expired_flow or asdict(state) != conversation:  # an expired flow is cleared once, not told twice
             conversation_save(sender_hash=hashed, state=state)
         chat_exchange_log(
             sender_hash=hashed,

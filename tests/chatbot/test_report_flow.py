@@ -85,6 +85,7 @@ def test_an_idle_flow_expires_politely(client, settings):
     answer = chat(client, "hola", sender="rec-4")
     assert "quedó sin enviar" in text_of(answer)
     assert answer["intent"] == "greet"
+    assert "quedó sin enviar" not in text_of(chat(client, "hola", sender="rec-4"))  # said once
 
 
 def test_anonymous_denuncias_go_to_the_web_form(client):
