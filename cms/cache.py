@@ -16,6 +16,12 @@ are never stored.
 Per-user bits (login state, CSRF, chat) never enter the cached HTML: only GET
 requests without a query string from clients without a session cookie are
 served from or stored in the cache.
+
+The same generation keys the template fragments every page shares (header,
+footer, head links: ``{% cache %}`` in ayni/templates/base.html), read once
+per request (``request_content_generation``), so a publish purges them too,
+and a fragment rendered while content changed is stored under a generation
+that is already gone.
 """
 
 from collections.abc import Callable
@@ -33,6 +39,16 @@ def content_generation() -> int:
         cache.add(GENERATION_KEY, 1, timeout=None)
         value = cache.get(GENERATION_KEY) or 1
     return int(value)
+
+
+def request_content_generation(request: HttpRequest | None) -> int:
+    """The content generation of this request: read from the cache once, then kept on the request."""
+    if request is None:
+        return content_generation()
+    value = getattr(request, "_ayni_content_generation", None)
+    if value is None:
+        value = request._ayni_content_generation = content_generation()
+    return value
 
 
 def purge_page_cache() -> None:
@@ -55,7 +71,7 @@ def _cacheable(request: HttpRequest) -> bool:
 
 
 def _key(request: HttpRequest) -> str:
-    return f"ayni:page:{content_generation()}:{request.get_host()}:{request.path}"
+    return f"ayni:page:{request_content_generation(request)}:{request.get_host()}:{request.path}"
 
 
 def _record_visit(page_id: int) -> None:
@@ -73,7 +89,9 @@ def serve_cached(page, request: HttpRequest, render: Callable[[], HttpResponse])
         _cacheable(request)
         and not getattr(request, "is_preview", False)
         and not request.user.is_authenticated
-        and not page.get_view_restrictions().exists()  # a private page (or subtree) is never shared
+        # A private page (or subtree) is never shared. Wagtail's check_view_restrictions hook
+        # already read these restrictions for this request (``AyniBasePage.get_view_restrictions``).
+        and not page.get_view_restrictions().exists()
     ):
         response.ayni_cache_page_id = page.pk
     return response

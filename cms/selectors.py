@@ -2,28 +2,93 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Length, Substr
 from django.http import HttpRequest
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 
 from ayni.validators import safe_http_url
 from cms.models import (
     GuideCategory,
     GuideIndexPage,
+    GuideLegalBasis,
     GuidePage,
     NewsIndexPage,
     NewsPage,
     RegulationIndexPage,
     RegulationPage,
+    TransparencyDocument,
     TransparencyIndexPage,
     TransparencyPage,
 )
 
+# Query budget: a page is served in a small, fixed number of queries, whatever
+# the number of guides, news or regulations it lists (tests/cms/test_query_counts.py).
+# Lists join what each item shows (select_related) and fetch the children of all
+# items at once (prefetch_related); nothing is read per item.
+
+
+def _public(pages):
+    """``pages.public()`` inside the same query.
+
+    Wagtail's ``public()`` first reads every view restriction (one query each
+    time it is called); this excludes, in SQL, the pages at or below a page
+    with a restriction (its path is a prefix of theirs).
+    """
+    restricted = PageViewRestriction.objects.filter(page__path=Substr(OuterRef("path"), 1, Length("page__path")))
+    return pages.exclude(Exists(restricted))
+
+
+def _with_guide_facts(guides):
+    """Everything a guide page, the API and the bot show of each guide, in one query per relation."""
+    return guides.select_related("category", "office", "locale").prefetch_related(
+        "alternative_names",
+        "requirements",
+        "steps",
+        Prefetch("legal_basis", queryset=GuideLegalBasis.objects.select_related("regulation")),
+        "tags",
+    )
+
+
+def _documents() -> Prefetch:
+    """A report's documents with their files, in one query for all the reports."""
+    return Prefetch("documents", queryset=TransparencyDocument.objects.select_related("document"))
+
+
+def _serving_queryset(model):
+    """``model``'s pages with what their own template shows (``page_child_for_serving``)."""
+    if model is GuidePage:
+        return _with_guide_facts(GuidePage.objects.all())
+    if model is RegulationPage:
+        return RegulationPage.objects.select_related("locale", "document")
+    if model is TransparencyPage:
+        return TransparencyPage.objects.select_related("locale").prefetch_related(_documents())
+    return model._default_manager.select_related("locale")
+
+
+def page_child_for_serving(*, parent: Page, slug: str, model=None) -> Page | None:
+    """The child ``slug`` of ``parent`` as its specific page, ready to render.
+
+    Routing calls this for each step of a URL. With ``model`` (the one page type
+    the parent's children have) it is one query plus the prefetches of that type;
+    otherwise two, like Wagtail's own routing (the type, then the page), but with
+    the relations the page's template shows. ``None`` when no such child exists.
+    """
+    if model is not None:
+        return _serving_queryset(model).child_of(parent).filter(slug=slug).first()
+    found = Page.objects.child_of(parent).filter(slug=slug).values_list("pk", "content_type_id").first()
+    if found is None:
+        return None
+    model = ContentType.objects.get_for_id(found[1]).model_class()
+    if model is None:  # a page type that no longer exists in the code
+        return None
+    return _serving_queryset(model).filter(pk=found[0]).first()
+
 
 def _guides():
-    return (
+    return _public(
         GuidePage.objects.live()
-        .public()
         .select_related("category", "office")
         .order_by("category__sort_order", "category__name", "title")
     )
@@ -53,14 +118,7 @@ def guide_categories_with_guides(*, parent: Page | None = None):
 
 
 def guide_get(*, slug: str) -> GuidePage | None:
-    return (
-        GuidePage.objects.live()
-        .public()
-        .select_related("category", "office")
-        .prefetch_related("requirements", "steps", "alternative_names", "legal_basis__regulation", "tags")
-        .filter(slug=slug)
-        .first()
-    )
+    return _with_guide_facts(_public(GuidePage.objects.live())).filter(slug=slug).first()
 
 
 def _absolute(url: str, request: HttpRequest | None) -> str:
@@ -175,7 +233,7 @@ def _drop_empty(value):
 
 
 def regulation_list(*, parent: Page | None = None, reg_type: str | None = None, year: int | None = None):
-    regulations = RegulationPage.objects.live().public().order_by("-date", "title")
+    regulations = _public(RegulationPage.objects.live()).order_by("-date", "title")
     if parent is not None:
         regulations = regulations.child_of(parent)
     if reg_type:
@@ -191,33 +249,44 @@ def regulation_years(*, parent: Page | None = None) -> list[int]:
 
 
 def transparency_list(*, parent: Page | None = None, category: str | None = None):
-    pages = TransparencyPage.objects.live().public().order_by("category", "-year", "title")
+    pages = _public(TransparencyPage.objects.live()).order_by("category", "-year", "title")
     if parent is not None:
         pages = pages.child_of(parent)
     if category:
         pages = pages.filter(category=category)
-    return pages.prefetch_related("documents__document")
+    return pages.prefetch_related(_documents())
 
 
 def news_list(*, parent: Page | None = None):
-    news = NewsPage.objects.live().public().order_by("-date", "-pk")
+    news = _public(NewsPage.objects.live()).order_by("-date", "-pk")
     if parent is not None:
         news = news.child_of(parent)
     return news
 
 
+_HOME_INDEXES = {
+    GuideIndexPage: "guide_index",
+    NewsIndexPage: "news_index",
+    RegulationIndexPage: "regulation_index",
+    TransparencyIndexPage: "transparency_index",
+}
+
+
 def home_sections(*, home: Page) -> dict:
-    """What the home page shows: guides by category, latest news, entry points."""
-    guide_index = GuideIndexPage.objects.live().descendant_of(home).first()
+    """What the home page shows: guides by category, latest news, entry points (three queries)."""
+    indexes = dict.fromkeys(_HOME_INDEXES.values())
+    # The four index pages in one query; their own fields (the summary) are not shown here.
+    for page in Page.objects.live().descendant_of(home).type(*_HOME_INDEXES).specific(defer=True):
+        name = _HOME_INDEXES.get(type(page))
+        if name is not None and indexes[name] is None:
+            indexes[name] = page
+    guide_index = indexes["guide_index"]
     guides = guide_list(parent=guide_index) if guide_index else []
     groups: dict = {}
     for guide in guides:
         groups.setdefault(guide.category, []).append(guide)
     return {
-        "guide_index": guide_index,
+        **indexes,
         "guide_groups": list(groups.items()),
         "latest_news": list(news_list().descendant_of(home)[:3]),
-        "news_index": NewsIndexPage.objects.live().descendant_of(home).first(),
-        "regulation_index": RegulationIndexPage.objects.live().descendant_of(home).first(),
-        "transparency_index": TransparencyIndexPage.objects.live().descendant_of(home).first(),
     }
