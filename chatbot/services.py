@@ -853,13 +853,18 @@ def purge_expired(*, now: datetime | None = None) -> dict:
         counts["whatsapp_outbound"] = WhatsAppOutbound.objects.filter(created_at__lt=ledger_cutoff).delete()[0]
         counts["whatsapp_messages"] = WhatsAppMessage.objects.filter(received_at__lt=ledger_cutoff).delete()[0]
     with transaction.atomic():
+        # Waiting for a first answer or for a retry: past the window WhatsApp no longer lets us answer.
         unanswered = WhatsAppMessage.objects.select_for_update().filter(
-            status=WhatsAppMessage.Status.RECEIVED, received_at__lt=window_cutoff
+            status__in=[WhatsAppMessage.Status.RECEIVED, WhatsAppMessage.Status.RETRY], received_at__lt=window_cutoff
         )
         counts["whatsapp_unanswered_closed"] = 0
         for message in unanswered.only("pk", "text"):
             WhatsAppMessage.objects.filter(pk=message.pk).update(
-                status=WhatsAppMessage.Status.FAILED, text=codes.redact(message.text), payload=None
+                status=WhatsAppMessage.Status.FAILED,
+                text=codes.redact(message.text),
+                payload=None,
+                pending_replies=None,
+                claimed_until=None,
             )
             counts["whatsapp_unanswered_closed"] += 1
     counts["whatsapp_numbers_erased"] = 0

@@ -424,3 +424,16 @@ def test_only_pending_photo_keys_are_opened_or_deleted(wa, key):
         media.pending_photo_open(key)
     with pytest.raises(ValueError):
         media.pending_photo_delete(key)
+
+
+def test_a_message_waiting_for_a_retry_is_closed_by_the_purge_past_the_window(client, wa):
+    message = store(client, location_message("wamid.LOC9"))
+    WhatsAppMessage.objects.filter(pk=message.pk).update(
+        status=WhatsAppMessage.Status.RETRY,
+        pending_replies=[{"text": "Tu reclamo RC-7K4MX-2Q9PA", "buttons": []}],
+        received_at=timezone.now() - timedelta(hours=25),
+    )
+    assert services.purge_expired()["whatsapp_unanswered_closed"] == 1
+    message.refresh_from_db()
+    assert message.status == WhatsAppMessage.Status.FAILED
+    assert message.payload is None and message.pending_replies is None
