@@ -269,13 +269,14 @@ def _to_confirm(flow: dict) -> tuple[dict, list[dict]]:
         lines.append(_("• Fotos: %(n)d") % {"n": len(data["photos"])})
     if flow["channel"] == "whatsapp":
         lines.append(_("• Avisos por WhatsApp: %(yes)s") % {"yes": _("sí") if data.get("consent") else _("no")})
-    return flow, [_reply("\n".join(lines), [_button(_("Enviar"), "enviar"), _button(_("Cancelar"), "cancelar")])]
+    buttons = [_button(_("Enviar reclamo"), "enviar"), _button(_("Cancelar"), "cancelar")]
+    return flow, [_reply("\n".join(lines), buttons)]
 
 
 def _on_confirm(flow, *, text, norm, attachment, contact):
     if not YES.match(norm):
-        return flow, [_reply(_("¿Lo envío? Responde «enviar» o «cancelar»."), [
-            _button(_("Enviar"), "enviar"), _button(_("Cancelar"), "cancelar")])]  # fmt: skip
+        buttons = [_button(_("Enviar reclamo"), "enviar"), _button(_("Cancelar"), "cancelar")]
+        return flow, [_reply(_("¿Lo envío? Responde «enviar» o «cancelar»."), buttons)]
     return _file(flow, contact=contact)
 
 
@@ -301,7 +302,7 @@ def _file(flow: dict, *, contact: str) -> tuple[dict | None, list[dict]]:
             kind="reclamo",
             unit=None,
             problem_type=problem,
-            subject=f"{problem.name}: {data['description']}"[:150],
+            subject=_subject(data["description"]),
             description=data["description"],
             location=data.get("location", ""),
             latitude=data.get("latitude"),
@@ -324,6 +325,12 @@ def _file(flow: dict, *, contact: str) -> tuple[dict | None, list[dict]]:
         "(escríbeme el código cuando quieras). Plazo de respuesta: %(date)s (%(days)d días hábiles)."
     ) % {"code": public["code"], "date": date_format(complaint.due_date), "days": days}
     return None, [_reply(text)]
+
+
+def _subject(description: str) -> str:
+    """A case's subject from the resident's words: their first sentence, short (the type has its own column)."""
+    first = re.split(r"(?<=[.!?])\s", description, maxsplit=1)[0].strip()
+    return first if len(first) <= 80 else first[:79].rstrip() + "…"
 
 
 def _business_days(complaint) -> int:

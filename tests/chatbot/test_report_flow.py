@@ -40,7 +40,7 @@ def test_web_chat_files_a_reclamo(client):
     chat(client, "Hay un bache enorme frente al mercado Rodríguez que ya causó accidentes")
     place = chat(client, "Calle Rodríguez esquina Zoilo Flores, zona San Pedro")
     assert "Revisa tu reclamo" in text_of(place)
-    assert [b["title"] for b in place["replies"][0]["buttons"]] == ["Enviar", "Cancelar"]
+    assert [b["title"] for b in place["replies"][0]["buttons"]] == ["Enviar reclamo", "Cancelar"]
     done = chat(client, "enviar")
     case = Complaint.objects.get(channel="chat_web")
     assert case.code in text_of(done) and "días hábiles" in text_of(done)

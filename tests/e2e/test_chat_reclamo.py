@@ -99,8 +99,8 @@ def _bot_says(page, text: str):
 
 
 def _type_in_chat(page, text: str) -> None:
-    page.get_by_label("Su pregunta").fill(text)
-    page.get_by_label("Su pregunta").press("Enter")
+    page.get_by_label("Tu mensaje").fill(text)
+    page.get_by_label("Tu mensaje").press("Enter")
     expect(page.locator("#chat-log .chat-msg.you").last).to_have_text(re.compile(re.escape(text)))
 
 
@@ -114,7 +114,7 @@ def _up_to_the_summary(page, *, check_accessibility: bool = False) -> None:
     page.get_by_role("button", name="¿Consultas? Asistente virtual").click()
     panel = page.get_by_role("region", name="Asistente virtual")
     expect(panel).to_be_visible()
-    expect(page.get_by_label("Su pregunta")).to_be_focused()
+    expect(page.get_by_label("Tu mensaje")).to_be_focused()
 
     _type_in_chat(page, "quiero reportar un problema")
     _bot_says(page, "¿Qué pasó?")
@@ -133,7 +133,7 @@ def _up_to_the_summary(page, *, check_accessibility: bool = False) -> None:
     expect(summary).to_contain_text(f"Tipo: {TYPE_NAME}")
     expect(summary).to_contain_text(DESCRIPTION)
     expect(summary).to_contain_text(PLACE)
-    expect(_bot_button(page, "Enviar")).to_be_visible()
+    expect(_bot_button(page, "Enviar reclamo")).to_be_visible()
     expect(_bot_button(page, "Cancelar")).to_be_visible()
 
 
@@ -165,7 +165,7 @@ def test_a_resident_files_a_reclamo_in_the_web_chat(chromium, site_url, site_pag
     _assert_no_blocking_axe_violations(page)  # the summary with its "Enviar" / "Cancelar"
     page.screenshot(path=str(SHOTS / "chat-resumen-escritorio-1280x900.png"))
 
-    _bot_button(page, "Enviar").click()
+    _bot_button(page, "Enviar reclamo").click()
     done = _bot_says(page, "Registré tu reclamo con el código")
     expect(done).to_contain_text("días hábiles")
     code = CODE.search(done.inner_text()).group()

@@ -60,7 +60,7 @@
     item.className = "chat-msg " + who;
     var label = document.createElement("span");
     label.className = "who";
-    label.textContent = who === "you" ? text("you", "Usted") : text("bot", "Asistente");
+    label.textContent = who === "you" ? text("you", "Tú") : text("bot", "Asistente");
     item.appendChild(label);
     var body = document.createElement("span");
     linkify(body, value);
