@@ -14,11 +14,11 @@ from .base import *  # noqa: E402,F401,F403
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-# Services of the stack call these over its internal network in plain HTTP
-# (the Rasa action server reads the JSON API, health probes read /health/).
-# They carry no session (its cookie is Secure), and redirecting a request that
-# was already sent in clear would protect nothing; browsers get HSTS.
-SECURE_REDIRECT_EXEMPT = [r"^api/", r"^health/$"]
+# Health probes read /health/ over the stack's internal network in plain HTTP;
+# redirecting them would protect nothing. Everything else, the JSON API
+# included, goes to HTTPS (no service of the stack calls the API any more:
+# the chatbot answers in process); browsers get HSTS.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
