@@ -244,3 +244,40 @@ def test_a_status_change_reaches_the_resident_once(client, wa_settings, graph, o
     sent = [json.loads(call.request.content) for call in graph.calls[before:]]
     assert len(sent) == 1 and sent[0]["to"] == wa
     assert case.code in json.dumps(sent[0], ensure_ascii=False) or "reclamo" in json.dumps(sent[0], ensure_ascii=False)
+
+
+def test_a_chat_case_is_the_same_in_the_database_as_a_web_form_case(client):
+    """Filed by the web chat or by the web form with the same facts: the same row but for code, channel,
+    type and submission token (the form has no problem type; the chat routes by it)."""
+    import re as _re
+
+    from participation.models import ProblemType
+
+    problem = ProblemType.objects.get(slug="bache")
+    description = "Hay un bache enorme frente al mercado que ya causó accidentes"
+    place = "Calle Rodríguez esquina Zoilo Flores"
+    for text in ["quiero reportar un problema", '/report_type{"type":"bache"}', description, place, "enviar"]:
+        chat(client, text, sender="same-1")
+    by_chat = Complaint.objects.get(channel="chat_web")
+    response = client.post(
+        "/participa/reclamos/",
+        {
+            "kind": "reclamo",
+            "unit": problem.unit.pk,
+            "subject": description,
+            "description": description,
+            "location": place,
+            "submission_token": "tok-" + "b" * 20,
+        },
+        REMOTE_ADDR="10.9.9.9",
+    )
+    assert response.status_code == 201
+    code = _re.search(r"RC-[A-Z0-9]{5}-[A-Z0-9]{5}", response.content.decode()).group(0)
+    by_form = Complaint.objects.get(code=code)
+    skip = {"id", "code", "channel", "problem_type", "submission_token", "created_at", "updated_at"}
+    fields = [f.attname for f in Complaint._meta.concrete_fields if f.name not in skip and f.attname not in skip]
+    assert {f: getattr(by_chat, f) for f in fields} == {f: getattr(by_form, f) for f in fields}
+    assert by_chat.problem_type == problem and by_form.problem_type is None
+    assert list(by_chat.events.values_list("kind", "status_to", "public")) == list(
+        by_form.events.values_list("kind", "status_to", "public")
+    )
