@@ -219,13 +219,17 @@ def _on_photo(flow, *, text, norm, attachment, contact):
 
 
 def _on_place(flow, *, text, norm, attachment, contact):
+    from participation.services.complaints import complaint_point_clean
+
     data = flow["data"]
     if attachment and attachment.get("type") == "location":
         try:
             latitude, longitude = float(attachment["latitude"]), float(attachment["longitude"])
         except (KeyError, TypeError, ValueError):
             return flow, [_reply(_("No pude leer esa ubicación.") + " " + _ask_place(flow))]
-        if not _inside_municipality(latitude, longitude):
+        try:  # the same check complaint_create makes when the case is filed
+            complaint_point_clean(latitude, longitude)
+        except ValidationError:
             return flow, [_reply(_("Esa ubicación está fuera del municipio.") + " " + _ask_place(flow))]
         data["latitude"], data["longitude"] = round(latitude, 6), round(longitude, 6)
         words = ", ".join(p for p in (attachment.get("name"), attachment.get("address")) if p)
@@ -352,11 +356,3 @@ def _discard_photos(flow: dict) -> None:
             media.pending_photo_delete(key)
         except Exception:  # a photo already gone is no reason to fail the answer
             logger.warning("could not delete a pending chat photo")
-
-
-def _inside_municipality(latitude: float, longitude: float) -> bool:
-    box = getattr(settings, "AYNI_MUNICIPALITY_BBOX", None)
-    if not box:
-        return -90 <= latitude <= 90 and -180 <= longitude <= 180
-    min_lon, min_lat, max_lon, max_lat = box
-    return min_lat <= latitude <= max_lat and min_lon <= longitude <= max_lon

@@ -72,7 +72,7 @@ def _degrees(value, *, field: str, limit: int) -> Decimal:
     return number.quantize(MICRODEGREE, rounding=ROUND_HALF_EVEN)
 
 
-def _clean_point(latitude, longitude) -> tuple[Decimal | None, Decimal | None]:
+def complaint_point_clean(latitude, longitude) -> tuple[Decimal | None, Decimal | None]:
     """Both coordinates or none, as WGS84 degrees inside the municipality's bounding box."""
     missing = [_blank(value) for value in (latitude, longitude)]
     if all(missing):
@@ -148,7 +148,7 @@ def complaint_create(
         raise ValidationError(
             {"latitude": _("Una denuncia anónima no guarda la ubicación exacta: descríbela con palabras.")}
         )
-    latitude, longitude = _clean_point(latitude, longitude)
+    latitude, longitude = complaint_point_clean(latitude, longitude)
     subject = single_line(subject)
     description = plain_text(description)
     location = single_line(location)
