@@ -1,6 +1,8 @@
 """The bot's records: the conversation log and the WhatsApp message ledger."""
 
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -86,6 +88,36 @@ class WhatsAppMessage(models.Model):
 
     def __str__(self) -> str:
         return self.message_id
+
+
+class WhatsAppDelivery(models.Model):
+    """A signed webhook delivery as Meta posted it: the webhook's only write (one INSERT).
+
+    The worker splits it into messages and statuses (``chatbot.services.whatsapp_deliveries_process``);
+    the message ledger then keeps each Meta message id once, so a delivery processed twice answers
+    nothing twice. ``digest`` (a keyed hash of the body) makes an identical re-delivery a no-op.
+    Privacy: the body (numbers, names, texts) is erased as soon as the delivery is processed,
+    and every row is deleted after WhatsApp's 24-hour window (``purge_expired``).
+    """
+
+    digest = models.CharField(_("huella"), max_length=64, unique=True)
+    body = models.TextField(_("cuerpo"), blank=True)  # '' once processed
+    received_at = models.DateTimeField(_("recibida"), default=timezone.now, db_index=True)
+    processed_at = models.DateTimeField(_("procesada"), null=True, blank=True)
+    # The run processing it now (a worker that dies lets another take it after the lease).
+    claim = models.CharField(_("toma"), max_length=32, blank=True)
+    claimed_until = models.DateTimeField(_("en proceso hasta"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(processed_at__isnull=True), name="chatbot_wa_delivery_pending")
+        ]
+        verbose_name = _("entrega del webhook de WhatsApp")
+        verbose_name_plural = _("entregas del webhook de WhatsApp")
+
+    def __str__(self) -> str:
+        return self.digest[:12]
 
 
 class WhatsAppOutbound(models.Model):
