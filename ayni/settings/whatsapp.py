@@ -33,3 +33,6 @@ WHATSAPP_RETRY_SECONDS = max(1, env_int("WHATSAPP_RETRY_SECONDS", 60))
 # A run holds its message this long (renewed before each reply); a run that died
 # (worker killed) lets the next one take the message after it.
 WHATSAPP_REPLY_LEASE_SECONDS = 300
+# The worker takes recorded webhook deliveries in batches, each for this long: a worker
+# that dies mid-batch leaves them to the next run after it (chatbot.services).
+WHATSAPP_DELIVERY_LEASE_SECONDS = 60
