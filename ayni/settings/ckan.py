@@ -12,3 +12,5 @@ CKAN_ENABLED = bool(CKAN_URL)
 CKAN_TIMEOUT_SECONDS = float(env("CKAN_TIMEOUT_SECONDS", "30"))
 CKAN_RETRY_BASE_SECONDS = int(env("CKAN_RETRY_BASE_SECONDS", "30"))
 CKAN_RETRY_MAX_SECONDS = int(env("CKAN_RETRY_MAX_SECONDS", "3600"))
+# Datasets a sync sends to CKAN at once (threads sharing one keep-alive session).
+CKAN_SYNC_WORKERS = int(env("CKAN_SYNC_WORKERS", "4"))
