@@ -7,3 +7,9 @@ class AyniConfig(AppConfig):
 
     name = "ayni"
     verbose_name = _("Núcleo del portal")
+
+    def ready(self):
+        from ayni import schedule, tasks
+
+        # Tasks left RUNNING by a dead worker go back to the queue.
+        schedule.register("ayni.stale_tasks", tasks.stale_tasks_requeue, every=schedule.STALE_SWEEP_EVERY)

@@ -15,6 +15,10 @@ class ChatbotConfig(AppConfig):
 
         # Chat logs and WhatsApp ledgers are kept only for their retention periods.
         schedule.register("chatbot.purge", tasks.chat_log_purge, every=timedelta(hours=6))
+        # The webhook only records deliveries: the worker splits them into messages at once.
+        from .services import whatsapp_deliveries_process
+
+        schedule.register_poll("chatbot.whatsapp_deliveries", whatsapp_deliveries_process, every=0.5)
 
         # New guides, titles or aliases reach Rasa's training data and a model loaded in the background.
         from wagtail.signals import page_published, page_unpublished

@@ -11,6 +11,7 @@ import logging
 import math
 import re
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -22,10 +23,19 @@ from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone, translation
 
+from ayni import jsonsafe
 from ayni.clients import client_key, key_for
 from ayni.ratelimit import RateLimited
 from chatbot import dialogue, rasa_client, resolver, texts, understanding
-from chatbot.models import ChatExchange, Conversation, Engine, WhatsAppMessage, WhatsAppOutbound, WhatsAppStatus
+from chatbot.models import (
+    ChatExchange,
+    Conversation,
+    Engine,
+    WhatsAppDelivery,
+    WhatsAppMessage,
+    WhatsAppOutbound,
+    WhatsAppStatus,
+)
 from chatbot.urgent import urgent_answer
 from participation import codes
 from participation.services.common import rate_limit
@@ -285,8 +295,91 @@ class _Malformed(ValueError):
     """An item of a webhook delivery that is not shaped like the Cloud API's (reason: no user data)."""
 
 
+DELIVERIES_WAKE = "chatbot:whatsapp-deliveries-wake"
+DELIVERIES_BATCH = 100
+
+
+def whatsapp_delivery_record(*, body: bytes) -> None:
+    """Record a signed webhook delivery as it came: the acknowledgement path's only write (one INSERT).
+
+    An identical re-delivery (same body, same keyed hash) is a no-op (``ON CONFLICT DO
+    NOTHING``). The worker splits it into messages and statuses
+    (``whatsapp_deliveries_process``): its poll finds it within a second; when the task
+    queue is not in the database (Redis, or the tests' immediate backend), a processing
+    task is also enqueued, once per burst, so that the split starts at once.
+    """
+    digest = hmac.new(settings.SECRET_KEY.encode(), body, hashlib.sha256).hexdigest()
+    WhatsAppDelivery.objects.bulk_create(
+        [WhatsAppDelivery(digest=digest, body=body.decode("utf-8"))], ignore_conflicts=True
+    )
+    _deliveries_wake()
+
+
+def _deliveries_wake() -> None:
+    from chatbot import tasks
+
+    try:
+        backend = tasks.whatsapp_deliveries.get_backend()
+        if type(backend).__module__.startswith("django_tasks_db"):
+            return  # enqueueing would be a second write to the same database: the worker's poll finds it
+        if cache.add(DELIVERIES_WAKE, "1", timeout=10):
+            tasks.whatsapp_deliveries.enqueue()
+    except Exception:  # the queue is down: the worker's poll finds the delivery all the same
+        cache.delete(DELIVERIES_WAKE)
+        logger.exception("could not enqueue the processing of WhatsApp deliveries")
+
+
+def whatsapp_deliveries_process(*, limit: int = DELIVERIES_BATCH) -> dict:
+    """Split the recorded webhook deliveries into messages and statuses, oldest first, until none is left.
+
+    Run by the worker (its poll, and the ``whatsapp_deliveries`` task). Each run takes a
+    batch with a lease (``WHATSAPP_DELIVERY_LEASE_SECONDS``): a worker that dies mid-batch
+    leaves its deliveries to the next run after the lease, and processing a delivery
+    twice stores and answers nothing twice (message ids are kept once). A processed
+    delivery loses its body at once. Returns the summed counts of ``whatsapp_webhook_receive``
+    and ``deliveries``.
+    """
+    cache.delete(DELIVERIES_WAKE)  # deliveries recorded from now on enqueue a new run
+    totals = {"deliveries": 0, "stored": 0, "requeued": 0, "duplicates": 0, "statuses": 0, "skipped": 0}
+    while batch := _deliveries_claim(limit):
+        for delivery in batch:
+            try:
+                payload = jsonsafe.loads(delivery.body, max_depth=32)
+            except jsonsafe.JSONError:
+                payload = None
+            if isinstance(payload, dict):
+                counts = whatsapp_webhook_receive(payload=payload)
+            else:  # the webhook checked it: only a body stored by hand gets here
+                _log_skipped("delivery", "not a JSON object")
+                counts = {"skipped": 1}
+            for key, value in counts.items():
+                totals[key] += value
+            with transaction.atomic():
+                WhatsAppDelivery.objects.filter(pk=delivery.pk, claim=delivery.claim).update(
+                    body="", processed_at=timezone.now(), claim="", claimed_until=None
+                )
+            totals["deliveries"] += 1
+    return totals
+
+
+def _deliveries_claim(limit: int) -> list[WhatsAppDelivery]:
+    now = timezone.now()
+    free = WhatsAppDelivery.objects.filter(processed_at__isnull=True).filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+    )
+    ids = list(free.order_by("pk").values_list("pk", flat=True)[:limit])
+    if not ids:
+        return []
+    token = uuid.uuid4().hex
+    lease = now + timedelta(seconds=settings.WHATSAPP_DELIVERY_LEASE_SECONDS)
+    with transaction.atomic():
+        free.filter(pk__in=ids).update(claim=token, claimed_until=lease)
+    return list(WhatsAppDelivery.objects.filter(pk__in=ids, claim=token).order_by("pk"))
+
+
 def whatsapp_webhook_receive(*, payload: dict) -> dict:
-    """Store what a (signature-checked) webhook delivery carries, item by item.
+    """Store what a (signature-checked) webhook delivery carries, item by item (in the worker:
+    ``whatsapp_deliveries_process`` calls it for each recorded delivery).
 
     Each well-formed incoming message is stored once by its Meta id, in its own
     transaction, and its reply task is enqueued when that transaction commits;
@@ -830,6 +923,8 @@ def purge_expired(*, now: datetime | None = None) -> dict:
     - older than ``AYNI_WHATSAPP_NUMBER_RETENTION_DAYS``, the rows that remain lose
       the number and Meta's message id (which encodes the number; a keyed hash
       takes its place so that the rows stay distinct);
+    - raw webhook deliveries (``WhatsAppDelivery``) lose their body once processed and are
+      deleted after the 24-hour window (processed or not);
     - a message still waiting for its answer after the 24-hour window (when
       WhatsApp no longer lets the portal answer) is marked failed, its text
       loses any tracking code and its payload (a point, a media id) goes.
@@ -852,6 +947,10 @@ def purge_expired(*, now: datetime | None = None) -> dict:
         counts["whatsapp_statuses"] = WhatsAppStatus.objects.filter(created_at__lt=ledger_cutoff).delete()[0]
         counts["whatsapp_outbound"] = WhatsAppOutbound.objects.filter(created_at__lt=ledger_cutoff).delete()[0]
         counts["whatsapp_messages"] = WhatsAppMessage.objects.filter(received_at__lt=ledger_cutoff).delete()[0]
+    with transaction.atomic():
+        # Raw webhook deliveries: the body goes once processed (whatsapp_deliveries_process); the rows
+        # (a keyed hash) go after the 24-hour window, with the body of any the worker never took.
+        counts["whatsapp_deliveries"] = WhatsAppDelivery.objects.filter(received_at__lt=window_cutoff).delete()[0]
     with transaction.atomic():
         # Waiting for a first answer or for a retry: past the window WhatsApp no longer lets us answer.
         unanswered = WhatsAppMessage.objects.select_for_update().filter(

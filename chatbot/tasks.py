@@ -12,6 +12,12 @@ def whatsapp_reply(message_pk: int) -> str:
 
 
 @task()
+def whatsapp_deliveries() -> dict:
+    """Split the recorded webhook deliveries into messages (their replies are enqueued) and statuses."""
+    return services.whatsapp_deliveries_process()
+
+
+@task()
 def chat_log_purge() -> dict:
     """Every retention rule of the chatbot (conversation log, WhatsApp ledger and numbers)."""
     return services.purge_expired()

@@ -1,10 +1,11 @@
 """``/webhooks/whatsapp/``: the WhatsApp Cloud API webhook (thin: pywa + services).
 
-GET answers Meta's verification challenge. POST checks the signature, stores
-what arrived (each message id once, item by item) and answers 200 at once;
-the replies are sent by a background task. A body that is not a JSON object
-(or is nested absurdly deep) is a 400; malformed items inside a good delivery
-are skipped without costing the other items their answer.
+GET answers Meta's verification challenge. POST checks the signature, records
+the raw delivery (one INSERT; an identical re-delivery is a no-op) and answers
+200 at once; the worker splits it into messages (each Meta id once) and
+statuses and sends the replies. A body that is not a JSON object (or is nested
+absurdly deep) is a 400; malformed items inside a good delivery are skipped by
+the worker without costing the other items their answer.
 """
 
 import logging
@@ -39,13 +40,13 @@ def whatsapp_webhook(request):
         message, status = error
         return JsonResponse({"detail": _("Firma no válida.") if status == 403 else _("Falta la firma.")}, status=status)
     try:
-        payload = whatsapp.parse_delivery(body)
+        whatsapp.parse_delivery(body)
     except whatsapp.MalformedDelivery as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
-    # Item by item: each good message is stored and its reply enqueued in its own
-    # transaction; malformed items are skipped and the delivery is still
-    # acknowledged (200), or Meta would retry it for days.
-    services.whatsapp_webhook_receive(payload=payload)
+    # One INSERT and the answer: the worker splits the delivery into messages (each
+    # Meta id once), records the statuses and sends the replies. Malformed items are
+    # skipped there; the delivery is acknowledged (200), or Meta would retry it for days.
+    services.whatsapp_delivery_record(body=body)
     return HttpResponse("ok", content_type="text/plain")
 
 

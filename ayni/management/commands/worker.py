@@ -1,8 +1,11 @@
 """``manage.py worker``: the task worker, plus the periodic jobs of ayni.schedule.
 
 Runs the worker of the configured task backend (``db_worker`` for the database
-queue, ``rqworker`` for Redis) and, in a background thread, enqueues the
-registered periodic jobs when they are due. Nobody registers them by hand.
+queue, ``rqworker`` for Redis) and, in background threads, enqueues the
+registered periodic jobs when they are due and runs the registered polls (e.g.
+splitting the WhatsApp webhook's recorded deliveries into messages) every
+second or so. Nobody registers them by hand. Tasks a dead worker left running
+go back to the queue through one of those jobs (``ayni.stale_tasks``).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class Command(BaseCommand):
             if not no_schedule:
                 enqueued = schedule.tick()
                 self.stdout.write(f"Encoladas: {', '.join(enqueued) or 'ninguna'}")
+                schedule.poll_once()
             call_command("rqworker", "default", "--burst") if rq else call_command(
                 "db_worker", "--batch", "--backend", backend
             )
@@ -48,6 +52,8 @@ class Command(BaseCommand):
             stop = threading.Event()
             thread = threading.Thread(target=self._loop, args=(stop, tick), name="ayni-schedule", daemon=True)
             thread.start()
+            if schedule.polls():
+                threading.Thread(target=self._poll, args=(stop,), name="ayni-polls", daemon=True).start()
         if rq:
             call_command("rqworker", "default", "--with-scheduler")
         else:
@@ -62,3 +68,10 @@ class Command(BaseCommand):
             finally:
                 close_old_connections()
             stop.wait(tick)
+
+    def _poll(self, stop: threading.Event) -> None:
+        last: dict[str, float] = {}
+        pause = min(poll.every for poll in schedule.polls())
+        while not stop.is_set():
+            schedule.poll_once(last=last)  # logs and survives a failing poll; closes its connections
+            stop.wait(pause)
