@@ -4,13 +4,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+TEST_LOCK := requirements-test.lock
 
-.PHONY: run test install install-test lint check migrations-check bench fuzz eval clean help
+.PHONY: run test install install-test lock lint check migrations-check bench fuzz eval clean help
 
 help:
 	@echo "make run    – instala, migra, carga la demo y levanta el portal en http://127.0.0.1:8000"
 	@echo "make test   – instala lo necesario para las pruebas y ejecuta toda la suite"
 	@echo "make lint   – ruff, formato y comprobación de migraciones"
+	@echo "make lock   – vuelve a resolver requirements.lock y requirements-test.lock desde pyproject.toml"
 	@echo "make bench  – mide el rendimiento (escribe bench/results.md)"
 	@echo "make eval   – exactitud del asistente con 17 guías y con el catálogo grande (180+)"
 	@echo "make fuzz   – schemathesis sobre /api/schema/ con muchos más casos (resumen al final)"
@@ -19,11 +22,26 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PIP) install --quiet -e ".[test]"
+# The exact, hash-checked versions of requirements-test.lock (runtime + test
+# extra), then the project itself without dependencies. Re-run when the lock or
+# pyproject.toml changes.
+$(STAMP): $(TEST_LOCK) pyproject.toml | $(PY)
+	$(PIP) install --quiet --require-hashes -r $(TEST_LOCK)
+	$(PIP) install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-resolve the lock files from pyproject.toml (Python 3.11 on Linux, with
+# hashes) after changing a dependency; pins that still fit are kept.
+# `make lock LOCK_FLAGS=--upgrade` moves every pin to the newest allowed version.
+LOCK_FLAGS ?=
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --quiet --python-version 3.11 --python-platform linux \
+	--generate-hashes --custom-compile-command "make lock" $(LOCK_FLAGS)
+lock: | $(PY)
+	$(PIP) install --quiet "uv>=0.13,<0.14"
+	$(UV_COMPILE) -o $(LOCK)
+	$(UV_COMPILE) --extra test -o $(TEST_LOCK)
 
 run: install
 	$(PY) bin/run.py
