@@ -18,11 +18,11 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends gettext \
  && rm -rf /var/lib/apt/lists/*
 
-# Dependencies first, in their own layer: rebuilt only when pyproject.toml changes.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep=chr(10))" \
-      > /tmp/requirements.txt \
- && pip install -r /tmp/requirements.txt
+# Dependencies first, in their own layer: the exact, hash-checked versions of
+# requirements.lock (`make lock` writes it from pyproject.toml); rebuilt only
+# when the lock changes.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 
 # The code. Copied by name from a bind mount of the build context, so that the
 # local .venv/, var/ (SQLite database, generated secret_key) and .env never
@@ -30,15 +30,16 @@ RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))
 # pyproject.toml (tests/test_compose.py checks it); locale/ when it exists.
 RUN --mount=type=bind,source=.,target=/context \
     cd /context \
- && cp -r manage.py ayni cms participation opendata chatbot search /app/ \
+ && cp -r manage.py ayni cms participation opendata chatbot search pyproject.toml setup.py MANIFEST.in /app/ \
  && for optional in README.md locale; do \
       if [ -e "$optional" ]; then cp -r "$optional" /app/; fi; \
     done \
  && rm -rf /app/chatbot/rasa/models /app/chatbot/rasa/.rasa \
  && find /app -name __pycache__ -prune -exec rm -rf {} +
 
-# `pip install .` registers the project; the code runs from /app (PYTHONPATH),
-# where templates, static files and locale/ live next to it.
+# `pip install --no-deps .` registers the project (its dependencies are the
+# lock's, above); the code runs from /app (PYTHONPATH), where templates, static
+# files and locale/ live next to it.
 RUN pip install --no-deps . \
  && rm -rf build ./*.egg-info
 
