@@ -12,6 +12,11 @@ import io
 import json
 from collections.abc import Iterator
 
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
+
+from opendata.models import ResourceVersion, file_storage
 from opendata.parsing import typed_value
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -87,3 +92,35 @@ def _sheet_title(title: str) -> str:
 
 
 WRITERS = {"csv": write_csv, "json": write_json, "xlsx": write_xlsx}
+
+
+def export_path(*, version: ResourceVersion, fmt: str) -> str:
+    # Keyed by the table's hash too: a reused primary key can never serve another table.
+    return f"opendata/exports/{version.pk}-{version.sha256[:16]}/{version.resource.slug}-v{version.number}.{fmt}"
+
+
+def version_export(*, version: ResourceVersion, fmt: str) -> str:
+    """The path of ``version`` in ``fmt`` in ``file_storage()``, written on first request (versions never change).
+
+    Exports live in the private dataset storage, like the uploads: only the
+    download view (which checks publication) hands them out. Files only, no
+    database query when ``version.resource`` is already loaded: the CKAN bridge
+    calls this from its sending threads.
+    """
+    if fmt not in WRITERS:
+        raise ValidationError(_("Formato de descarga no disponible."))
+    storage = file_storage()
+    path = export_path(version=version, fmt=fmt)
+    if storage.exists(path):
+        return path
+    types = [column["type"] for column in version.columns]
+    output = io.BytesIO()
+    with version.table_file.open("rb") as handle:
+        columns, rows = read_table(handle)
+        if fmt == "xlsx":
+            write_xlsx(output, columns, types, rows, title=version.resource.slug)
+        else:
+            WRITERS[fmt](output, columns, types, rows)
+    if not storage.exists(path):  # a concurrent request may have written it
+        storage.save(path, ContentFile(output.getvalue()))
+    return path

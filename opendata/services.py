@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 from datetime import date
 
 from django.conf import settings
@@ -19,7 +18,7 @@ from wagtail.search import index
 from ayni.validators import validate_http_url
 from opendata import exports, vocab
 from opendata.ckan import services as ckan_services
-from opendata.models import Dataset, Resource, ResourceVersion, file_storage
+from opendata.models import Dataset, Resource, ResourceVersion
 from opendata.parsing import Table, parse_upload
 
 # Fields whose change makes a new dataset version (and a new CKAN push).
@@ -251,33 +250,12 @@ def resource_version_upload(
 
 
 def export_path(*, version: ResourceVersion, fmt: str) -> str:
-    # Keyed by the table's hash too: a reused primary key can never serve another table.
-    return f"opendata/exports/{version.pk}-{version.sha256[:16]}/{version.resource.slug}-v{version.number}.{fmt}"
+    return exports.export_path(version=version, fmt=fmt)
 
 
 def resource_version_export(*, version: ResourceVersion, fmt: str) -> str:
-    """The path of ``version`` in ``fmt`` in ``file_storage()``, written on first request (versions never change).
-
-    Exports live in the private dataset storage, like the uploads: only the
-    download view (which checks publication) hands them out.
-    """
-    if fmt not in exports.WRITERS:
-        raise ValidationError(_("Formato de descarga no disponible."))
-    storage = file_storage()
-    path = export_path(version=version, fmt=fmt)
-    if storage.exists(path):
-        return path
-    types = [column["type"] for column in version.columns]
-    output = io.BytesIO()
-    with version.table_file.open("rb") as handle:
-        columns, rows = exports.read_table(handle)
-        if fmt == "xlsx":
-            exports.write_xlsx(output, columns, types, rows, title=version.resource.slug)
-        else:
-            exports.WRITERS[fmt](output, columns, types, rows)
-    if not storage.exists(path):  # a concurrent request may have written it
-        storage.save(path, ContentFile(output.getvalue()))
-    return path
+    """The path of ``version`` in ``fmt`` in ``file_storage()`` (see ``exports.version_export``)."""
+    return exports.version_export(version=version, fmt=fmt)
 
 
 PARTICIPATION_SLUG = "participacion-ciudadana"

@@ -1,11 +1,17 @@
-"""Pushing one dataset to CKAN (create/update + resources) and removing it."""
+"""Pushing one dataset to CKAN (create/update + resources) and removing it.
+
+``plan`` reads the database (call it in the thread that owns the connection);
+``push`` and ``delete`` only talk HTTP and read files, so a sync runs them in
+worker threads.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from opendata import exports
 from opendata.ckan import mapping
-from opendata.ckan.client import Ckan, CkanError, is_not_found
+from opendata.ckan.client import Ckan, CkanError, is_name_error, is_not_found
 from opendata.models import Dataset, file_storage
 
 
@@ -28,6 +34,8 @@ def plan(dataset: Dataset, *, organization: str) -> PushPlan:
     resources = []
     for resource in dataset.resources.prefetch_related("versions").order_by("sort_order", "pk"):
         version = resource.latest_version()
+        if version is not None:
+            version.resource = resource  # the export (in a sending thread) needs no query
         payload = mapping.resource_dict(resource, version)
         payload["ayni_hash"] = mapping.resource_fingerprint(payload)
         resources.append((resource, version, payload))
@@ -35,23 +43,45 @@ def plan(dataset: Dataset, *, organization: str) -> PushPlan:
     return PushPlan(package=package, resources=resources, fingerprint=fingerprint)
 
 
-def push(ckan: Ckan, dataset: Dataset, push_plan: PushPlan) -> PushResult:
-    """Create or update the package and its resources so CKAN matches the portal."""
-    from opendata.services import resource_version_export
+def _upsert_package(ckan: Ckan, push_plan: PushPlan, *, ckan_id: str, result: PushResult) -> dict:
+    """The package, created or updated, in as few round trips as the portal's knowledge allows.
 
-    result = PushResult(sent=True)
+    Known id (a previous push succeeded): ``package_patch`` straight away.
+    Otherwise ``package_create``; only if CKAN refuses the name (the package
+    exists, e.g. the portal's database was restored) ``package_show`` finds it.
+    """
+    fields = push_plan.package
+    if ckan_id:
+        try:
+            package = ckan.package_patch(id=ckan_id, state="active", **fields)
+        except CkanError as exc:
+            if not (is_not_found(exc) or is_name_error(exc)):
+                raise  # gone from CKAN (purged) or the name is another package's: look it up below
+        else:
+            result.actions.append("package_patch")
+            return package
     try:
-        existing = ckan.package_show(id=push_plan.package["name"])
+        package = ckan.package_create(**fields)
     except CkanError as exc:
-        if not is_not_found(exc):
+        if not is_name_error(exc):
             raise
-        existing = None
-    if existing is None:
-        package = ckan.package_create(**push_plan.package)
-        result.actions.append("package_create")
-    else:
-        package = ckan.package_patch(id=existing["id"], state="active", **push_plan.package)
+        try:
+            existing = ckan.package_show(id=fields["name"])
+        except CkanError as show_error:
+            if is_not_found(show_error):
+                raise exc from None  # the name itself is invalid: CKAN's message says why
+            raise
+        package = ckan.package_patch(id=existing["id"], state="active", **fields)
         result.actions.append("package_patch")
+        return package
+    result.actions.append("package_create")
+    return package
+
+
+def push(ckan: Ckan, push_plan: PushPlan, *, ckan_id: str = "") -> PushResult:
+    """Create or update the package and its resources so CKAN matches the portal (HTTP and files only)."""
+    result = PushResult(sent=True)
+    package = _upsert_package(ckan, push_plan, ckan_id=ckan_id, result=result)
     result.ckan_id = package["id"]
 
     remote = {item.get("ayni_resource"): item for item in package.get("resources", []) if item.get("ayni_resource")}
@@ -61,7 +91,7 @@ def push(ckan: Ckan, dataset: Dataset, push_plan: PushPlan) -> PushResult:
             continue
         files = None
         if version is not None:
-            path = resource_version_export(version=version, fmt="csv")
+            path = exports.version_export(version=version, fmt="csv")
             handle = file_storage().open(path, "rb")
             handle.name = f"{resource.slug}.csv"
             files = {"upload": handle}
