@@ -62,7 +62,7 @@ lint: install
 	DJANGO_SETTINGS_MODULE=ayni.settings.test $(PY) manage.py makemigrations --check --dry-run
 
 # Each benchmark rewrites its own section of bench/results.md.
-BENCHES ?= pages search supports opendata chat
+BENCHES ?= pages search supports opendata chat webhook
 bench: install
 	@for b in $(BENCHES); do if [ -f bench/$$b.py ]; then echo "== bench/$$b.py"; $(PY) bench/$$b.py || exit 1; fi; done
 
