@@ -12,4 +12,4 @@ class AyniConfig(AppConfig):
         from ayni import schedule, tasks
 
         # Tasks left RUNNING by a dead worker go back to the queue.
-        schedule.register("ayni.stale_tasks", tasks.stale_tasks_requeue, every=schedule.STALE_SWEEP_EVERY)
+        schedule.register("ayni.stale_tasks", tasks.stale_tasks_requeue, every=schedule.stale_sweep_every())

@@ -38,10 +38,16 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 
-# Tasks RUNNING longer than this are taken for the work of a dead worker.
+# Tasks RUNNING longer than AYNI_TASK_STALE_SECONDS (a setting; default below) are taken for
+# the work of a dead worker; the core checks every AYNI_TASK_SWEEP_SECONDS (default: a minute).
 STALE_SECONDS_DEFAULT = 900
-# How often the core checks for them.
-STALE_SWEEP_EVERY = timedelta(minutes=1)
+SWEEP_SECONDS_DEFAULT = 60
+
+
+def stale_sweep_every() -> timedelta:
+    from django.conf import settings
+
+    return timedelta(seconds=getattr(settings, "AYNI_TASK_SWEEP_SECONDS", SWEEP_SECONDS_DEFAULT))
 
 
 @dataclass(frozen=True)

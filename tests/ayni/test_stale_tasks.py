@@ -25,7 +25,7 @@ def _running(started_minutes_ago: int) -> DBTaskResult:
 
 def test_the_core_registers_the_sweep():
     job = {job.name: job for job in schedule.jobs()}["ayni.stale_tasks"]
-    assert job.every == schedule.STALE_SWEEP_EVERY
+    assert job.every == schedule.stale_sweep_every() == timedelta(minutes=1)
 
 
 def test_a_task_running_longer_than_the_timeout_is_ready_again(settings):
