@@ -1,4 +1,7 @@
-"""Staff screens in the Wagtail admin: the complaint work queue, moderation and official answers.
+"""Staff screens in the Wagtail admin: a complaint's detail, moderation decisions and official answers.
+
+The listings (complaint queue, proposals, reported comments) are Wagtail
+viewsets in ``participation.viewsets``; these views are the pages they link to.
 
 Every view asks ``participation.rules`` first; a complaint outside the
 officer's units is a 404 (its existence is not revealed).
@@ -8,7 +11,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -25,28 +27,6 @@ from participation.rules import can
 def _require(request, permission: str) -> None:
     if not can(request.user, permission):
         raise PermissionDenied
-
-
-def complaint_queue(request):
-    _require(request, "use_complaint_queue")
-    params = {key: request.GET.get(key, "")[:50] for key in ("unidad", "estado", "tipo", "vencidos")}
-    complaints = selectors.complaint_queue(
-        user=request.user,
-        unit=params["unidad"],
-        status=params["estado"],
-        kind=params["tipo"],
-        overdue=params["vencidos"] == "1",
-    )
-    page = Paginator(complaints, 50).get_page(request.GET.get("p"))
-    context = {
-        "page_obj": page,
-        "params": params,
-        "units": selectors.complaint_units_for(user=request.user),
-        "statuses": Complaint.Status.choices,
-        "kinds": Complaint.Kind.choices,
-        "today": timezone.localdate(),
-    }
-    return TemplateResponse(request, "participation/admin/queue.html", context)
 
 
 def _complaint(request, pk: int) -> Complaint:
@@ -123,12 +103,6 @@ def complaint_attachment(request, pk: int, attachment_pk: int):
     return response
 
 
-def moderation_queue(request):
-    _require(request, "moderate")
-    queue = selectors.moderation_queue()
-    return TemplateResponse(request, "participation/admin/moderation.html", queue)
-
-
 @require_POST
 def moderation_decide(request, kind: str, pk: int):
     _require(request, "moderate")
@@ -145,13 +119,6 @@ def moderation_decide(request, kind: str, pk: int):
     )
     messages.success(request, _("Contenido restablecido.") if keep else _("Contenido retirado."))
     return redirect("participation_admin:moderation")
-
-
-def proposal_list(request):
-    _require(request, "answer_proposal")
-    proposals = Proposal.objects.select_related("category").order_by("-support_count", "-created_at")
-    page = Paginator(proposals, 50).get_page(request.GET.get("p"))
-    return TemplateResponse(request, "participation/admin/proposals.html", {"page_obj": page})
 
 
 def proposal_answer(request, pk: int):

@@ -2,12 +2,15 @@ from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from participation import admin_views
+from participation.bulk_actions import BULK_ACTIONS
 from participation.models import ProblemType
 from participation.rules import can
+from participation.viewsets import POLICIES, comment_moderation_viewset, complaint_viewset, proposal_viewset
 
 app_name = "participation_admin"
 
@@ -40,13 +43,27 @@ class ProblemTypeViewSet(SnippetViewSet):
 register_snippet(ProblemTypeViewSet)
 
 
+# The listings are Wagtail viewsets (participation.viewsets) at the same addresses as
+# the hand-made pages they replace; their old URL names stay as aliases.
+for _model, _policy in POLICIES.items():
+    register_permission_policy(_model, _policy)
+
+for _action in BULK_ACTIONS:
+    hooks.register("register_bulk_action", _action)
+
+
+@hooks.register("register_admin_viewset")
+def register_participation_viewsets():
+    return [complaint_viewset, proposal_viewset, comment_moderation_viewset]
+
+
 admin_urlpatterns = [
-    path("reclamos/", admin_views.complaint_queue, name="queue"),
+    path("reclamos/", complaint_viewset.index_view, name="queue"),
     path("reclamos/<int:pk>/", admin_views.complaint_detail, name="complaint"),
     path("reclamos/<int:pk>/adjuntos/<int:attachment_pk>/", admin_views.complaint_attachment, name="attachment"),
-    path("moderacion/", admin_views.moderation_queue, name="moderation"),
+    path("moderacion/", comment_moderation_viewset.index_view, name="moderation"),
     path("moderacion/<str:kind>/<int:pk>/", admin_views.moderation_decide, name="moderation_decide"),
-    path("propuestas/", admin_views.proposal_list, name="proposals"),
+    path("propuestas/", proposal_viewset.index_view, name="proposals"),
     path("propuestas/<int:pk>/respuesta/", admin_views.proposal_answer, name="proposal_answer"),
 ]
 
