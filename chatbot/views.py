@@ -48,24 +48,3 @@ def whatsapp_webhook(request):
     # skipped there; the delivery is acknowledged (200), or Meta would retry it for days.
     services.whatsapp_delivery_record(body=body)
     return HttpResponse("ok", content_type="text/plain")
-
-
-def unanswered_questions(request):
-    """Wagtail admin: what residents asked that the bot could not answer, most frequent first."""
-    from django.core.exceptions import PermissionDenied
-    from django.template.response import TemplateResponse
-
-    from chatbot import rules, selectors
-
-    if not rules.can_view_chat_log(request.user):
-        raise PermissionDenied
-    try:
-        days = max(1, min(int(request.GET.get("dias", 30)), 365))
-    except ValueError:
-        days = 30
-    channel = request.GET.get("canal") or None
-    if channel not in (None, "web", "api", "whatsapp"):
-        channel = None
-    rows = list(selectors.unanswered_questions(days=days, channel=channel)[:200])
-    context = {"rows": rows, "days": days, "channel": channel or "", "stats": selectors.exchange_stats(days=days)}
-    return TemplateResponse(request, "chatbot/admin/unanswered.html", context)

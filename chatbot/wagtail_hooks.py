@@ -3,12 +3,20 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from chatbot import rules, views
+from chatbot import rules
+from chatbot.admin_views import UnansweredQuestionsReportView
 
 
 @hooks.register("register_admin_urls")
 def register_chatbot_urls():
-    return [path("asistente/sin-respuesta/", views.unanswered_questions, name="chatbot_unanswered")]
+    return [
+        path("asistente/sin-respuesta/", UnansweredQuestionsReportView.as_view(), name="chatbot_unanswered"),
+        path(
+            "asistente/sin-respuesta/resultados/",
+            UnansweredQuestionsReportView.as_view(results_only=True),
+            name="chatbot_unanswered_results",
+        ),
+    ]
 
 
 class ChatLogMenuItem(MenuItem):
@@ -16,6 +24,6 @@ class ChatLogMenuItem(MenuItem):
         return rules.can_view_chat_log(request.user)
 
 
-@hooks.register("register_admin_menu_item")
-def register_chatbot_menu_item():
-    return ChatLogMenuItem(_("Preguntas sin respuesta"), reverse("chatbot_unanswered"), icon_name="help", order=310)
+@hooks.register("register_reports_menu_item")
+def register_chatbot_report_menu_item():
+    return ChatLogMenuItem(_("Preguntas sin respuesta"), reverse("chatbot_unanswered"), icon_name="help", order=700)
