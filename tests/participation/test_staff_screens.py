@@ -262,3 +262,56 @@ def test_only_moderators_moderate(client, make_proposal, make_user, officer_a):
     comment.refresh_from_db()
     proposal.refresh_from_db()
     assert comment.moderation == "visible" and proposal.moderation == "visible"
+
+
+# --- the chat's unanswered questions ------------------------------------------------------------------
+
+UNANSWERED = "/admin/asistente/sin-respuesta/"
+
+
+def test_unanswered_questions_report_filters_pages_and_exports(client, django_user_model):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chatbot.models import ChatExchange
+
+    def ask(text, channel="web", times=1, days_ago=0):
+        for _ in range(times):
+            row = ChatExchange.objects.create(
+                sender_hash="x", channel=channel, text=text, engine="rasa", answered=False
+            )
+            ChatExchange.objects.filter(pk=row.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
+
+    ask("cuanto cuesta el pasaje", times=3)
+    ask("donde pago el agua", channel="whatsapp", times=2)
+    ask("pregunta de hace dos meses", days_ago=60)
+    for n in range(55):
+        ask(f"=pregunta rara {n:02d}")
+    admin = django_user_model.objects.create_superuser("jefe@ejemplo.bo", "jefe@ejemplo.bo", "clave-segura-123")
+    client.force_login(admin)
+    page = client.get(UNANSWERED).content.decode()
+    # Most asked first; the default period is 30 days.
+    assert page.index("cuanto cuesta el pasaje") < page.index("donde pago el agua")
+    assert "pregunta de hace dos meses" not in page
+    assert "pregunta de hace dos meses" in client.get(UNANSWERED, {"dias": "90", "q": "meses"}).content.decode()
+    assert "pregunta de hace dos meses" not in client.get(UNANSWERED, {"dias": "30", "q": "meses"}).content.decode()
+    whatsapp = client.get(UNANSWERED, {"canal": "whatsapp"}).content.decode()
+    assert "donde pago el agua" in whatsapp and "cuanto cuesta el pasaje" not in whatsapp
+    # Page 2 keeps the filter and the search.
+    first = client.get(UNANSWERED, {"q": "rara", "dias": "7"}).content.decode()
+    links = re.findall(r'href="([^"]*[?&]p=2[^"]*)"', html.unescape(first))
+    assert links and all("q=rara" in link and "dias=7" in link for link in links)
+    second = client.get(links[0]).content.decode()
+    assert "pregunta rara 54" in first + second and "cuanto cuesta" not in second
+    rows = _csv_rows(client.get(UNANSWERED, {"export": "csv", "q": "rara"}))
+    assert len(rows) == 55 and all(row["Pregunta"].startswith("'=") for row in rows)
+    rows = _csv_rows(client.get(UNANSWERED, {"export": "csv", "canal": "whatsapp"}))
+    assert rows == [{"Pregunta": "donde pago el agua", "Veces": "2", "Última vez": rows[0]["Última vez"]}]
+
+
+def test_unanswered_questions_report_needs_the_log_permission(client, officer_a, moderator):
+    for user in (officer_a, moderator):
+        client.force_login(user)
+        assert client.get(UNANSWERED).status_code in (302, 403)
+        assert client.get(UNANSWERED, {"export": "csv"}).status_code in (302, 403)
