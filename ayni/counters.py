@@ -1,4 +1,4 @@
-"""Atomic counters in the shared cache (LocMem, or Redis when REDIS_URL is set).
+"""Atomic counters in the shared cache (on disk, or Redis when REDIS_URL is set).
 
 With Redis unreachable the cache backend (``ayni.cache``) fails open: every
 count reads as the first one, so rate limits let requests through instead of

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""`make run`: prepare the portal, then run the ASGI server and the task worker.
+"""`make run`: prepare the portal, then run the HTTP server (several worker processes) and the task worker.
 
 Ctrl-C (or SIGTERM) stops every process this script started.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ayni.server import daphne_command  # noqa: E402
+from ayni.server import default_workers, server_command  # noqa: E402
 
 PY = sys.executable
 HOST = os.environ.get("AYNI_HOST", "127.0.0.1")
@@ -40,8 +40,9 @@ def main() -> int:
 
     # The task worker of the configured queue, plus the periodic jobs (ayni.schedule).
     commands = {
-        # ayni.server: the same arguments as the Dockerfile and compose (no server access log).
-        "web": daphne_command(HOST, PORT, python=PY),
+        # ayni.server: the same process model and arguments as the Dockerfile and compose
+        # (WEB_CONCURRENCY worker processes, default two per core; no server access log).
+        "web": server_command(HOST, PORT, python=PY),
         "worker": [PY, "manage.py", "worker"],
     }
     processes: dict[str, subprocess.Popen] = {}
@@ -72,7 +73,11 @@ def main() -> int:
         print("CHATBOT=off: sin Rasa; el chat responde con la comprensión integrada.", flush=True)
 
     signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
-    print(f"\nAyni está en http://{HOST}:{PORT}/  (administración: /admin/). Ctrl-C para detener.\n", flush=True)
+    print(
+        f"\nAyni está en http://{HOST}:{PORT}/  (administración: /admin/; {default_workers()} procesos web"
+        " y un proceso de tareas). Ctrl-C para detener.\n",
+        flush=True,
+    )
     try:
         while True:
             with lock:

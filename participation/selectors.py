@@ -110,6 +110,11 @@ def proposal_public(*, proposal: Proposal) -> dict:
     }
 
 
+def support_counts() -> dict[int, int]:
+    """Every proposal's support count, by id (the live-count poller of the embedded default)."""
+    return dict(Proposal.objects.values_list("pk", "support_count"))
+
+
 def moderation_queue() -> dict:
     open_reports = Count("reports", filter=Q(reports__resolved_at__isnull=True))
     return {

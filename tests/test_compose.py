@@ -330,21 +330,39 @@ def test_worker_runs_the_task_queue_and_the_periodic_jobs():
 
 
 def test_web_serves_the_asgi_application():
-    """Through ayni.server (daphne without its access log, not trusting proxy headers), like make run."""
+    """Through ayni.server (gunicorn + uvicorn workers, no access log, no proxy headers trusted), like make run."""
     command = services()["web"]["command"]
     command = command if isinstance(command, list) else command.split()
     assert command[:3] == ["python", "-m", "ayni.server"]
     assert command[command.index("--bind") + 1] == "0.0.0.0" and command[command.index("--port") + 1] == "8000"
     assert "--proxy-headers" not in command
-    from ayni.server import APPLICATION, daphne_command
+    from ayni.server import APPLICATION, server_command
 
-    daphne = daphne_command("0.0.0.0", 8000)
-    assert daphne[-1] == APPLICATION == "ayni.asgi:application"
-    assert daphne[daphne.index("--verbosity") + 1] == "0" and "--access-log" not in daphne
+    server = server_command("0.0.0.0", 8000, workers=3)
+    assert server[-1] == APPLICATION == "ayni.asgi:application"
+    assert server[server.index("--workers") + 1] == "3"
+    assert not any(part.startswith("--access-log") for part in server)
     assert '"ayni.server"' in DOCKERFILE.read_text().splitlines()[-1]
     tree = ast.parse((ROOT / "ayni" / "asgi.py").read_text())
     assigned = {target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets}
     assert "application" in assigned
+
+
+def test_the_proxy_is_the_front_door_for_every_web_container():
+    proxy = services()["proxy"]
+    assert str(proxy["image"]).startswith("caddy:2")
+    assert {"80:80", "443:443"} <= {str(port) for port in proxy["ports"]}
+    assert depends_on(proxy)["web"]["condition"] == "service_healthy"
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+    # Scaled web replicas are found by DNS; static files come from the volume collectstatic fills.
+    assert "dynamic a web 8000" in caddyfile and "precompressed br gzip" in caddyfile
+    assert "static:/srv/static:ro" in proxy["volumes"]
+    for service in APP_SERVICES:
+        assert "static:/app/var/static" in [str(v).split()[0] for v in services()[service]["volumes"]]
+    # No access log (privacy): Caddy writes one only when a `log` directive asks for it.
+    assert not re.search(r"^\s*log\b", caddyfile, re.MULTILINE)
+    assert not services()["web"].get("ports"), "web is reached only through the proxy"
 
 
 def _migrate_runs(load_demo: str | None) -> list[str]:
@@ -363,7 +381,7 @@ def _migrate_runs(load_demo: str | None) -> list[str]:
 
 def test_migrate_is_a_one_shot_that_web_and_worker_wait_for():
     migrate = services()["migrate"]
-    assert _migrate_runs(None) == ["migrate", "update_index"]
+    assert _migrate_runs(None) == ["migrate", "collectstatic", "update_index"]
     assert str(migrate.get("restart", "no")) == "no"
     for service in ("web", "worker"):
         assert depends_on(services()[service])["migrate"]["condition"] == "service_completed_successfully"
@@ -371,7 +389,7 @@ def test_migrate_is_a_one_shot_that_web_and_worker_wait_for():
 
 def test_the_demo_and_its_staff_accounts_load_only_when_asked():
     assert "load_demo" not in _migrate_runs("0") and "load_demo" not in _migrate_runs("")
-    assert _migrate_runs("1") == ["migrate", "load_demo", "update_index"]
+    assert _migrate_runs("1") == ["migrate", "collectstatic", "load_demo", "update_index"]
     assert resolved_environment("migrate")["AYNI_LOAD_DEMO"] == "0"
     assert "load_demo" not in DOCKERFILE.read_text()
 
@@ -447,10 +465,12 @@ def test_files_the_portal_writes_live_on_volumes():
             )
 
 
-def test_only_the_portal_and_ckan_are_published_and_only_on_loopback():
+def test_only_the_proxy_and_ckan_are_published_and_ckan_only_on_loopback():
     for name, service in services().items():
         ports = service.get("ports") or []
-        if name not in {"web", "ckan"}:
+        if name == "proxy":  # the front door: HTTPS for everybody
+            continue
+        if name != "ckan":
             assert not ports, f"{name} publishes {ports}; it has no authentication of its own"
         for port in ports:
             assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} on every interface"

@@ -1,7 +1,12 @@
 """REDIS_URL switches the cache, the channel layer and the task queue.
 
-Unset: local-memory cache, in-memory channel layer and the database task
-queue (django-tasks-db, run by ``manage.py db_worker``).
+Unset (the embedded default): a cache on disk shared by every process of the
+machine (diskcache: SQLite files under var/cache/, atomic increments), so the
+page cache, its content generation, rate limits and login lockouts hold across
+the web server's worker processes and the task worker; an in-memory channel
+layer per process (live counts re-read the database, see
+participation.consumers); the database task queue (django-tasks-db, run by
+``manage.py worker``).
 Set: Redis cache, channels-redis and Redis Queue workers (django-tasks-rq).
 
 Redis down means slower, not broken: the cache backend (ayni.cache) answers
@@ -11,7 +16,7 @@ timeouts bound what an unreachable Redis (one that drops packets instead of
 refusing) costs a request.
 """
 
-from ayni.env import env
+from ayni.env import VAR_DIR, env
 
 REDIS_URL = env("REDIS_URL")
 # Seconds to connect to Redis and to wait for each answer of the cache.
@@ -35,6 +40,19 @@ if REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "diskcache.DjangoCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            # Shards spread the writers of several processes over several SQLite files; a write
+            # that waits longer than DATABASE_TIMEOUT is dropped (a cache miss), never an error.
+            "SHARDS": 4,
+            "DATABASE_TIMEOUT": 0.05,
+            "OPTIONS": {"size_limit": 512 * 1024 * 1024},
+        }
+    }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# In-memory layers do not cross processes: live-count pages re-read the counts this often.
+LIVE_COUNTS_POLL_SECONDS = 0 if REDIS_URL else 3

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from ayni.server import daphne_command
+from ayni.server import AyniWorker, server_command
 from chatbot.runtime import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,7 +77,7 @@ class Browser:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """A real daphne, started with ayni.server's arguments, on a free loopback port."""
+    """The real server (two worker processes), started with ayni.server's arguments, on a free loopback port."""
     var_dir = tmp_path_factory.mktemp("access-log-var")
     env = _env(var_dir)
     manage = [sys.executable, "manage.py"]
@@ -89,7 +89,7 @@ def served(tmp_path_factory):
     output = var_dir / "server-output.txt"
     with output.open("wb") as sink:
         server = subprocess.Popen(
-            daphne_command("127.0.0.1", port), cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT
+            server_command("127.0.0.1", port, workers=2), cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -100,7 +100,7 @@ def served(tmp_path_factory):
                 urllib.request.urlopen(base + "/health/", timeout=2).read()
                 break
             except OSError:
-                assert time.monotonic() < deadline, "daphne did not come up: " + output.read_text()
+                assert time.monotonic() < deadline, "the server did not come up: " + output.read_text()
                 time.sleep(0.3)
         yield base, int(unit), server, output
     finally:
@@ -153,10 +153,13 @@ def test_filing_and_tracking_leave_no_address_or_code_in_the_server_output(serve
 
 def test_bin_run_and_the_images_start_the_server_the_same_way():
     run_py = (ROOT / "bin" / "run.py").read_text()
-    assert "daphne_command(HOST, PORT" in run_py
-    command = daphne_command("0.0.0.0", 8000)
-    assert command[command.index("--verbosity") + 1] == "0"
-    assert "--access-log" not in command and "--proxy-headers" not in command
+    assert "server_command(HOST, PORT" in run_py
+    command = server_command("0.0.0.0", 8000)
+    assert not any(part.startswith("--access-log") for part in command)  # gunicorn: no access log
+    assert command[command.index("--forwarded-allow-ips") + 1] == ""  # trust no proxy header
+    assert command[command.index("--worker-class") + 1] == "ayni.server.AyniWorker"
+    # uvicorn inside each worker: no access log and no proxy headers either.
+    assert AyniWorker.CONFIG_KWARGS["access_log"] is False and AyniWorker.CONFIG_KWARGS["proxy_headers"] is False
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert 'CMD ["python", "-m", "ayni.server", "--bind", "0.0.0.0", "--port", "8000"]' in dockerfile
     assert "--proxy-headers" not in dockerfile

@@ -1,4 +1,4 @@
-"""Browser tests of participation against a real ASGI server (daphne) with websockets.
+"""Browser tests of participation against the real server (ayni.server, two worker processes) with websockets.
 
 The portal runs as a subprocess on its own throwaway database (SQLite in a
 temporary AYNI_VAR_DIR, prepared with ``manage.py portal_setup``), so HTTP and
@@ -19,6 +19,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from ayni.server import server_command
 
 ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = os.environ.get("AYNI_E2E_CHROMIUM", "/usr/bin/chromium")
@@ -66,9 +68,10 @@ def portal():
     )
     assert setup.returncode == 0, setup.stdout + setup.stderr
     port = _free_port()
-    log = open(var_dir / "daphne.log", "w")  # noqa: SIM115
+    log = open(var_dir / "server.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "ayni.asgi:application"],
+        # The product's server: two worker processes, so live counts cross processes as in production.
+        server_command("127.0.0.1", port, workers=2),
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -85,7 +88,7 @@ def portal():
                     break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError((var_dir / "daphne.log").read_text()) from None
+                    raise RuntimeError((var_dir / "server.log").read_text()) from None
                 time.sleep(0.3)
         yield Portal(url, var_dir)
     finally:
