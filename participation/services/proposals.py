@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -85,13 +84,65 @@ def proposal_update(
     return proposal
 
 
-def _after_count_change(proposal_id: int) -> int:
-    count = Proposal.objects.values_list("support_count", flat=True).get(pk=proposal_id)
+def _publish_count(proposal_id: int, count: int) -> None:
+    """The live count goes out once the change is committed (at once outside a transaction)."""
     transaction.on_commit(lambda: realtime.broadcast_support_count(proposal_id=proposal_id, count=count))
-    return count
 
 
-@transaction.atomic
+def _support_write(*, proposal_id: int, user_id: int, add: bool) -> tuple[int, bool]:
+    """Insert (or delete) the support and move the counter in one atomic step; returns (count, changed).
+
+    PostgreSQL: one statement, so one round trip and its own transaction: the
+    insert is ``ON CONFLICT DO NOTHING`` (the unique constraint decides, even
+    under concurrency) and the counter's ``UPDATE`` runs only if a row was
+    inserted (or deleted), taking the proposal's row lock; reaching the
+    threshold changes the status in the same ``UPDATE``. Elsewhere (SQLite,
+    which serialises writers anyway) the same two statements in a transaction.
+    """
+    supports, proposals = Support._meta.db_table, Proposal._meta.db_table
+    if add:
+        change = (
+            f"INSERT INTO {supports} (proposal_id, user_id, created_at) VALUES (%s, %s, %s) "
+            "ON CONFLICT (proposal_id, user_id) DO NOTHING"
+        )
+        change_params = [proposal_id, user_id, connection.ops.adapt_datetimefield_value(timezone.now())]
+        counter = (
+            f"UPDATE {proposals} SET support_count = support_count + 1, "
+            "status = CASE WHEN status = %s AND support_count + 1 >= %s THEN %s ELSE status END "
+            "WHERE id = %s"
+        )
+        counter_params = [
+            Proposal.Status.PUBLISHED.value,
+            settings.AYNI_PROPOSAL_SUPPORT_THRESHOLD,
+            Proposal.Status.THRESHOLD_REACHED.value,
+            proposal_id,
+        ]
+    else:
+        change = f"DELETE FROM {supports} WHERE proposal_id = %s AND user_id = %s"
+        change_params = [proposal_id, user_id]
+        counter = f"UPDATE {proposals} SET support_count = support_count - 1 WHERE id = %s"
+        counter_params = [proposal_id]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH changed AS ({change} RETURNING 1), "
+                f"counted AS ({counter} AND EXISTS (SELECT 1 FROM changed) RETURNING support_count) "
+                f"SELECT (SELECT support_count FROM counted), (SELECT support_count FROM {proposals} WHERE id = %s)",
+                [*change_params, *counter_params, proposal_id],
+            )
+            new_count, old_count = cursor.fetchone()
+            if new_count is None:
+                return old_count, False
+            return new_count, True
+        with transaction.atomic(using=connection.alias):
+            cursor.execute(change, change_params)
+            if cursor.rowcount != 1:
+                cursor.execute(f"SELECT support_count FROM {proposals} WHERE id = %s", [proposal_id])
+                return cursor.fetchone()[0], False
+            cursor.execute(f"{counter} RETURNING support_count", counter_params)
+            return cursor.fetchone()[0], True
+
+
 def proposal_support(*, proposal: Proposal, user, client: str = "") -> tuple[int, bool]:
     """Support once. The unique constraint makes it exact under concurrency; returns (count, created)."""
     if not can(user, "support"):
@@ -99,28 +150,18 @@ def proposal_support(*, proposal: Proposal, user, client: str = "") -> tuple[int
     if proposal.moderation != Proposal.Moderation.VISIBLE:
         raise ValidationError(_("Esta propuesta no admite apoyos en este momento."))
     rate_limit(scope="support", client=client)
-    try:
-        with transaction.atomic():
-            Support.objects.create(proposal_id=proposal.pk, user=user)
-    except IntegrityError:
-        return Proposal.objects.values_list("support_count", flat=True).get(pk=proposal.pk), False
-    Proposal.objects.filter(pk=proposal.pk).update(support_count=F("support_count") + 1)
-    Proposal.objects.filter(
-        pk=proposal.pk,
-        status=Proposal.Status.PUBLISHED,
-        support_count__gte=settings.AYNI_PROPOSAL_SUPPORT_THRESHOLD,
-    ).update(status=Proposal.Status.THRESHOLD_REACHED)
-    return _after_count_change(proposal.pk), True
+    count, created = _support_write(proposal_id=proposal.pk, user_id=user.pk, add=True)
+    if created:
+        _publish_count(proposal.pk, count)
+    return count, created
 
 
-@transaction.atomic
 def proposal_withdraw_support(*, proposal: Proposal, user, client: str = "") -> tuple[int, bool]:
     rate_limit(scope="support", client=client)
-    deleted, _detail = Support.objects.filter(proposal_id=proposal.pk, user=user).delete()
-    if not deleted:
-        return Proposal.objects.values_list("support_count", flat=True).get(pk=proposal.pk), False
-    Proposal.objects.filter(pk=proposal.pk).update(support_count=F("support_count") - 1)
-    return _after_count_change(proposal.pk), True
+    count, deleted = _support_write(proposal_id=proposal.pk, user_id=user.pk, add=False)
+    if deleted:
+        _publish_count(proposal.pk, count)
+    return count, deleted
 
 
 @transaction.atomic
