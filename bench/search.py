@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark: the portal's search over 10,000 generated guides, on SQLite and PostgreSQL.
 
-    python bench/search.py [--documents 10000] [--repeat 15] [--postgres URL | --no-postgres]
+    python bench/search.py [--documents 10000] [--repeat 15] [--postgres URL | --no-postgres] [--reuse DIR]
 
 For each database (embedded SQLite in a temporary var dir; PostgreSQL in a
 throwaway database on the server of ``--postgres`` or of a PostgreSQL
@@ -18,6 +18,11 @@ throwaway database on the server of ``--postgres`` or of a PostgreSQL
    ``ts_rank`` ordering), top 10, interleaved, ``--repeat`` times each after a
    warm-up; and the same for suggestions (``search.selectors.suggest``).
 
+``--reuse DIR`` keeps the generated municipality (step 1) between runs: a
+copy of the SQLite file in DIR and a template database on the PostgreSQL
+server (``ayni_bench_search_<documents>``); a later run starts from them and
+still runs step 2 with the current code.
+
 The parent prints a table of p50/p95 latencies and their ratio to the bare
 query measured in the same run, and replaces the ``## Búsqueda
 (bench/search.py)`` section of ``bench/results.md``.
@@ -30,6 +35,7 @@ import importlib.util
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -243,10 +249,14 @@ def child(args) -> None:
     call_command("migrate", verbosity=0)
     with connection.cursor():
         pass
-    say("  cargando la demo …")
-    load_demo()
-    say(f"  generando {args.documents} guías …")
-    generate_seconds = _generate(args.documents)
+    if args.reused:
+        say("  guías generadas reutilizadas (--reuse)")
+        generate_seconds = float(args.reused)
+    else:
+        say("  cargando la demo …")
+        load_demo()
+        say(f"  generando {args.documents} guías …")
+        generate_seconds = _generate(args.documents)
     started = time.perf_counter()
     call_command("update_index", verbosity=0)
     index_seconds = time.perf_counter() - started
@@ -291,18 +301,72 @@ def child(args) -> None:
 # --------------------------------------------------------------------------
 
 
-def run_child(label: str, database_url: str | None, args) -> dict:
+def run_child(label: str, database_url: str | None, args, *, reused: float = 0.0, keep=None) -> dict:
+    """``reused``: the database already holds the generated guides (that took ``reused`` seconds);
+    ``keep(tmp)``: called after the child with its var dir, to keep the generated data."""
     with tempfile.TemporaryDirectory(prefix="ayni-bench-search-") as tmp:
         out = Path(tmp) / "result.json"
         env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "ELASTICSEARCH_URL"}}
         env.update({"DJANGO_SETTINGS_MODULE": "ayni.settings.dev", "AYNI_VAR_DIR": tmp, "PYTHONPATH": str(ROOT)})
         if database_url:
             env["DATABASE_URL"] = database_url
+        elif args.reuse and (Path(args.reuse) / _sqlite_copy_name(args)).exists():
+            shutil.copyfile(Path(args.reuse) / _sqlite_copy_name(args), Path(tmp) / "ayni.sqlite3")
+            reused = float((Path(args.reuse) / (_sqlite_copy_name(args) + ".seconds")).read_text())
         command = [sys.executable, __file__, "--child", "--json", str(out)]
-        command += ["--documents", str(args.documents), "--repeat", str(args.repeat)]
+        command += ["--documents", str(args.documents), "--repeat", str(args.repeat), "--reused", str(reused)]
         say(f"→ {label}")
         subprocess.run(command, cwd=ROOT, env=env, check=True)
-        return json.loads(out.read_text())
+        result = json.loads(out.read_text())
+        if args.reuse and not database_url and not reused:
+            Path(args.reuse).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(Path(tmp) / "ayni.sqlite3", Path(args.reuse) / _sqlite_copy_name(args))
+            (Path(args.reuse) / (_sqlite_copy_name(args) + ".seconds")).write_text(str(result["generate_seconds"]))
+        return result
+
+
+def _sqlite_copy_name(args) -> str:
+    return f"search-{args.documents}.sqlite3"
+
+
+def _postgres_run(pages, postgres_url: str, args) -> dict:
+    """A throwaway database; with ``--reuse``, cloned from (or saved as) a template with the generated guides."""
+    database = pages.throwaway_database(postgres_url)
+    template = f"ayni_bench_search_{args.documents}"
+    reused = 0.0
+    if args.reuse:
+        import psycopg
+        from psycopg import sql
+
+        seconds_file = Path(args.reuse) / f"{template}.seconds"
+        with psycopg.connect(database.admin_url, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template]).fetchone()
+            if exists and seconds_file.exists():
+                conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(database.name)))
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                        sql.Identifier(database.name), sql.Identifier(template)
+                    )
+                )
+                reused = float(seconds_file.read_text())
+    try:
+        result = run_child(database.label, database.url, args, reused=reused)
+        if args.reuse and not reused:
+            import psycopg
+            from psycopg import sql
+
+            with psycopg.connect(database.admin_url, autocommit=True) as conn:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(template)))
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                        sql.Identifier(template), sql.Identifier(database.name)
+                    )
+                )
+            Path(args.reuse).mkdir(parents=True, exist_ok=True)
+            (Path(args.reuse) / f"{template}.seconds").write_text(str(result["generate_seconds"]))
+        return result
+    finally:
+        database.drop()
 
 
 def render_section(results: list[tuple[str, dict]], pages, args) -> str:
@@ -356,6 +420,9 @@ def main(argv=None) -> None:
     parser.add_argument("--postgres", default="", help="URL of a PostgreSQL server (default: DATABASE_URL)")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="do not touch bench/results.md")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--reuse", default="", help="directory that keeps the generated guides between runs")
+    parser.add_argument("--reused", type=float, default=0.0, help=argparse.SUPPRESS)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -363,14 +430,10 @@ def main(argv=None) -> None:
         child(args)
         return
     pages = _pages_module()
-    results = [("SQLite", run_child("SQLite embebida", None, args))]
+    results = [] if args.no_sqlite else [("SQLite", run_child("SQLite embebida", None, args))]
     postgres_url = args.postgres or os.environ.get("DATABASE_URL", "")
     if not args.no_postgres and postgres_url.split(":", 1)[0] in pages.POSTGRES_SCHEMES:
-        database = pages.throwaway_database(postgres_url)
-        try:
-            results.append(("PostgreSQL", run_child(database.label, database.url, args)))
-        finally:
-            database.drop()
+        results.append(("PostgreSQL", _postgres_run(pages, postgres_url, args)))
     section = render_section(results, pages, args)
     print(section)
     if not args.no_write:

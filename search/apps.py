@@ -8,11 +8,17 @@ class SearchConfig(AppConfig):
     verbose_name = _("Búsqueda")
 
     def ready(self) -> None:
+        from datetime import timedelta
+
         from django.utils.module_loading import autodiscover_modules
 
+        from ayni import schedule
         from cms import publishing
+        from search import tasks
 
         # Every installed app's ``search_types`` module registers its types
         # (see search.registry); then cms.publishing keeps them fresh.
         autodiscover_modules("search_types")
         publishing.connect_search()
+        # Searches are logged in the cache; the worker writes what a batch not yet full holds.
+        schedule.register("search.query_log_flush", tasks.search_query_log_flush_task, every=timedelta(minutes=5))

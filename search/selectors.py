@@ -9,9 +9,21 @@ from operator import or_
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, CharField, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Coalesce
 from django.utils import translation
+from django.utils.functional import lazy
 from django.utils.safestring import SafeString
 from modelsearch.backends import get_search_backend
 from modelsearch.backends.elasticsearchbase import ElasticsearchBaseSearchBackend
@@ -178,6 +190,11 @@ def search(*, query: str, type_name: str | None = None, only: bool = False) -> S
 
     ``only``: search the ``type_name`` type alone, without facets or promotions (the
     chatbot's signal, where the other types' work would be wasted).
+
+    On the database backends (SQLite FTS5, PostgreSQL) a search is one SQL
+    query for the candidates of every type with their documents (snippets
+    included) plus one for the editors' picks; the vocabulary correction comes
+    from the cache (``vocabulary.expand_cached``).
     """
     if only and type_name and query:
         return _search_one_type(query=query, type_name=type_name)
@@ -187,12 +204,7 @@ def search(*, query: str, type_name: str | None = None, only: bool = False) -> S
         outcome.hits = guides_most_visited() if type_name in (None, "guide") else []
         outcome.facets = _facets({}, type_name)
         return outcome
-    terms = query_terms(query)
-    expansions = vocabulary.expand(terms)
-    usable = [e for e in expansions if e.variants]
-    if not usable and terms and not vocabulary.SearchTerm.objects.exists():
-        # No vocabulary yet (update_index never ran): search the words as typed.
-        usable = [vocabulary.Expansion(t, {t: 1.0}) for t in terms]
+    usable = vocabulary.usable_expansions(query_terms(query))
     interpreted = " ".join(e.best or e.term for e in usable)
     if any(e.corrected for e in usable):
         outcome.interpreted_as = interpreted
@@ -201,13 +213,7 @@ def search(*, query: str, type_name: str | None = None, only: bool = False) -> S
         outcome.facets = _facets({}, type_name)
         return outcome
     words_to_find = sorted({w for e in usable for w in e.variants})
-    candidates: dict[str, dict[str, int]] = {}
-    for search_type in registry.get_types():
-        try:
-            candidates[search_type.name] = _candidates(search_type, words_to_find)
-        except Exception:  # one broken type (or backend) must not take the whole search down
-            logger.exception("Search failed for type %s", search_type.name)
-    hits = _rank(candidates, usable, interpreted)
+    hits = _rank(_ranked_documents(registry.get_types(), words_to_find), usable, interpreted)
     outcome.facets = _facets(_count(hits), type_name)
     outcome.hits = [hit for hit in hits if type_name is None or hit.type == type_name]
     return outcome
@@ -218,10 +224,7 @@ ONE_TYPE_CANDIDATES = 20  # the chatbot reads the first three
 
 def _search_one_type(*, query: str, type_name: str) -> SearchOutcome:
     outcome = SearchOutcome(query=query, type=type_name)
-    terms = query_terms(query)
-    usable = [e for e in vocabulary.expand(terms) if e.variants]
-    if not usable and terms and not vocabulary.SearchTerm.objects.exists():
-        usable = [vocabulary.Expansion(t, {t: 1.0}) for t in terms]
+    usable = vocabulary.usable_expansions(query_terms(query))
     if not usable:
         return outcome
     interpreted = " ".join(e.best or e.term for e in usable)
@@ -229,13 +232,139 @@ def _search_one_type(*, query: str, type_name: str) -> SearchOutcome:
     search_type = registry.get_type(type_name)
     if search_type is None:
         return outcome
-    try:
-        candidates = {type_name: _candidates(search_type, words_to_find, ONE_TYPE_CANDIDATES)}
-    except Exception:
-        logger.exception("Search failed for type %s", type_name)
-        return outcome
-    outcome.hits = _rank(candidates, usable, interpreted)
+    outcome.hits = _rank(_ranked_documents([search_type], words_to_find, ONE_TYPE_CANDIDATES), usable, interpreted)
     return outcome
+
+
+# Candidates read from the index per type before the visibility check; more
+# than kept, so that a few stale entries (hidden objects whose document
+# stayed) do not shorten a type's list.
+CANDIDATE_MARGIN = 20
+CANDIDATES_TABLE = "ayni_search_candidates"
+
+
+def _ranked_documents(types: list[registry.SearchType], words_to_find: list[str], limit: int = CANDIDATES_PER_TYPE):
+    """The documents of the best ``limit`` candidates per type, each with ``backend_rank`` (0 = best).
+
+    Database backends: one query. A CTE asks the full-text index once for all
+    types (``ROW_NUMBER()`` per type over the backend's own rank: bm25 on
+    SQLite FTS5, ``ts_rank`` on PostgreSQL); the outer query joins the search
+    documents in the request's languages and keeps only the objects that
+    each type's queryset shows now (a correlated ``EXISTS``, so stale
+    documents never show). Elasticsearch: one backend query per type, as
+    before, then the documents.
+    """
+    candidates = _candidates_sql(types, words_to_find, limit + CANDIDATE_MARGIN)
+    if candidates is None:
+        return _documents_from_backend(types, words_to_find, limit)
+    cte_sql, cte_params = candidates
+    table = connection.ops.quote_name(SearchDocument._meta.db_table)
+    documents = (
+        SearchDocument.objects.filter(language__in=_languages())
+        .filter(_visible_exists_q(types))
+        .extra(
+            select={"backend_rank": f"{CANDIDATES_TABLE}.backend_rank"},
+            tables=[CANDIDATES_TABLE],
+            where=[f"{CANDIDATES_TABLE}.kind = {table}.kind AND {CANDIDATES_TABLE}.object_id = {table}.object_id"],
+        )
+        .order_by()
+    )
+    sql, params = documents.query.sql_with_params()
+    try:
+        rows = list(SearchDocument.objects.raw(f"WITH {CANDIDATES_TABLE} AS ({cte_sql}) {sql}", [*cte_params, *params]))
+    except Exception:  # a broken index must not take the page down: no results, logged
+        logger.exception("Search failed")
+        return []
+    rows.sort(key=lambda document: (document.kind, document.backend_rank))
+    kept, seen = [], {}
+    for document in rows:
+        rank = seen.get(document.kind, 0)
+        if rank < limit:
+            document.backend_rank = rank
+            kept.append(document)
+        seen[document.kind] = rank + 1
+    return kept
+
+
+def _candidates_sql(types, words_to_find: list[str], limit: int) -> tuple[str, list] | None:
+    """SQL for (kind, object_id, backend_rank) of the index entries matching any word, or None (Elasticsearch)."""
+    from modelsearch.conf import get_app_config
+    from modelsearch.utils import get_descendants_content_types_pks
+
+    backend = get_search_backend()
+    backend_name = type(backend).__name__
+    if backend_name not in ("SQLiteSearchBackend", "PostgresSearchBackend") or not words_to_find:
+        return None
+    kinds: dict[int, str] = {}
+    for search_type in types:
+        model = search_type.get_model()
+        if model is not None:
+            for content_type in get_descendants_content_types_pks(model):
+                kinds.setdefault(content_type, search_type.name)
+    if not kinds:
+        return None
+    entries = get_app_config().get_model("IndexEntry")._meta.db_table
+    kind_case = "CASE e.content_type_id " + " ".join(f"WHEN {int(ct)} THEN %s" for ct in kinds) + " END"
+    content_types = ", ".join(str(int(ct)) for ct in kinds)
+    params: list = list(kinds.values())
+    if backend_name == "SQLiteSearchBackend":
+        fts = f"{entries}_fts"
+        matched = (
+            f"SELECT {kind_case} AS kind, CAST(e.object_id AS TEXT) AS object_id, "
+            f"bm25({fts}, 0.0, 1.0, 3.0) AS score "
+            f"FROM {fts} JOIN {entries} e ON e.id = {fts}.rowid "
+            f"WHERE {fts} MATCH %s AND e.content_type_id IN ({content_types})"
+        )
+        params.append("{title body}: (" + " OR ".join(f'"{word}"' for word in words_to_find) + ")")
+        order = "score ASC"  # bm25: lower is better
+    else:
+        from modelsearch.backends.database.postgres.weights import get_sql_weights
+
+        weights = get_sql_weights()
+        matched = (
+            f"SELECT {kind_case} AS kind, CAST(e.object_id AS TEXT) AS object_id, "
+            "ts_rank(%s::real[], e.title, q) * e.title_norm + ts_rank(%s::real[], e.body, q) AS score "
+            f"FROM {entries} e, to_tsquery(%s::regconfig, %s) AS q "
+            f"WHERE (e.title || e.body) @@ q AND e.content_type_id IN ({content_types})"
+        )
+        tsquery = " | ".join("'" + word.replace("'", "''").replace("\\", "\\\\") + "'" for word in words_to_find)
+        params += [weights, weights, backend.config or "simple", tsquery]
+        order = "score DESC"
+    sql = (
+        f"SELECT kind, object_id, backend_rank FROM ("
+        f"SELECT kind, object_id, ROW_NUMBER() OVER (PARTITION BY kind ORDER BY {order}, object_id) AS backend_rank "
+        f"FROM ({matched}) AS matched) AS ranked WHERE backend_rank <= {int(limit)}"
+    )
+    return sql, params
+
+
+def _visible_exists_q(search_types: list[registry.SearchType]) -> Q:
+    """Documents whose object each type's queryset shows right now, as a correlated ``EXISTS`` per type."""
+    conditions = []
+    for search_type in search_types:
+        model = search_type.get_model()
+        if model is None:
+            continue
+        pk = model._meta.pk
+        target = pk.target_field if pk.is_relation else pk
+        outer = OuterRef("object_id")
+        if isinstance(target, IntegerField):
+            outer = Cast(outer, BigIntegerField())
+        conditions.append(Q(kind=search_type.name) & Exists(search_type.get_queryset().order_by().filter(pk=outer)))
+    return reduce(or_, conditions) if conditions else Q(pk__in=[])
+
+
+def _documents_from_backend(types: list[registry.SearchType], words_to_find: list[str], limit: int):
+    candidates: dict[str, dict[str, int]] = {}
+    for search_type in types:
+        try:
+            candidates[search_type.name] = _candidates(search_type, words_to_find, limit)
+        except Exception:  # one broken type (or backend) must not take the whole search down
+            logger.exception("Search failed for type %s", search_type.name)
+    documents = list(_documents(candidates))
+    for document in documents:
+        document.backend_rank = candidates[document.kind].get(document.object_id, CANDIDATES_PER_TYPE)
+    return documents
 
 
 def _documents(candidates: dict[str, dict[str, int]]):
@@ -245,15 +374,21 @@ def _documents(candidates: dict[str, dict[str, int]]):
     return SearchDocument.objects.filter(reduce(or_, conditions), language__in=_languages())
 
 
-def _rank(candidates: dict[str, dict[str, int]], expansions, interpreted: str) -> list[SearchHit]:
-    weights = ranking.idf_weights(expansions, SearchDocument.objects.count())
+_lazy_snippet = lazy(ranking.snippet, SafeString)
+
+
+def _rank(documents, expansions, interpreted: str) -> list[SearchHit]:
+    """Score the documents (``backend_rank`` set on each); snippets are computed when read."""
+    weights = ranking.idf_weights(expansions, vocabulary.document_total())
     hits = []
-    for document in _documents(candidates):
+    for document in documents:
         search_type = registry.get_type(document.kind)
+        if search_type is None:
+            continue
         scored = ranking.score_document(document, expansions, weights, interpreted)
         if not scored.score:
             continue
-        rank = candidates[document.kind].get(document.object_id, CANDIDATES_PER_TYPE)
+        rank = document.backend_rank
         score = scored.score * search_type.boost + 0.01 * (1 - rank / CANDIDATES_PER_TYPE)
         hits.append(
             SearchHit(
@@ -262,7 +397,7 @@ def _rank(candidates: dict[str, dict[str, int]], expansions, interpreted: str) -
                 title=document.title,
                 url=document.url,
                 slug=document.slug,
-                snippet=ranking.snippet(document, scored.matched),
+                snippet=_lazy_snippet(document, scored.matched),
                 score=round(score, 4),
                 object_id=document.object_id,
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Iterable
 
@@ -13,13 +14,17 @@ from django.utils import timezone
 from modelsearch import index as search_index
 
 from ayni.counters import cache_increment
-from search import registry
+from search import registry, vocabulary
 from search.analysis import clean_text, stem, words
 from search.models import PageVisitCount, SearchDocument, SearchTerm, ZeroResultQuery
 
 BATCH = 500
 VISITS_KEY = "ayni:search:visits:{page_id}"
 QUERY_LOG_LENGTH = 200
+QUERY_LOG_NEXT_KEY = "ayni:search:querylog:next"
+QUERY_LOG_SLOT_KEY = "ayni:search:querylog:{slot}"
+QUERY_LOG_SECONDS = 7 * 24 * 3600
+QUERY_FLUSH_EVERY = 20  # searches per batch handed to the worker (setting AYNI_SEARCH_QUERY_FLUSH_EVERY)
 
 
 def _chunks(items: Iterable, size: int = BATCH):
@@ -44,6 +49,20 @@ def _document_values(search_type: registry.SearchType, obj) -> dict:
         "strong_words": f" {' '.join(words(strong))} " if strong else "",
         "text_words": " ".join(sorted(set(words(text)))),
     }
+
+
+def search_generation_renew() -> None:
+    """Documents or vocabulary changed: cached expansions and counts of the old generation are not used again.
+
+    Now (this process sees its own change at once) and after commit (so that a
+    search between the two cannot keep the old vocabulary under the new name).
+    """
+
+    def renew() -> None:
+        cache.set(vocabulary.GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+
+    renew()
+    transaction.on_commit(renew)
 
 
 def _vocabulary_change(*, added: set[str], removed: set[str]) -> None:
@@ -80,6 +99,7 @@ def search_document_refresh(*, kind: str, object_id: str) -> SearchDocument | No
     document.save()
     after = document.vocabulary()
     _vocabulary_change(added=after - before, removed=before - after)
+    search_generation_renew()
     return document
 
 
@@ -90,6 +110,7 @@ def search_document_remove(*, kind: str, object_id: str) -> bool:
         return False
     _vocabulary_change(added=set(), removed=document.vocabulary())
     document.delete()
+    search_generation_renew()
     return True
 
 
@@ -233,6 +254,7 @@ def search_vocabulary_rebuild() -> int:
     SearchTerm.objects.bulk_create(
         [SearchTerm(word=word, stem=stem(word), documents=n) for word, n in counts.items()], batch_size=1000
     )
+    search_generation_renew()
     return len(counts)
 
 
@@ -268,21 +290,100 @@ def page_visits_add(*, page_id: int, count: int) -> None:
             PageVisitCount.objects.filter(page_id=page_id).update(visits=F("visits") + count)
 
 
-@transaction.atomic
 def search_query_record(*, query: str, result_count: int) -> None:
-    """Log a citizen's search: a hit for Wagtail's search-terms report, and zero results for editors."""
-    from wagtail.contrib.search_promotions.models import Query
+    """Log a citizen's search in the cache: no database write on the request path.
 
+    Each search takes the next slot of a log kept in the cache (one increment
+    and one set). The request that fills a batch of
+    ``AYNI_SEARCH_QUERY_FLUSH_EVERY`` slots hands the batch to the worker
+    (``search_queries_add_task``), which writes the hits for Wagtail's
+    search-terms report and the zero-result queries for editors; the periodic
+    job ``search.query_log_flush`` (``search_query_log_flush``) writes what a
+    shared cache (Redis) holds of a batch not yet full. As for visits, a
+    per-process cache (the embedded default) loses the last partial batch
+    when the process stops.
+    """
     example = clean_text(query, max_length=QUERY_LOG_LENGTH)
-    normalized = " ".join(words(example))[:QUERY_LOG_LENGTH]
-    if not normalized:
+    if not " ".join(words(example)):
         return
-    Query.get(example).add_hit()
-    if result_count:
-        return
+    slot = cache_increment(QUERY_LOG_NEXT_KEY, timeout=None)
+    cache.set(QUERY_LOG_SLOT_KEY.format(slot=slot), (example, not result_count), timeout=QUERY_LOG_SECONDS)
+    every = _query_flush_every()
+    if slot % every == 0:  # exactly one request fills each batch
+        entries = _query_log_take(range(slot - every + 1, slot + 1))
+        if entries:
+            from search.tasks import search_queries_add_task
+
+            search_queries_add_task.enqueue(entries=entries)
+
+
+def _query_flush_every() -> int:
+    return max(1, getattr(settings, "AYNI_SEARCH_QUERY_FLUSH_EVERY", QUERY_FLUSH_EVERY))
+
+
+def _query_log_take(slots: Iterable[int]) -> list[list]:
+    """The entries of these slots (removed from the cache), as [example, zero_results] pairs."""
+    keys = [QUERY_LOG_SLOT_KEY.format(slot=slot) for slot in slots]
+    found = cache.get_many(keys)
+    if found:
+        cache.delete_many(list(found))
+    return [[example, bool(zero)] for example, zero in (found[key] for key in keys if key in found)]
+
+
+def search_query_log_flush() -> int:
+    """Write the batch the cache's query log is filling now (the periodic job; useful with a shared cache).
+
+    Moving the log's counter on by a whole batch skips the batch's last slot,
+    so no request will hand it over: this call owns it. Returns the number of
+    searches written.
+    """
+    current = cache.get(QUERY_LOG_NEXT_KEY)
+    if not current:
+        return 0
+    every = _query_flush_every()
+    try:
+        moved = cache.incr(QUERY_LOG_NEXT_KEY, every)
+    except ValueError:
+        return 0
+    before = moved - every
+    if before % every == 0:  # that batch was complete: its last request handed it over
+        return 0
+    entries = _query_log_take(range(before - before % every + 1, before + 1))
+    search_queries_add(entries=entries)
+    return len(entries)
+
+
+@transaction.atomic
+def search_queries_add(*, entries: list[list]) -> None:
+    """Count logged searches: hits for Wagtail's search-terms report, zero results for editors."""
+    from wagtail.contrib.search_promotions.models import Query, QueryDailyHits
+
+    hits: Counter[str] = Counter()
+    zero: dict[str, list] = {}
+    for example, zero_results in entries:
+        example = clean_text(example, max_length=QUERY_LOG_LENGTH)
+        normalized = " ".join(words(example))[:QUERY_LOG_LENGTH]
+        if not normalized:
+            continue
+        hits[example] += 1
+        if zero_results:
+            entry = zero.setdefault(normalized, [example, 0])
+            entry[0], entry[1] = example, entry[1] + 1
+    today = timezone.now().date()
+    for example, count in hits.items():
+        query = Query.get(example)
+        daily, _created = QueryDailyHits.objects.get_or_create(query=query, date=today)
+        QueryDailyHits.objects.filter(pk=daily.pk).update(hits=F("hits") + count)
     now = timezone.now()
-    entry, created = ZeroResultQuery.objects.get_or_create(
-        query=normalized, defaults={"example": example, "count": 1, "first_seen": now, "last_seen": now}
-    )
-    if not created:
-        ZeroResultQuery.objects.filter(pk=entry.pk).update(count=F("count") + 1, example=example, last_seen=now)
+    for normalized, (example, count) in zero.items():
+        updated = ZeroResultQuery.objects.filter(query=normalized).update(
+            count=F("count") + count, example=example, last_seen=now
+        )
+        if not updated:
+            entry, created = ZeroResultQuery.objects.get_or_create(
+                query=normalized, defaults={"example": example, "count": count, "first_seen": now, "last_seen": now}
+            )
+            if not created:
+                ZeroResultQuery.objects.filter(pk=entry.pk).update(
+                    count=F("count") + count, example=example, last_seen=now
+                )

@@ -31,6 +31,16 @@ def page_visits_add_task(page_id: int, count: int) -> None:
     services.page_visits_add(page_id=page_id, count=count)
 
 
+@task()
+def search_queries_add_task(entries: list[list]) -> None:
+    services.search_queries_add(entries=entries)
+
+
+@task()
+def search_query_log_flush_task() -> int:
+    return services.search_query_log_flush()
+
+
 def enqueue_on_commit(task_function, **kwargs) -> None:
     """Enqueue once the current transaction commits, so the worker sees the saved rows."""
     transaction.on_commit(lambda: task_function.enqueue(**kwargs))

@@ -9,6 +9,13 @@ For each query term the expansion lists indexed words with a quality:
   seven letters or more), "lisencia" -> "licencia", "catastal" -> "catastral"
   (0.8 / 0.65), plus the words that share their stem.
 
+Expansions are cached (``expand_cached``): in the shared cache under the
+search's generation, which every change of documents or vocabulary replaces
+(``search.services``), and for at most ``CACHE_SECONDS`` (with the per-process
+cache of the embedded default, another process's change shows within that
+time). Results never depend on it for visibility: the ranking query checks
+each object's public state itself.
+
 Typos are found with RapidFuzz (optimal string alignment distance, so a swap
 of two letters counts as one typo) against the vocabulary held in memory on
 SQLite, and with a pg_trgm trigram shortlist from the database on PostgreSQL;
@@ -17,10 +24,12 @@ both then apply the same distance rule, so results agree.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from rapidfuzz import process
@@ -35,6 +44,11 @@ MIN_FUZZY_LENGTH = 4
 MAX_VARIANTS = 10
 
 _memory = threading.local()
+
+GENERATION_KEY = "ayni:search:generation"
+EXPANSION_KEY = "ayni:search:expand:{generation}:{digest}"
+TOTAL_KEY = "ayni:search:documents:{generation}"
+CACHE_SECONDS = 60
 
 
 @dataclass
@@ -158,3 +172,45 @@ def _add_typos(expansions: list[Expansion], documents: dict[str, int]) -> None:
         for word, quality in list(expansion.variants.items()):
             for sibling in by_stem.get(stem(word), []):
                 expansion.variants.setdefault(sibling, quality * SAME_STEM)
+
+
+def generation() -> str:
+    """The current generation of documents and vocabulary (set by ``search.services`` on every change)."""
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        value = "0"
+        cache.add(GENERATION_KEY, value, timeout=None)
+    return str(value)
+
+
+def expand_cached(terms: list[str]) -> list[Expansion]:
+    """``expand(terms)`` through the cache (see the module's docstring)."""
+    if not terms:
+        return []
+    digest = hashlib.sha1("\x00".join(terms).encode(), usedforsecurity=False).hexdigest()
+    key = EXPANSION_KEY.format(generation=generation(), digest=digest)
+    expansions = cache.get(key)
+    if expansions is None:
+        expansions = expand(terms)
+        if not any(e.variants for e in expansions) and not SearchTerm.objects.exists():
+            # No vocabulary yet (update_index never ran): search the words as typed.
+            expansions = [Expansion(t, {t: 1.0}) for t in terms]
+        cache.set(key, expansions, timeout=CACHE_SECONDS)
+    return expansions
+
+
+def usable_expansions(terms: list[str]) -> list[Expansion]:
+    """The terms that name indexed words (or every term while there is no vocabulary)."""
+    return [e for e in expand_cached(terms) if e.variants]
+
+
+def document_total() -> int:
+    """How many search documents there are (for the terms' rarity), cached like the expansions."""
+    key = TOTAL_KEY.format(generation=generation())
+    total = cache.get(key)
+    if total is None:
+        from search.models import SearchDocument
+
+        total = SearchDocument.objects.count()
+        cache.set(key, total, timeout=CACHE_SECONDS)
+    return total
