@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.forms.search import SearchForm
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.reports import ReportView
 
@@ -66,6 +67,14 @@ class UnansweredQuestionsReportView(ReportView):
         if not rules.can_view_chat_log(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def no_results_message(self):
+        return _("No hay preguntas sin respuesta con esta búsqueda o estos filtros.")
+
+    def get_search_form(self):
+        data = self.request.GET if self.search_kwarg in self.request.GET else None
+        return SearchForm(data, placeholder=_("Buscar en las preguntas…"))
 
     def get_filterset_kwargs(self):
         data = self.request.GET.copy()

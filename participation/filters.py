@@ -122,6 +122,13 @@ class ProposalFilterSet(WagtailFilterSet):
         empty_label=_("Todas"),
         widget=forms.RadioSelect,
     )
+    reportadas = django_filters.ChoiceFilter(
+        label=_("Reportes"),
+        method="filter_reported",
+        choices=[("1", _("Con reportes sin resolver"))],
+        empty_label=_("Todas"),
+        widget=forms.RadioSelect,
+    )
     respondida = django_filters.ChoiceFilter(
         label=_("Respuesta oficial"),
         method="filter_answered",
@@ -134,6 +141,9 @@ class ProposalFilterSet(WagtailFilterSet):
     class Meta:
         model = Proposal
         fields = []
+
+    def filter_reported(self, queryset, name, value):
+        return queryset.filter(open_reports__gt=0) if value == "1" else queryset
 
     def filter_answered(self, queryset, name, value):
         if value == "1":

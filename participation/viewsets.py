@@ -25,6 +25,7 @@ from django.db.models import Count, Q
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.search import SearchForm
 from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -110,6 +111,25 @@ class ExportColumnsMixin:
         return super().get_preprocess_function(field, value, export_format)
 
 
+class SearchPlaceholderMixin:
+    """The search box says what it searches, and the empty listing says why, in the admin's language
+    (Wagtail 8's "Search…" and "There are no …" have no Spanish yet)."""
+
+    search_placeholder = _("Buscar…")
+    empty_message = _("No hay nada que mostrar.")
+    no_match_message = _("Nada coincide con la búsqueda o los filtros.")
+
+    @cached_property
+    def no_results_message(self):
+        return self.no_match_message if (self.is_searching or self.is_filtering) else self.empty_message
+
+    def get_search_form(self):
+        if not self.is_searchable:
+            return None
+        data = self.request.GET if self.search_kwarg in self.request.GET else None
+        return SearchForm(data, placeholder=self.search_placeholder)
+
+
 class StableOrderingMixin:
     """Ties are broken by the primary key, so that no row is on two pages or on none."""
 
@@ -151,16 +171,26 @@ def complaint_url(complaint: Complaint) -> str:
     return reverse("participation_admin:complaint", args=[complaint.pk])
 
 
+def staff_name(user) -> str:
+    """A short name for a listing cell: the full name, else the username without its domain."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.get_username().split("@")[0]
+
+
 def _reporter(complaint: Complaint) -> str:
     if complaint.anonymous:
         return str(_("Anónimo"))
     if complaint.user_id or complaint.contact_email or complaint.contact_whatsapp:
-        return str(_("Con datos de contacto"))
+        return str(_("Con contacto"))
     return str(_("Sin contacto"))
 
 
-class ComplaintIndexView(ExportColumnsMixin, StableOrderingMixin, IndexView):
+class ComplaintIndexView(SearchPlaceholderMixin, ExportColumnsMixin, StableOrderingMixin, IndexView):
     any_permission_required = ["view"]
+    search_placeholder = _("Código, asunto, descripción o lugar…")
+    empty_message = _("No hay casos.")
+    no_match_message = _("No hay casos con esta búsqueda o estos filtros.")
     template_name = "participation/admin/complaint_index.html"
     page_title = _("Reclamos y denuncias")
     # The export never carries a complainant's contact details: they stay on the case's page.
@@ -198,6 +228,7 @@ class ComplaintIndexView(ExportColumnsMixin, StableOrderingMixin, IndexView):
             TitleColumn(
                 "code",
                 label=_("Código"),
+                classname="w-whitespace-nowrap",
                 sort_key="code",
                 get_url=complaint_url,
                 get_title_id=lambda c: f"complaint_{c.pk}_title",
@@ -215,7 +246,7 @@ class ComplaintIndexView(ExportColumnsMixin, StableOrderingMixin, IndexView):
             Column(
                 "assigned_to",
                 label=_("Asignado a"),
-                accessor=lambda c: c.assigned_to.get_username() if c.assigned_to else "—",
+                accessor=lambda c: staff_name(c.assigned_to),
                 sort_key="assigned_to__username",
             ),
             ComplaintDueColumn("due_date", label=_("Fecha límite"), sort_key="due_date"),
@@ -262,8 +293,11 @@ def proposal_answer_url(proposal: Proposal) -> str:
     return reverse("participation_admin:proposal_answer", args=[proposal.pk])
 
 
-class ProposalIndexView(ExportColumnsMixin, StableOrderingMixin, IndexView):
+class ProposalIndexView(SearchPlaceholderMixin, ExportColumnsMixin, StableOrderingMixin, IndexView):
     any_permission_required = ["view"]
+    search_placeholder = _("Título o descripción…")
+    empty_message = _("No hay propuestas.")
+    no_match_message = _("No hay propuestas con esta búsqueda o estos filtros.")
     template_name = "participation/admin/proposal_index.html"
     page_title = _("Propuestas")
     export_columns = [
@@ -349,8 +383,11 @@ def comment_url(comment: Comment) -> str:
     return f"{comment.proposal.get_absolute_url()}#comentario-{comment.pk}"
 
 
-class ReportedCommentIndexView(ExportColumnsMixin, StableOrderingMixin, IndexView):
+class ReportedCommentIndexView(SearchPlaceholderMixin, ExportColumnsMixin, StableOrderingMixin, IndexView):
     any_permission_required = ["view"]
+    search_placeholder = _("Texto del comentario o título de la propuesta…")
+    empty_message = _("No hay comentarios reportados.")
+    no_match_message = _("No hay comentarios reportados con esta búsqueda o estos filtros.")
     template_name = "participation/admin/comment_index.html"
     page_title = _("Moderación de comentarios")
     export_columns = [

@@ -85,11 +85,18 @@ def register_participation_menu():
                 order=100,
             ),
             RuleMenuItem(
-                _("Moderación"),
+                _("Comentarios reportados"),
                 reverse("participation_admin:moderation"),
                 icon_name="pick",
                 permission="moderate",
                 order=200,
+            ),
+            RuleMenuItem(
+                _("Propuestas reportadas"),
+                reverse("participation_admin:proposals") + "?reportadas=1",
+                icon_name="pick",
+                permission="moderate",
+                order=250,
             ),
             RuleMenuItem(
                 _("Propuestas"),
