@@ -50,6 +50,8 @@ class UnansweredFilterSet(WagtailFilterSet):
 
 class UnansweredQuestionsReportView(ReportView):
     page_title = _("Preguntas sin respuesta")
+    verbose_name = _("pregunta distinta")
+    verbose_name_plural = _("preguntas distintas")
     header_icon = "help"
     index_url_name = "chatbot_unanswered"
     index_results_url_name = "chatbot_unanswered_results"
