@@ -7,9 +7,12 @@
    ``manage.py portal_setup``: embedded SQLite, or — when ``DATABASE_URL``
    points to PostgreSQL — a throwaway database on that server, dropped at
    the end.
-2. Starts daphne (ASGI) twice, with ``AYNI_PAGE_CACHE_SECONDS=0`` and with the
-   cache on, plus gunicorn (WSGI) with the cache on when gunicorn is
-   installed (``--no-gunicorn`` skips it).
+2. Starts the portal's own server (``ayni.server``: gunicorn with ``--workers``
+   uvicorn processes, default as in production: ``WEB_CONCURRENCY`` or two per
+   core) twice, with ``AYNI_PAGE_CACHE_SECONDS=0`` and with the cache on, plus
+   an extra row of gunicorn (WSGI, threads) with the cache on
+   (``--no-gunicorn`` skips it). The static file is served the fastest way this
+   stack serves one without its proxy: whitenoise, in the same server.
 3. For each server loads the guide page and the hashed ``ayni.css`` with 1, 10
    and 50 concurrent keep-alive clients (a small asyncio HTTP/1.1 client in
    this file: no external tool), after a warm-up, for ``--seconds`` each.
@@ -462,15 +465,19 @@ def free_port() -> int:
 @dataclass
 class ServerSpec:
     label: str
-    kind: str  # "daphne" or "gunicorn"
+    kind: str  # "ayni" (ayni.server) or "gunicorn" (WSGI, threads)
     cache_seconds: int
     guide_target: str
     gunicorn_workers: int = 1
     gunicorn_threads: int = 4
+    workers: int = 2
 
     def command(self, port: int, log: Path) -> list[str]:
-        if self.kind == "daphne":
-            return [PY, "-m", "daphne", "-b", HOST, "-p", str(port), "ayni.asgi:application"]
+        if self.kind == "ayni":
+            sys.path.insert(0, str(ROOT))
+            from ayni.server import server_command
+
+            return server_command(HOST, port, workers=self.workers, python=PY)
         return [
             PY, "-m", "gunicorn", "-k", "gthread", "-w", str(self.gunicorn_workers),
             "--threads", str(self.gunicorn_threads), "-b", f"{HOST}:{port}",
@@ -696,6 +703,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", default="1,10,50", help="clientes simultáneos, separados por comas")
     parser.add_argument("--cache-seconds", type=int, default=600, help="AYNI_PAGE_CACHE_SECONDS con caché (600)")
     parser.add_argument("--guide", default=DEFAULT_GUIDE, help=f"ruta de la guía ({DEFAULT_GUIDE})")
+    parser.add_argument("--workers", type=int, default=0, help="procesos web (por defecto: los de producción)")
     parser.add_argument("--no-gunicorn", action="store_true", help="sin la fila extra de gunicorn (WSGI)")
     parser.add_argument("--gunicorn-workers", type=int, default=1)
     parser.add_argument("--gunicorn-threads", type=int, default=4)
@@ -712,9 +720,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def server_specs(args: argparse.Namespace) -> list[ServerSpec]:
+    if not args.workers:
+        sys.path.insert(0, str(ROOT))
+        from ayni.server import default_workers
+
+        args.workers = default_workers()
+    w = args.workers
     specs = [
-        ServerSpec("daphne (ASGI), sin caché", "daphne", 0, TARGET_GUIDE_UNCACHED),
-        ServerSpec(f"daphne (ASGI), caché {args.cache_seconds} s", "daphne", args.cache_seconds, TARGET_GUIDE_CACHED),
+        ServerSpec(f"ayni.server ({w} procesos), sin caché", "ayni", 0, TARGET_GUIDE_UNCACHED, workers=w),
+        ServerSpec(
+            f"ayni.server ({w} procesos), caché {args.cache_seconds} s",
+            "ayni",
+            args.cache_seconds,
+            TARGET_GUIDE_CACHED,
+            workers=w,
+        ),
     ]
     if args.no_gunicorn:
         pass
@@ -812,7 +832,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             database = throwaway_database(os.environ.get("DATABASE_URL", "").strip())
             if database.url:
                 env["DATABASE_URL"] = database.url
-            cache_label = "LocMemCache (en el proceso del servidor)"
+            cache_label = "diskcache en var/cache (compartida por los procesos del servidor)"
             if env.get("REDIS_URL", "").strip():
                 prefix = f"ayni-bench-{secrets.token_hex(4)}"
                 env["CACHE_KEY_PREFIX"] = env["CHANNELS_PREFIX"] = prefix
@@ -860,7 +880,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     info["Medición"] = (
         f"{args.warmup:g} s de calentamiento + {args.seconds:g} s medidos por punto; cliente asyncio HTTP/1.1 "
         "keep-alive en bucle cerrado, en la misma máquina (comparte los núcleos con el servidor); "
-        "sin Accept-Encoding; servidores de un solo proceso, con registro de accesos a archivo"
+        f"sin Accept-Encoding; ayni.server con {args.workers} procesos uvicorn, sin registro de accesos del "
+        "servidor (el del portal va a la salida)"
     )
     info["Objetivos"] = (
         f"guía `{args.guide}` ({sizes.get(TARGET_GUIDE_CACHED, sizes.get(TARGET_GUIDE_UNCACHED, 0))} B), "

@@ -60,7 +60,7 @@ def test_embedded_defaults(tmp_path):
     assert s["layer"] == "channels.layers.InMemoryChannelLayer"
     assert s["tasks"] == "django_tasks_db.DatabaseBackend"
     assert s["search"] == "wagtail.search.backends.database"
-    assert s["cache"] == "diskcache.DjangoCache"  # shared by the web workers and the task worker
+    assert s["cache"] == "ayni.cache.SharedDiskCache"  # shared by the web workers and the task worker
     assert s["ckan"] is False and s["whatsapp"] is False
     assert s["debug"] is False
     assert s["hosts"] == ["127.0.0.1", "localhost", "[::1]"]

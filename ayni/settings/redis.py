@@ -42,7 +42,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "diskcache.DjangoCache",
+            "BACKEND": "ayni.cache.SharedDiskCache",
             "LOCATION": str(VAR_DIR / "cache"),
             # Shards spread the writers of several processes over several SQLite files; a write
             # that waits longer than DATABASE_TIMEOUT is dropped (a cache miss), never an error.

@@ -19,5 +19,5 @@ CHATBOT_RETRAIN = False
 
 # The embedded default's disk cache in a directory of the tests' own (never the one `make run` uses);
 # servers that tests start in a subprocess have their own AYNI_VAR_DIR, shared by their processes.
-if CACHES["default"]["BACKEND"] == "diskcache.DjangoCache":  # noqa: F405
+if CACHES["default"]["BACKEND"] == "ayni.cache.SharedDiskCache":  # noqa: F405
     CACHES = {"default": {**CACHES["default"], "LOCATION": str(VAR_DIR / "cache-test")}}  # noqa: F405
