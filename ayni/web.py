@@ -1,4 +1,4 @@
-"""Web basics served outside the page tree: robots.txt, the favicon and the sitemap."""
+"""Web basics served outside the page tree: robots.txt, the favicon, the manifest and the sitemap."""
 
 from __future__ import annotations
 
@@ -23,6 +23,25 @@ ROBOTS_DISALLOW = (
     "/participa/notificaciones/",
     "/en/participa/notificaciones/",
 )
+
+
+def page_absolute_url(page, request) -> str:
+    """The page's full address on the host this request came to (scheme and host as the visitor sees them).
+
+    Wagtail's ``get_full_url`` uses the Site record's hostname and port, which a
+    fresh install leaves at ``localhost:80``; ``get_url`` is relative when the page
+    belongs to the request's site (and a full URL on another site's host otherwise).
+    """
+    url = page.get_url(request)
+    return request.build_absolute_uri(url) if url else ""
+
+
+def _on_request_host(location: str, page, request) -> str:
+    """``location`` (built on the Site record's host) moved to the host of ``request``."""
+    full = page.get_full_url(request)
+    if full and location.startswith(full):
+        return page_absolute_url(page, request) + location[len(full) :]
+    return location
 
 
 @require_GET
@@ -53,18 +72,28 @@ class PortalSitemap(Sitemap):
         return query.live().public().order_by("path").defer_streamfields().specific()
 
     def _urls(self, page, protocol, domain):
+        from wagtail.models import Page
+
         urls = []
         last_mods = set()
-        for item in self.paginator.page(page).object_list.iterator():
-            translations = list(item.get_translations(inclusive=True).live().public().select_related("locale"))
-            alternates = sorted(
-                (
-                    {"lang_code": translation.locale.language_code, "location": translation.get_full_url(self.request)}
-                    for translation in translations
-                ),
-                key=lambda a: a["lang_code"],
-            )
+        items = list(self.paginator.page(page).object_list)
+        # Every translation of the listed pages in one query (not one per page).
+        translations = {}
+        for translation in (
+            Page.objects.filter(translation_key__in={item.translation_key for item in items})
+            .live()
+            .public()
+            .select_related("locale")
+            .order_by("locale__language_code")
+        ):
+            translations.setdefault(translation.translation_key, []).append(translation)
+        for item in items:
+            alternates = [
+                {"lang_code": t.locale.language_code, "location": page_absolute_url(t, self.request)}
+                for t in translations.get(item.translation_key, [])
+            ]
             for url_info in item.get_sitemap_urls(self.request):
+                url_info = {**url_info, "location": _on_request_host(url_info["location"], item, self.request)}
                 if len(alternates) > 1:
                     url_info = {**url_info, "alternates": alternates}
                 urls.append(url_info)

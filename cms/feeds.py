@@ -28,6 +28,13 @@ class NewsFeed(Feed):
         # Without news in this language yet, the default language's news.
         return {"news": localized or list(news.filter(locale=Locale.get_default())[:FEED_SIZE])}
 
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        # xml:lang says the entries' language, which is Spanish when the news fall back to it.
+        if obj["news"]:
+            feed.feed["language"] = obj["news"][0].locale.language_code
+        return feed
+
     def title(self):
         return _("Noticias · %(site)s") % {"site": settings.WAGTAIL_SITE_NAME}
 
@@ -37,6 +44,10 @@ class NewsFeed(Feed):
     def link(self, obj):
         news = obj["news"]
         return (news[0].get_parent().url if news else None) or "/"
+
+    def author_name(self):
+        # Atom requires an author for the feed (or for every entry): the municipality.
+        return settings.WAGTAIL_SITE_NAME
 
     def feed_url(self):
         return reverse("news_feed")
@@ -52,9 +63,6 @@ class NewsFeed(Feed):
 
     def item_link(self, item):
         return item.url
-
-    def item_guid(self, item):
-        return item.full_url
 
     def item_pubdate(self, item):
         return timezone.make_aware(dt.datetime.combine(item.date, dt.time(8, 0)))

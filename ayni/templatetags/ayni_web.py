@@ -7,15 +7,17 @@ from django.conf import settings
 from django.urls import translate_url
 from django.utils.translation import get_language
 
+from ayni.web import page_absolute_url
+
 register = template.Library()
 
 OG_LOCALES = {"es": "es_BO", "en": "en_US", "ay": "ay_BO", "qu": "qu_BO"}
 
 
 def _page_links(page, request) -> tuple[str, list[tuple[str, str]]]:
-    canonical = page.get_full_url(request)
+    canonical = page_absolute_url(page, request)
     translations = page.get_translations(inclusive=True).live().public().select_related("locale")
-    alternates = sorted((t.locale.language_code, t.get_full_url(request)) for t in translations)
+    alternates = sorted((t.locale.language_code, page_absolute_url(t, request)) for t in translations)
     return canonical, alternates
 
 
@@ -32,8 +34,10 @@ def head_links(context):
     """<link rel="canonical">, <link rel="alternate" hreflang> and og:url/og:locale for this page.
 
     A Wagtail page links to its live translations (another language's page, not
-    the same Spanish content under /en/); other views exist in every interface
-    language at the translated URL.
+    the same Spanish content under /en/), itself included even when it has none
+    yet; other views exist in every interface language at the translated URL.
+    Addresses are on the host the visitor asked for, like the page's JSON-LD
+    (Wagtail's Site record may still say "localhost").
     """
     request = context.get("request")
     if request is None:
@@ -49,8 +53,8 @@ def head_links(context):
     default = codes.get(settings.LANGUAGE_CODE)
     return {
         "canonical": canonical,
-        "alternates": alternates if len(alternates) > 1 else [],
-        "x_default": default if len(alternates) > 1 else None,
+        "alternates": alternates,
+        "x_default": default,
         "og_locale": OG_LOCALES.get(language, language),
         "og_alternate_locales": [OG_LOCALES.get(code, code) for code in codes if code != language],
     }

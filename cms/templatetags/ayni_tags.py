@@ -1,8 +1,11 @@
 import json
 
 from django import template
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import translate_url
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, override
 
 from cms.cache import request_content_generation
 
@@ -26,6 +29,24 @@ def bs(amount) -> str:
     whole, _, cents = f"{amount:,.2f}".partition(".")
     whole = whole.replace(",", ".")
     return f"Bs {whole}" if cents == "00" else f"Bs {whole},{cents}"
+
+
+@register.simple_tag(takes_context=True)
+def page_address(context, page) -> str:
+    """The page's full address as the visitor reads it: on the host of this request (not the Site
+    record's, which may say localhost) and in the interface language of this request (a Spanish
+    guide read under /en/ prints its /en/ address)."""
+    from ayni.web import page_absolute_url
+
+    request = context.get("request")
+    if request is None:
+        return page.full_url
+    url = page_absolute_url(page, request)
+    language = get_language()
+    if language != page.locale.language_code and language in settings.INTERFACE_LANGUAGES:
+        with override(page.locale.language_code):  # the address resolves in the page's language
+            url = translate_url(url, language)
+    return url
 
 
 @register.simple_tag(takes_context=True)
