@@ -81,12 +81,20 @@ def complaint_detail(request, pk: int):
         else:
             messages.success(request, _("Cambio guardado."))
             return redirect("participation_admin:complaint", pk=complaint.pk)
+    events = list(selectors.complaint_staff_history(complaint=complaint))
+    labels = dict(Complaint.Status.choices)
+    for event in events:
+        # The history in words: "en proceso", not the stored code "en_proceso".
+        event.status_from_label = labels.get(event.status_from, event.status_from)
+        event.status_to_label = labels.get(event.status_to, event.status_to)
+    today = timezone.localdate()
     context = {
         "complaint": complaint,
-        "events": selectors.complaint_staff_history(complaint=complaint),
+        "events": events,
+        "days_left": (complaint.due_date - today).days,
         "attachments": complaint.attachments.all(),
         "assignable": selectors.complaint_assignable_users(complaint=complaint),
-        "overdue": complaint.overdue_on(timezone.localdate()),
+        "overdue": complaint.overdue_on(today),
         **{f"{name}_form": form for name, form in forms.items()},
     }
     return TemplateResponse(request, "participation/admin/complaint.html", context, status=status)

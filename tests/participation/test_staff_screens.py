@@ -315,3 +315,15 @@ def test_unanswered_questions_report_needs_the_log_permission(client, officer_a,
         client.force_login(user)
         assert client.get(UNANSWERED).status_code in (302, 403)
         assert client.get(UNANSWERED, {"export": "csv"}).status_code in (302, 403)
+
+
+def test_the_detail_tells_the_history_in_words_and_preselects_nobody(client, unit_a, officer_a):
+    case = _complaint(unit_a)
+    services.complaint_change_status(complaint=case, actor=officer_a, status="en_proceso", text="")
+    client.force_login(officer_a)
+    page = client.get(reverse("participation_admin:complaint", args=[case.pk])).content.decode()
+    history = page[page.index("Historial") :].split("</ol>")[0]
+    assert "recibido → en proceso" in history and "en_proceso" not in history
+    assert "quedan" in page or "queda 1 día" in page
+    select = page[page.index('<select id="assignee"') :].split("</select>")[0]
+    assert '<option value="">' in select and " selected" not in select
