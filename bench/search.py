@@ -400,7 +400,8 @@ def render_section(results: list[tuple[str, dict]], pages, args) -> str:
         f"{args.documents} guías generadas + la demo; {len(QUERY_MIX)} búsquedas ciudadanas (errores de letra, "
         f"plurales, palabras de relleno) y {len(SUGGEST_MIX)} prefijos de sugerencia, {args.repeat} repeticiones "
         "intercaladas tras un calentamiento. «Portal» es `search.selectors.search` completo (corrección contra el "
-        "vocabulario, una consulta al backend por tipo, documentos, ranking y fragmentos resaltados) o "
+        "vocabulario —en caché—, una consulta SQL con los candidatos de todos los tipos y sus documentos, la de "
+        "promociones, ranking y fragmentos resaltados) o "
         "`search.selectors.suggest`; «SQL» es la consulta de texto completo desnuda sobre el mismo índice en la "
         "misma ejecución (SQLite: FTS5 `MATCH` + `bm25`; PostgreSQL: `@@ to_tsquery('ayni_spanish')` + `ts_rank`), "
         "10 filas. ×p50/×p95 = portal ÷ SQL.",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -69,13 +70,16 @@ def score_document(document, expansions: list[Expansion], weights: dict[str, flo
     if not matched:
         return Scored(0.0, matched)
     phrase = max(
-        (
-            fuzz.token_sort_ratio(interpreted, " ".join(content_words(name)))
-            for name in [document.title, *document.strong_lines]
-        ),
+        (fuzz.token_sort_ratio(interpreted, _content_line(name)) for name in [document.title, *document.strong_lines]),
         default=0.0,
     )
     return Scored(gained / total + PHRASE_WEIGHT * phrase / 100, matched)
+
+
+@lru_cache(maxsize=50_000)
+def _content_line(name: str) -> str:
+    """A title's or alias's content words (the same names come back search after search)."""
+    return " ".join(content_words(name))
 
 
 def highlight(text: str, matched: set[str]) -> SafeString:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import time
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -243,6 +245,64 @@ CANDIDATE_MARGIN = 20
 CANDIDATES_TABLE = "ayni_search_candidates"
 
 
+@dataclass
+class RankedDocument:
+    """The columns of a search document that ranking and snippets read, with the backend's rank."""
+
+    kind: str
+    object_id: str
+    title: str
+    url: str
+    slug: str
+    strong: str
+    text: str
+    title_words: str
+    strong_words: str
+    text_words: str
+    backend_rank: int
+
+    @property
+    def strong_lines(self) -> list[str]:
+        return [line for line in self.strong.splitlines() if line.strip()]
+
+    @property
+    def text_lines(self) -> list[str]:
+        return [line for line in self.text.splitlines() if line.strip()]
+
+
+RANKED_FIELDS = [f.name for f in dataclasses.fields(RankedDocument) if f.name != "backend_rank"]
+# The compiled documents query of a set of types and languages, reused this long (compiling
+# the types' querysets costs more than running the query): a type's queryset must not
+# depend on the moment (Wagtail's scheduled publishing changes ``live`` itself).
+COMPILED_SECONDS = 60.0
+_compiled: dict[tuple, tuple[float, str, tuple]] = {}
+
+
+def _documents_sql(types: list[registry.SearchType], languages: list[str]) -> tuple[str, tuple]:
+    """The documents of the candidates (table ``CANDIDATES_TABLE``) that each type's queryset shows now."""
+    key = (connection.alias, connection.vendor, tuple((t.name, id(t)) for t in types), tuple(languages))
+    cached = _compiled.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1], cached[2]
+    table = connection.ops.quote_name(SearchDocument._meta.db_table)
+    documents = (
+        SearchDocument.objects.filter(language__in=languages)
+        .filter(_visible_exists_q(types))
+        .extra(
+            select={"backend_rank": f"{CANDIDATES_TABLE}.backend_rank"},
+            tables=[CANDIDATES_TABLE],
+            where=[f"{CANDIDATES_TABLE}.kind = {table}.kind AND {CANDIDATES_TABLE}.object_id = {table}.object_id"],
+        )
+        .order_by()
+        .values_list(*RANKED_FIELDS, "backend_rank")
+    )
+    sql, params = documents.query.sql_with_params()
+    if len(_compiled) > 100:
+        _compiled.clear()
+    _compiled[key] = (time.monotonic() + COMPILED_SECONDS, sql, tuple(params))
+    return sql, tuple(params)
+
+
 def _ranked_documents(types: list[registry.SearchType], words_to_find: list[str], limit: int = CANDIDATES_PER_TYPE):
     """The documents of the best ``limit`` candidates per type, each with ``backend_rank`` (0 = best).
 
@@ -258,20 +318,11 @@ def _ranked_documents(types: list[registry.SearchType], words_to_find: list[str]
     if candidates is None:
         return _documents_from_backend(types, words_to_find, limit)
     cte_sql, cte_params = candidates
-    table = connection.ops.quote_name(SearchDocument._meta.db_table)
-    documents = (
-        SearchDocument.objects.filter(language__in=_languages())
-        .filter(_visible_exists_q(types))
-        .extra(
-            select={"backend_rank": f"{CANDIDATES_TABLE}.backend_rank"},
-            tables=[CANDIDATES_TABLE],
-            where=[f"{CANDIDATES_TABLE}.kind = {table}.kind AND {CANDIDATES_TABLE}.object_id = {table}.object_id"],
-        )
-        .order_by()
-    )
-    sql, params = documents.query.sql_with_params()
+    sql, params = _documents_sql(types, _languages())
     try:
-        rows = list(SearchDocument.objects.raw(f"WITH {CANDIDATES_TABLE} AS ({cte_sql}) {sql}", [*cte_params, *params]))
+        with connection.cursor() as cursor:
+            cursor.execute(f"WITH {CANDIDATES_TABLE} AS ({cte_sql}) {sql}", [*cte_params, *params])
+            rows = [RankedDocument(*row) for row in cursor.fetchall()]
     except Exception:  # a broken index must not take the page down: no results, logged
         logger.exception("Search failed")
         return []
@@ -306,34 +357,41 @@ def _candidates_sql(types, words_to_find: list[str], limit: int) -> tuple[str, l
     entries = get_app_config().get_model("IndexEntry")._meta.db_table
     kind_case = "CASE e.content_type_id " + " ".join(f"WHEN {int(ct)} THEN %s" for ct in kinds) + " END"
     content_types = ", ".join(str(int(ct)) for ct in kinds)
-    params: list = list(kinds.values())
+    # The index's best entries overall first (a bounded sort, as cheap as a top 10), then
+    # the best ``limit`` per type among them: a type whose best match is not among the
+    # first ``limit`` × types (+ margin) entries of the whole index has nothing to show.
+    top = int(limit) * (len(types) + 1)
+    params: list = []
     if backend_name == "SQLiteSearchBackend":
         fts = f"{entries}_fts"
-        matched = (
-            f"SELECT {kind_case} AS kind, CAST(e.object_id AS TEXT) AS object_id, "
-            f"bm25({fts}, 0.0, 1.0, 3.0) AS score "
-            f"FROM {fts} JOIN {entries} e ON e.id = {fts}.rowid "
-            f"WHERE {fts} MATCH %s AND e.content_type_id IN ({content_types})"
+        # No column filter (it makes FTS5 read positions): the autocomplete column weighs 0.
+        best = (
+            f"SELECT rowid AS id, bm25({fts}, 0.0, 1.0, 3.0) AS score FROM {fts} "
+            f"WHERE {fts} MATCH %s ORDER BY score LIMIT {top}"
         )
-        params.append("{title body}: (" + " OR ".join(f'"{word}"' for word in words_to_find) + ")")
+        params.append(" OR ".join(f'"{word}"' for word in words_to_find))
         order = "score ASC"  # bm25: lower is better
     else:
         from modelsearch.backends.database.postgres.weights import get_sql_weights
 
         weights = get_sql_weights()
-        matched = (
-            f"SELECT {kind_case} AS kind, CAST(e.object_id AS TEXT) AS object_id, "
+        best = (
+            "SELECT e.id AS id, "
             "ts_rank(%s::real[], e.title, q) * e.title_norm + ts_rank(%s::real[], e.body, q) AS score "
             f"FROM {entries} e, to_tsquery(%s::regconfig, %s) AS q "
-            f"WHERE (e.title || e.body) @@ q AND e.content_type_id IN ({content_types})"
+            f"WHERE (e.title || e.body) @@ q AND e.content_type_id IN ({content_types}) "
+            f"ORDER BY score DESC LIMIT {top}"
         )
         tsquery = " | ".join("'" + word.replace("'", "''").replace("\\", "\\\\") + "'" for word in words_to_find)
         params += [weights, weights, backend.config or "simple", tsquery]
         order = "score DESC"
+    params = [*kinds.values(), *params]  # the CASE comes first in the text
     sql = (
-        f"SELECT kind, object_id, backend_rank FROM ("
+        "SELECT kind, object_id, backend_rank FROM ("
         f"SELECT kind, object_id, ROW_NUMBER() OVER (PARTITION BY kind ORDER BY {order}, object_id) AS backend_rank "
-        f"FROM ({matched}) AS matched) AS ranked WHERE backend_rank <= {int(limit)}"
+        f"FROM (SELECT {kind_case} AS kind, CAST(e.object_id AS TEXT) AS object_id, best.score AS score "
+        f"FROM ({best}) AS best JOIN {entries} e ON e.id = best.id "
+        f"WHERE e.content_type_id IN ({content_types})) AS typed) AS ranked WHERE backend_rank <= {int(limit)}"
     )
     return sql, params
 
