@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Ayni: one image for the portal's web (daphne), worker (rqworker) and migrate
+# Ayni: one image for the portal's web (gunicorn + uvicorn workers), worker (rqworker) and migrate
 # services of docker-compose.yml.
 FROM python:3.11-slim
 
@@ -56,8 +56,8 @@ RUN useradd --system --uid 10001 --home-dir /app --no-create-home ayni \
 USER ayni
 
 EXPOSE 8000
-# ayni.server runs daphne without its access log (it would pair client addresses
-# with tracking paths); the portal logs requests itself (ayni.access_log). daphne
-# is not told to trust proxy headers: ayni.clients resolves client addresses
-# behind AYNI_TRUSTED_PROXIES proxies.
+# ayni.server runs gunicorn with WEB_CONCURRENCY uvicorn workers, without an access
+# log (it would pair client addresses with tracking paths); the portal logs requests
+# itself (ayni.access_log). Proxy headers are not trusted by the server: ayni.clients
+# resolves client addresses behind AYNI_TRUSTED_PROXIES proxies.
 CMD ["python", "-m", "ayni.server", "--bind", "0.0.0.0", "--port", "8000"]

@@ -9,8 +9,8 @@ frame over ``MAX_FRAME`` characters, a NUL character, text that is not JSON or
 is nested too deep, or more than ``AYNI_CHAT_RATE`` messages per client and
 window are each answered with ``{"error": "<Spanish message>"}`` and the
 conversation stays open, so the widget can show the message and go on.
-(Frames over 1 MiB never reach the consumer: daphne's own limit closes the
-connection with 1009.) The rate limit shares its bucket (scope ``chat``, one
+(Frames over 1 MiB never reach the consumer: the server's limit, ``ws_max_size``
+in ayni.server, closes the connection with 1009.) The rate limit shares its bucket (scope ``chat``, one
 key per client address from ``ayni.clients``) with ``POST /api/chat/``.
 """
 

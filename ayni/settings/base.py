@@ -375,8 +375,11 @@ LOGGING = {
         "django_tasks": {"level": env("TASKS_LOG_LEVEL", "WARNING")},
         # pywa logs each request to the Graph API (the recipient's number and the text) at DEBUG.
         "pywa": {"level": "WARNING"},
-        # daphne's debug lines name the client's address: never below WARNING (ayni/server.py).
+        # The servers' debug lines name the client's address: never below WARNING (ayni/server.py;
+        # daphne is what `manage.py runserver` runs).
         "daphne": {"level": "WARNING"},
+        "uvicorn": {"level": "WARNING"},
+        "gunicorn": {"level": "WARNING"},
     },
 }
 
