@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class OpendataConfig(AppConfig):
     name = "opendata"
     verbose_name = _("Datos abiertos")
+    demo_loader = "opendata.demo.loader.load_demo"  # manage.py load_demo (ayni.demo)
 
     def ready(self):
         from datetime import timedelta

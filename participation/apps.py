@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class ParticipationConfig(AppConfig):
     name = "participation"
     verbose_name = _("Participación")
+    demo_loader = "participation.demo.loader.load_demo"  # manage.py load_demo (ayni.demo)
 
     def ready(self):
         from datetime import timedelta

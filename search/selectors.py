@@ -564,3 +564,9 @@ def suggest(*, prefix: str, limit: int = MAX_SUGGESTIONS) -> list[dict]:
         {"title": d["title"], "url": d["url"], "type": d["kind"], "type_label": registry.type_label(d["kind"])}
         for d in documents
     ]
+
+
+def index_is_complete() -> bool:
+    """Whether every searchable object has its search document (``manage.py ensure_index``)."""
+    expected = sum(search_type.get_queryset().count() for search_type in registry.get_types())
+    return SearchDocument.objects.count() == expected

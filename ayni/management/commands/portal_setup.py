@@ -50,14 +50,8 @@ class Command(BaseCommand):
         else:
             self.stdout.write("3/4 Contenido de demostración…")
             call_command("load_demo", stdout=self.stdout)
-        from search import registry
-        from search.models import SearchDocument
-
-        expected = sum(search_type.get_queryset().count() for search_type in registry.get_types())
-        if SearchDocument.objects.count() != expected:
-            # First start, or an upgrade that added content types to search: build
-            # the search documents and vocabulary (later changes go through tasks).
-            self.stdout.write("   Construyendo el índice de búsqueda…")
-            call_command("update_index", verbosity=0)
+        # The search app builds its documents when they are missing (first start, or an upgrade
+        # that added content types to search); later changes go through tasks.
+        call_command("ensure_index", stdout=self.stdout)
         self.stdout.write("4/4 Cuenta de administración…")
         call_command("ensure_admin", stdout=self.stdout)
