@@ -12,7 +12,7 @@ TEST_LOCK := requirements-test.lock
 help:
 	@echo "make run    – instala, migra, carga la demo y levanta el portal en http://127.0.0.1:8000"
 	@echo "make test   – instala lo necesario para las pruebas y ejecuta toda la suite"
-	@echo "make lint   – ruff, formato y comprobación de migraciones"
+	@echo "make lint   – ruff, formato, capas entre apps (import-linter) y comprobación de migraciones"
 	@echo "make lock   – vuelve a resolver requirements.lock y requirements-test.lock desde pyproject.toml"
 	@echo "make bench  – mide el rendimiento (escribe bench/results.md)"
 	@echo "make eval   – exactitud del asistente con 17 guías y con el catálogo grande (180+)"
@@ -59,6 +59,7 @@ test: install-test
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	DJANGO_SETTINGS_MODULE=ayni.settings.test $(PY) manage.py makemigrations --check --dry-run
 
 # Each benchmark rewrites its own section of bench/results.md.
