@@ -60,7 +60,7 @@ def ckan_outbox_enqueue(*, dataset: Dataset | None, ckan_name: str, action: str)
 
 
 def _kick_worker() -> None:
-    from opendata.tasks import ckan_outbox_process_task
+    from opendata.ckan.tasks import ckan_outbox_process_task
 
     try:
         ckan_outbox_process_task.enqueue()

@@ -14,7 +14,7 @@
 # and writes them to $W/env. The venv is kept between runs (first install
 # takes a few minutes; later starts about 20 s); the data is fresh on every
 # start. Knobs: CKAN_VERSION, PY, W (work dir, default <repo>/var/ckan),
-# PG_PORT, REDIS_PORT, CKAN_PORT, CKAN_ORG. Needs root (su to postgres for
+# PG_PORT, REDIS_PORT, CKAN_PORT, CKAN_ORG, CKAN_THREADED. Needs root (su to postgres for
 # initdb/pg_ctl; apt-get only when a system package is missing).
 set -euo pipefail
 
@@ -155,7 +155,10 @@ TOKEN=$("$CK" user token add ckan_admin ci 2>>"$W/logs/user.log" | tail -n 1 | t
 [ -n "$TOKEN" ]
 
 # --------------------------------------------------------- 5. run the server
-setsid "$CK" run -H 127.0.0.1 -p "$CKAN_PORT" --disable-reloader >"$W/logs/ckan.log" 2>&1 &
+# Threaded (a request per thread, HTTP/1.1 keep-alive) like a production CKAN
+# behind uwsgi, not one request at a time; CKAN_THREADED=0 for the latter.
+threaded=(); [ "${CKAN_THREADED:-1}" = 1 ] && threaded=(--threaded)
+setsid "$CK" run -H 127.0.0.1 -p "$CKAN_PORT" --disable-reloader "${threaded[@]}" >"$W/logs/ckan.log" 2>&1 &
 echo $! >"$W/ckan.pid"
 for _ in $(seq 1 600); do status && break; sleep 0.1; done
 status || { echo "CKAN did not answer within 60 s" >&2; exit 1; }
