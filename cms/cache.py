@@ -30,6 +30,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
+from cms.signals import page_viewed
+
 GENERATION_KEY = "ayni:content-generation"
 
 
@@ -75,9 +77,8 @@ def _key(request: HttpRequest) -> str:
 
 
 def _record_visit(page_id: int) -> None:
-    from search.services import page_visit_record
-
-    page_visit_record(page_id=page_id)  # one cache increment; nothing enters the HTML
+    # The search app counts it (one cache increment); nothing enters the HTML.
+    page_viewed.send(sender=None, page_id=page_id)
 
 
 def serve_cached(page, request: HttpRequest, render: Callable[[], HttpResponse]) -> HttpResponse:

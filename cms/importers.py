@@ -610,7 +610,7 @@ def import_guides(
     when the file cannot be read at all. Search documents are refreshed once
     for the whole import (one task for the guide index), not once per guide.
     """
-    from cms.publishing import search_updates_batched
+    from cms.publishing import publishing_batched
 
     index = index or guide_index()
     if index is None:
@@ -626,7 +626,7 @@ def import_guides(
         return result
     regulations = services.regulations_by_slug(s for item in plan.items for s in item.data.legal_basis)
     items = plan.items if progress is None else progress(plan.items)
-    with transaction.atomic(), search_updates_batched():
+    with transaction.atomic(), publishing_batched():
         for item in items:
             try:
                 outcome = services.guide_upsert(

@@ -13,12 +13,11 @@ class SearchConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         from ayni import schedule
-        from cms import publishing
-        from search import tasks
+        from search import signals, tasks
 
         # Every installed app's ``search_types`` module registers its types
-        # (see search.registry); then cms.publishing keeps them fresh.
+        # (see search.registry); then search.signals keeps them fresh.
         autodiscover_modules("search_types")
-        publishing.connect_search()
+        signals.connect()
         # Searches are logged in the cache; the worker writes what a batch not yet full holds.
         schedule.register("search.query_log_flush", tasks.search_query_log_flush_task, every=timedelta(minutes=5))

@@ -275,16 +275,16 @@ def test_dry_run_writes_nothing(tmp_path):
 
 
 def test_search_refreshed_once_for_the_whole_import(tmp_path, monkeypatch, django_capture_on_commit_callbacks):
-    import cms.publishing
+    import search.signals
 
     calls = []
-    original = cms.publishing._page_sync_on_commit
+    original = search.signals._page_sync_on_commit
 
     def spy(page_id, *, descendants=False):
         calls.append((page_id, descendants))
         original(page_id, descendants=descendants)
 
-    monkeypatch.setattr(cms.publishing, "_page_sync_on_commit", spy)
+    monkeypatch.setattr(search.signals, "_page_sync_on_commit", spy)
     items = [_guide(f"nicho-{n}") for n in range(4)]
     with django_capture_on_commit_callbacks(execute=True):
         _run(_yaml(tmp_path, items), "--publish")

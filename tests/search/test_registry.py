@@ -52,7 +52,7 @@ def test_saving_and_deleting_a_registered_object_updates_results(monkeypatch, dj
     from django.core.files.base import ContentFile
     from wagtail.documents.models import Document
 
-    from cms import publishing
+    from search import signals
 
     monkeypatch.setattr(registry, "_registry", dict(registry._registry))
     registry.register(
@@ -64,7 +64,7 @@ def test_saving_and_deleting_a_registered_object_updates_results(monkeypatch, dj
             document=lambda doc: SearchDocumentData(title=doc.title, url=doc.url, slug=str(doc.pk)),
         )
     )
-    publishing.connect_search()  # what search.apps does at start-up, after autodiscovery
+    signals.connect()  # what search.apps does at start-up, after autodiscovery
     with django_capture_on_commit_callbacks(execute=True):
         document = Document.objects.create(title="Acta de fumigación", file=ContentFile(b"x", name="acta.txt"))
     assert [h.title for h in selectors.search(query="fumigacion").hits] == ["Acta de fumigación"]
