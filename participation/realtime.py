@@ -43,9 +43,12 @@ def broadcast_support_count(*, proposal_id: int, count: int) -> None:
     if layer is None:
         return
     event = _event(proposal_id, count)
-    send = async_to_sync(layer.group_send)
-    send(proposal_group(proposal_id), event)
-    send(LIST_GROUP, event)
+
+    async def send_both() -> None:  # one trip into the event loop for both groups
+        await layer.group_send(proposal_group(proposal_id), event)
+        await layer.group_send(LIST_GROUP, event)
+
+    async_to_sync(send_both)()
 
 
 class CountPoller:

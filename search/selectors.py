@@ -243,6 +243,7 @@ def _search_one_type(*, query: str, type_name: str) -> SearchOutcome:
 # stayed) do not shorten a type's list.
 CANDIDATE_MARGIN = 20
 CANDIDATES_TABLE = "ayni_search_candidates"
+TOP_FACTOR = 3
 
 
 @dataclass
@@ -357,10 +358,10 @@ def _candidates_sql(types, words_to_find: list[str], limit: int) -> tuple[str, l
     entries = get_app_config().get_model("IndexEntry")._meta.db_table
     kind_case = "CASE e.content_type_id " + " ".join(f"WHEN {int(ct)} THEN %s" for ct in kinds) + " END"
     content_types = ", ".join(str(int(ct)) for ct in kinds)
-    # The index's best entries overall first (a bounded sort, as cheap as a top 10), then
-    # the best ``limit`` per type among them: a type whose best match is not among the
-    # first ``limit`` × types (+ margin) entries of the whole index has nothing to show.
-    top = int(limit) * (len(types) + 1)
+    # The index's best entries overall first (a bounded sort: its cost grows with the bound),
+    # then the best ``limit`` per type among them: a type whose best match is not among the
+    # first ``TOP_FACTOR`` × ``limit`` entries of the whole index shows nothing for that query.
+    top = int(limit) * TOP_FACTOR
     params: list = []
     if backend_name == "SQLiteSearchBackend":
         fts = f"{entries}_fts"
@@ -439,8 +440,10 @@ def _rank(documents, expansions, interpreted: str) -> list[SearchHit]:
     """Score the documents (``backend_rank`` set on each); snippets are computed when read."""
     weights = ranking.idf_weights(expansions, vocabulary.document_total())
     hits = []
+    types = {t.name: t for t in registry.get_types()}
+    labels = {name: registry.type_label(name) for name in types}
     for document in documents:
-        search_type = registry.get_type(document.kind)
+        search_type = types.get(document.kind)
         if search_type is None:
             continue
         scored = ranking.score_document(document, expansions, weights, interpreted)
@@ -451,7 +454,7 @@ def _rank(documents, expansions, interpreted: str) -> list[SearchHit]:
         hits.append(
             SearchHit(
                 type=document.kind,
-                type_label=registry.type_label(document.kind),
+                type_label=labels[document.kind],
                 title=document.title,
                 url=document.url,
                 slug=document.slug,

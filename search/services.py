@@ -60,6 +60,7 @@ def search_generation_renew() -> None:
 
     def renew() -> None:
         cache.set(vocabulary.GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        vocabulary.forget_local()
 
     renew()
     transaction.on_commit(renew)

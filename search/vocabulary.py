@@ -9,12 +9,13 @@ For each query term the expansion lists indexed words with a quality:
   seven letters or more), "lisencia" -> "licencia", "catastal" -> "catastral"
   (0.8 / 0.65), plus the words that share their stem.
 
-Expansions are cached (``expand_cached``): in the shared cache under the
-search's generation, which every change of documents or vocabulary replaces
-(``search.services``), and for at most ``CACHE_SECONDS`` (with the per-process
-cache of the embedded default, another process's change shows within that
-time). Results never depend on it for visibility: the ranking query checks
-each object's public state itself.
+Expansions are cached (``expand_cached``): in the shared cache and in the
+process, under the search's generation, which every change of documents or
+vocabulary replaces (``search.services``), for at most ``CACHE_SECONDS``; a
+process re-reads the generation from the shared cache every
+``GENERATION_SECONDS``, so another process's change shows within a second.
+Results never depend on it for visibility: the ranking query checks each
+object's public state itself.
 
 Typos are found with RapidFuzz (optimal string alignment distance, so a swap
 of two letters counts as one typo) against the vocabulary held in memory on
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -174,29 +176,68 @@ def _add_typos(expansions: list[Expansion], documents: dict[str, int]) -> None:
                 expansion.variants.setdefault(sibling, quality * SAME_STEM)
 
 
+# Per process, in front of the shared cache (a disk or Redis round trip): the generation
+# for up to GENERATION_SECONDS, expansions and counts of the current generation.
+GENERATION_SECONDS = 1.0
+_local: dict[str, tuple[float, object]] = {}
+_LOCAL_MAX = 5000
+
+
+def _local_get(key: str):
+    entry = _local.get(key)
+    if entry is not None and entry[0] > time.monotonic():
+        return entry[1]
+    return None
+
+
+def _local_set(key: str, value, seconds: float) -> None:
+    if len(_local) >= _LOCAL_MAX:
+        _local.clear()
+    _local[key] = (time.monotonic() + seconds, value)
+
+
+def forget_local() -> None:
+    """This process changed the generation: stop using its remembered one at once."""
+    _local.clear()
+
+
 def generation() -> str:
     """The current generation of documents and vocabulary (set by ``search.services`` on every change)."""
-    value = cache.get(GENERATION_KEY)
+    value = _local_get(GENERATION_KEY)
     if value is None:
-        value = "0"
-        cache.add(GENERATION_KEY, value, timeout=None)
+        value = cache.get(GENERATION_KEY)
+        if value is None:
+            value = "0"
+            cache.add(GENERATION_KEY, value, timeout=None)
+        _local_set(GENERATION_KEY, str(value), GENERATION_SECONDS)
     return str(value)
+
+
+def _cached(key: str, compute):
+    value = _local_get(key)
+    if value is None:
+        value = cache.get(key)
+        if value is None:
+            value = compute()
+            cache.set(key, value, timeout=CACHE_SECONDS)
+        _local_set(key, value, CACHE_SECONDS)
+    return value
 
 
 def expand_cached(terms: list[str]) -> list[Expansion]:
     """``expand(terms)`` through the cache (see the module's docstring)."""
     if not terms:
         return []
-    digest = hashlib.sha1("\x00".join(terms).encode(), usedforsecurity=False).hexdigest()
-    key = EXPANSION_KEY.format(generation=generation(), digest=digest)
-    expansions = cache.get(key)
-    if expansions is None:
+
+    def compute() -> list[Expansion]:
         expansions = expand(terms)
         if not any(e.variants for e in expansions) and not SearchTerm.objects.exists():
             # No vocabulary yet (update_index never ran): search the words as typed.
             expansions = [Expansion(t, {t: 1.0}) for t in terms]
-        cache.set(key, expansions, timeout=CACHE_SECONDS)
-    return expansions
+        return expansions
+
+    digest = hashlib.sha1("\x00".join(terms).encode(), usedforsecurity=False).hexdigest()
+    return _cached(EXPANSION_KEY.format(generation=generation(), digest=digest), compute)
 
 
 def usable_expansions(terms: list[str]) -> list[Expansion]:
@@ -206,11 +247,6 @@ def usable_expansions(terms: list[str]) -> list[Expansion]:
 
 def document_total() -> int:
     """How many search documents there are (for the terms' rarity), cached like the expansions."""
-    key = TOTAL_KEY.format(generation=generation())
-    total = cache.get(key)
-    if total is None:
-        from search.models import SearchDocument
+    from search.models import SearchDocument
 
-        total = SearchDocument.objects.count()
-        cache.set(key, total, timeout=CACHE_SECONDS)
-    return total
+    return _cached(TOTAL_KEY.format(generation=generation()), lambda: SearchDocument.objects.count())

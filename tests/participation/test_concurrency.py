@@ -58,3 +58,20 @@ def test_one_user_fifty_times_at_once_gives_one(make_user, make_proposal):
     assert sum(created for _count, created in results) == 1
     assert Proposal.objects.get(pk=proposal.pk).support_count == 1
     assert Support.objects.filter(proposal=proposal, user=user).count() == 1
+
+
+def test_supports_and_withdrawals_at_once_keep_the_count_exact(make_user, make_proposal):
+    proposal = make_proposal()
+    staying = [make_user() for _ in range(N // 2)]
+    leaving = [make_user() for _ in range(N // 2)]
+    arriving = [make_user() for _ in range(N // 2)]
+    for user in [*staying, *leaving]:
+        services.proposal_support(proposal=proposal, user=user)
+    calls = [lambda u=u: services.proposal_withdraw_support(proposal=proposal, user=u) for u in leaving]
+    calls += [lambda u=u: services.proposal_support(proposal=proposal, user=u) for u in arriving]
+    calls += [lambda u=u: services.proposal_support(proposal=proposal, user=u) for u in staying]  # repeats
+    results = _run_concurrently(calls)
+    assert sum(changed for _count, changed in results) == len(leaving) + len(arriving)
+    proposal.refresh_from_db()
+    rows = Support.objects.filter(proposal=proposal).count()
+    assert rows == len(staying) + len(arriving) == proposal.support_count
