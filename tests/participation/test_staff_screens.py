@@ -332,3 +332,32 @@ def test_the_detail_tells_the_history_in_words_and_preselects_nobody(client, uni
     assert "quedan" in page or "queda 1 día" in page
     select = page[page.index('<select id="assignee"') :].split("</select>")[0]
     assert '<option value="">' in select and " selected" not in select
+
+
+def test_select_all_in_listing_acts_on_the_filtered_listing_only(client, unit_a, officer_a):
+    chat = [_complaint(unit_a, subject=f"Caso por chat {n}", channel="chat_web") for n in range(2)]
+    web = _complaint(unit_a, subject="Caso por el formulario web")
+    client.force_login(officer_a)
+    url = f"/admin/bulk/participation/complaint/status/?canal=chat_web&q=por+chat&id=all&next={QUEUE}"
+    assert all(c.code in client.get(url).content.decode() for c in chat)
+    client.post(url, {"status": "en_proceso", "text": ""})
+    assert {c.code for c in Complaint.objects.filter(status="en_proceso", unit=unit_a)} >= {c.code for c in chat}
+    web.refresh_from_db()
+    assert web.status == "recibido"
+
+
+def test_the_admin_home_and_menu_work_for_each_role(client, officer_a, moderator, transparency):
+    roles = (
+        (officer_a, "Reclamos y denuncias"),
+        (transparency, "Reclamos y denuncias"),
+        (moderator, "Comentarios reportados"),
+    )
+    for user, entry in roles:
+        client.force_login(user)
+        response = client.get("/admin/")
+        assert response.status_code == 200 and entry in response.content.decode()
+    # Each role's menu holds its own screens only.
+    client.force_login(officer_a)
+    assert "Comentarios reportados" not in client.get("/admin/").content.decode()
+    client.force_login(moderator)
+    assert "Reclamos y denuncias" not in client.get("/admin/").content.decode()
