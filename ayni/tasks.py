@@ -2,7 +2,13 @@
 
 from django_tasks import task
 
-from ayni import schedule
+from ayni import notifications, schedule
+
+
+@task()
+def deliver_notification(*, channel: str, recipient: dict, message: dict) -> None:
+    """One delivery of ``ayni.notifications.notify`` (one channel, one recipient)."""
+    notifications.notification_deliver(channel=channel, recipient=recipient, message=message)
 
 
 @task()

@@ -1,4 +1,4 @@
-"""The WhatsApp channel of participation's notification service.
+"""The WhatsApp channel of the notification service (ayni.notifications).
 
 Switched on in ``settings.AYNI_NOTIFICATION_CHANNELS``; it reaches recipients
 who gave a WhatsApp number (participation asks for consent) while the Cloud
@@ -7,7 +7,7 @@ API is configured.
 
 from django.conf import settings
 
-from participation.notifications import Channel, Message, Recipient
+from ayni.notifications import Channel, Message, Recipient
 
 
 class WhatsAppChannel(Channel):

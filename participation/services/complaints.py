@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ayni.notifications import Message, Recipient, notify
 from participation import codes, deadlines
 from participation.models import (
     Complaint,
@@ -23,7 +24,6 @@ from participation.models import (
     ProblemType,
 )
 from participation.models.complaints import day_only
-from participation.notifications import Message, Recipient, notify
 from participation.rules import can
 from participation.text import plain_text, single_line
 from participation.uploads import clean_upload

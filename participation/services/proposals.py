@@ -6,10 +6,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ayni.notifications import Message, notify
 from participation import realtime
 from participation.models import Comment, ContentReport, Follow, Proposal, ProposalCategory, Support
 from participation.models.places import District
-from participation.notifications import Message, notify, recipient_for_user
+from participation.notifications import recipient_for_user
 from participation.rules import can
 from participation.text import plain_text, single_line
 from participation.uploads import clean_upload
@@ -101,11 +102,15 @@ def _support_write(*, proposal_id: int, user_id: int, add: bool) -> tuple[int, b
     """
     supports, proposals = Support._meta.db_table, Proposal._meta.db_table
     if add:
+        # The NOT EXISTS lets a repeat end without writing anything (no transaction id,
+        # so its commit waits for no disk flush); ON CONFLICT settles concurrent firsts.
         change = (
-            f"INSERT INTO {supports} (proposal_id, user_id, created_at) VALUES (%s, %s, %s) "
+            f"INSERT INTO {supports} (proposal_id, user_id, created_at) SELECT %s, %s, %s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {supports} WHERE proposal_id = %s AND user_id = %s) "
             "ON CONFLICT (proposal_id, user_id) DO NOTHING"
         )
-        change_params = [proposal_id, user_id, connection.ops.adapt_datetimefield_value(timezone.now())]
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        change_params = [proposal_id, user_id, now, proposal_id, user_id]
         counter = (
             f"UPDATE {proposals} SET support_count = support_count + 1, "
             "status = CASE WHEN status = %s AND support_count + 1 >= %s THEN %s ELSE status END "

@@ -146,7 +146,7 @@ def test_notification_inside_and_outside_the_window(wa_settings, graph):
 
 
 def test_participation_notifies_through_the_whatsapp_channel(wa_settings, graph, on_commit):
-    from participation.notifications import Message, Recipient, notify
+    from ayni.notifications import Message, Recipient, notify
 
     with on_commit():
         queued = notify(

@@ -3,9 +3,10 @@
 import pytest
 from django.core import mail
 
-from participation import notifications
+from ayni import notifications
+from ayni.notifications import Channel, Message, Recipient
 from participation.models import Notification
-from participation.notifications import Channel, Message, Recipient
+from participation.notifications import recipient_for_user
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +31,10 @@ def test_each_recipient_gets_each_channel_that_reaches_it(make_user, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         count = notifications.notify(
             recipients=[
-                notifications.recipient_for_user(user),
+                recipient_for_user(user),
                 Recipient(email="solo-correo@ejemplo.bo"),
                 Recipient(),
-                notifications.recipient_for_user(user),  # duplicates are dropped
+                recipient_for_user(user),  # duplicates are dropped
             ],
             message=message,
         )
@@ -60,6 +61,6 @@ def test_nothing_is_sent_if_the_transaction_rolls_back(make_user):
 
     user = make_user()
     with pytest.raises(RuntimeError), transaction.atomic():
-        notifications.notify(recipients=[notifications.recipient_for_user(user)], message=Message("e", "S", "B"))
+        notifications.notify(recipients=[recipient_for_user(user)], message=Message("e", "S", "B"))
         raise RuntimeError
     assert not Notification.objects.filter(user=user).exists() and mail.outbox == []
