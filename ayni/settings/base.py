@@ -319,10 +319,10 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_ENABLE_ADMIN = False
 AXES_LOCKOUT_CALLABLE = "participation.views.accounts.login_locked_out"
 
-# Notification channels (participation.notifications): add a channel here.
+# Notification channels (ayni.notifications; each written by the app it needs): add one here.
 AYNI_NOTIFICATION_CHANNELS = [
     "participation.notifications.SiteChannel",
-    "participation.notifications.EmailChannel",
+    "ayni.notifications.EmailChannel",
     "chatbot.notifications.WhatsAppChannel",
 ]
 # Where pages open their live-count websocket; empty means the page's own host.
