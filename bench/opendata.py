@@ -58,6 +58,7 @@ def replace_section(text: str, section: str) -> str:
             continue
         if skipping and line.startswith(("## ", "# ")):
             skipping = False
+            out.append("")  # the blank line before the next section was skipped with ours
         if not skipping:
             out.append(line)
     if not done:
