@@ -10,6 +10,7 @@ Roles are Django groups (created by migration 0002):
 from __future__ import annotations
 
 import rules
+from django.conf import settings
 from django.db.models import Q
 
 MODERATORS = "Moderadores"
@@ -41,6 +42,28 @@ def is_verified(user) -> bool:
         return True
     profile = getattr(user, "participation_profile", None)
     return bool(profile and profile.email_verified)
+
+
+def has_level(user, level: str) -> bool:
+    """Whether the account reaches a verification level ("email" < "identity"; superusers always do)."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    from participation.models.accounts import LEVELS
+
+    profile = getattr(user, "participation_profile", None)
+    return bool(profile) and LEVELS.index(profile.level) >= LEVELS.index(level)
+
+
+def _level_for(action: str):
+    """The predicate "has the level that settings.AYNI_ACTION_LEVELS asks for this action" (read at each test)."""
+
+    @rules.predicate(name=f"has_level_for_{action}")
+    def predicate(user) -> bool:
+        return has_level(user, settings.AYNI_ACTION_LEVELS.get(action, "email"))
+
+    return predicate
 
 
 @rules.predicate
@@ -81,10 +104,11 @@ def complaint_is_denuncia(user, complaint) -> bool:
 
 
 participation_rules = rules.RuleSet()
-participation_rules.add_rule("propose", is_verified)
-participation_rules.add_rule("support", is_verified)
-participation_rules.add_rule("comment", is_verified)
-participation_rules.add_rule("report", is_verified)
+# Each needs the verification level the municipality chose (AYNI_LEVEL_*; "email" by default).
+participation_rules.add_rule("propose", _level_for("propose"))
+participation_rules.add_rule("support", _level_for("support"))
+participation_rules.add_rule("comment", _level_for("comment"))
+participation_rules.add_rule("report", _level_for("report"))
 participation_rules.add_rule("follow", rules.is_authenticated)
 participation_rules.add_rule("edit_proposal", is_proposal_author & proposal_has_no_supports)
 participation_rules.add_rule("answer_proposal", is_superuser | is_moderator)

@@ -230,6 +230,16 @@ LOGOUT_REDIRECT_URL = "/participa/propuestas/"
 AYNI_EMAIL_VERIFICATION_MAX_AGE = env_int("AYNI_EMAIL_VERIFICATION_MAX_AGE", 3 * 24 * 3600)
 AYNI_PROPOSAL_SUPPORT_THRESHOLD = env_int("AYNI_PROPOSAL_SUPPORT_THRESHOLD", 50)
 AYNI_REPORTS_TO_HIDE = env_int("AYNI_REPORTS_TO_HIDE", 3)
+# The verification level an account needs for each action (participation/rules.py):
+# "email" (its e-mail confirmed) or "identity" (proven by the OpenID Connect provider).
+AYNI_ACTION_LEVELS = {
+    "support": env("AYNI_LEVEL_SUPPORT", "email"),
+    "propose": env("AYNI_LEVEL_PROPOSE", "email"),
+    "comment": env("AYNI_LEVEL_COMMENT", "email"),
+    "report": env("AYNI_LEVEL_REPORT", "email"),
+}
+if not set(AYNI_ACTION_LEVELS.values()) <= {"email", "identity"}:
+    raise ValueError("AYNI_LEVEL_SUPPORT/PROPOSE/COMMENT/REPORT: use email or identity")
 AYNI_PROPOSAL_BODY_MAX = 5000
 AYNI_COMPLAINT_DESCRIPTION_MAX = 5000
 # Business days to answer a complaint, per type (default 10), counted without
@@ -302,7 +312,11 @@ AYNI_CHAT_RATE = (env_int("AYNI_CHAT_RATE", 30), 60)
 # (mobile carrier NAT) cannot lock out everyone behind it, and nobody can lock a
 # resident out from elsewhere; failures for unknown usernames count the same, so
 # the lockout says nothing about whether an account exists.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "participation.oidc.Backend",  # OpenID Connect (ayni/settings/oidc.py); does nothing while off
+]
 AYNI_LOGIN_FAILURE_LIMIT = env_int("AYNI_LOGIN_FAILURE_LIMIT", 5)
 AYNI_LOGIN_COOLOFF_MINUTES = env_int("AYNI_LOGIN_COOLOFF_MINUTES", 15)
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
@@ -386,6 +400,7 @@ LOGGING = {
 from .ckan import *  # noqa: E402,F401,F403
 from .database import *  # noqa: E402,F401,F403
 from .email import *  # noqa: E402,F401,F403
+from .oidc import *  # noqa: E402,F401,F403
 from .rasa import *  # noqa: E402,F401,F403
 from .redis import *  # noqa: E402,F401,F403
 from .search import *  # noqa: E402,F401,F403

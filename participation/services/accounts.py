@@ -144,3 +144,77 @@ def role_groups_ensure() -> dict:
             group.permissions.add(access_admin)
         groups[name] = group
     return groups
+
+
+class IdentityConflict(Exception):
+    """The provider's e-mail belongs to an account, but the provider did not verify it: nothing is linked."""
+
+
+def _identity_username(*, provider: str, sub: str) -> str:
+    return "oidc-" + key_for(f"{provider} {sub}", namespace="oidc")[:40]
+
+
+@transaction.atomic
+def account_identity_sign_in(*, provider: str, sub: str, name: str, email: str, email_verified: bool):
+    """The account of a person who signed in with an OpenID Connect provider.
+
+    Returns ``(user, None)`` for the account already linked to (provider, sub) or a
+    new one (at level identity), and ``(None, existing_user)`` when the provider's
+    verified e-mail belongs to an account that the person must first confirm to link
+    (account_identity_link). Raises IdentityConflict when the e-mail belongs to an
+    account but the provider did not verify it. Only the provider, the sub, the name
+    and the e-mail are kept, never any other claim.
+    """
+    if not provider or not sub:
+        raise ValidationError(_("El proveedor de identidad no envió un identificador."))
+    profile = Profile.objects.select_related("user").filter(identity_provider=provider, identity_sub=sub).first()
+    if profile is not None:
+        if profile.identity_verified_at is None:
+            profile.identity_verified_at = timezone.now()
+            profile.save(update_fields=["identity_verified_at"])
+        return profile.user, None
+    email = (email or "").strip().lower()
+    User = get_user_model()
+    if email:
+        existing = (
+            User.objects.filter(email__iexact=email).first() or User.objects.filter(username__iexact=email).first()
+        )
+        if existing is not None:
+            if not email_verified:
+                raise IdentityConflict(email)
+            return None, existing
+    name = single_line(name or "")
+    username = email or _identity_username(provider=provider, sub=sub)
+    user = User(username=username, email=email, first_name=name[:150])
+    user.set_unusable_password()
+    user.save()
+    now = timezone.now()
+    Profile.objects.create(
+        user=user,
+        display_name=name[:120],
+        email_verified_at=now if email and email_verified else None,
+        identity_provider=provider,
+        identity_sub=sub,
+        identity_verified_at=now,
+    )
+    return user, None
+
+
+@transaction.atomic
+def account_identity_link(*, user_id: int, provider: str, sub: str, email: str):
+    """Link (provider, sub) to the account whose address the provider verified, once the person confirmed."""
+    User = get_user_model()
+    user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
+    if user is None or (user.email or user.username).lower() != (email or "").strip().lower():
+        raise ValidationError(_("No pudimos vincular la cuenta. Vuelve a ingresar."))
+    if Profile.objects.filter(identity_provider=provider, identity_sub=sub).exclude(user=user).exists():
+        raise ValidationError(_("Esa identidad ya está vinculada a otra cuenta."))
+    profile, _created = Profile.objects.get_or_create(user=user)
+    now = timezone.now()
+    profile.identity_provider = provider
+    profile.identity_sub = sub
+    profile.identity_verified_at = now
+    if profile.email_verified_at is None:
+        profile.email_verified_at = now  # the provider verified this address
+    profile.save(update_fields=["identity_provider", "identity_sub", "identity_verified_at", "email_verified_at"])
+    return user

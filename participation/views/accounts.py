@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from participation import services
+from participation import oidc, services
 from participation.forms import ProfileForm, RegistrationForm, apply_errors
 from participation.models import Profile
 from participation.rules import is_verified
@@ -87,9 +88,22 @@ class LoginView(auth_views.LoginView):
     template_name = "participation/accounts/login.html"
     authentication_form = EmailAuthenticationForm
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["oidc_label"] = oidc.button_label() if oidc.enabled() else ""
+        return context
+
 
 class LogoutView(auth_views.LogoutView):
     next_page = reverse_lazy("participation:proposal_index")
+
+    def post(self, request, *args, **kwargs):
+        # Signed in at the identity provider: sign out there too (RP-initiated logout), which
+        # sends the person back to the portal.
+        at_provider = oidc.enabled() and request.session.get(oidc.SESSION_SIGNED_IN)
+        response = super().post(request, *args, **kwargs)
+        provider_url = oidc.provider_logout_url(request) if at_provider else None
+        return HttpResponseRedirect(provider_url) if provider_url else response
 
 
 class PasswordResetView(auth_views.PasswordResetView):
