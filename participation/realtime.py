@@ -22,7 +22,7 @@ import weakref
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,9 @@ def broadcast_support_count(*, proposal_id: int, count: int) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    groups = (proposal_group(proposal_id), LIST_GROUP)
+    if isinstance(layer, InMemoryChannelLayer) and not any(layer.groups.get(group) for group in groups):
+        return  # nobody listens in this process (pages on other processes poll): no trip into an event loop
     event = _event(proposal_id, count)
 
     async def send_both() -> None:  # one trip into the event loop for both groups
