@@ -55,7 +55,9 @@ def robots_txt(request):
 @require_GET
 @cache_control(max_age=86400, public=True)
 def favicon(request):
-    return redirect(static("favicon.ico"), permanent=True)
+    # Temporary: the target's name carries the file's hash, which changes with the icon
+    # (a cached permanent redirect would lead browsers to a file a later deploy removed).
+    return redirect(static("favicon.ico"))
 
 
 class PortalSitemap(Sitemap):

@@ -137,7 +137,8 @@ def test_guides_and_news_are_articles_for_open_graph(client):
 
 def test_favicon_and_manifest(client):
     response = client.get("/favicon.ico")
-    assert response.status_code == 301 and response["Location"].endswith(".ico")
+    assert response.status_code == 302 and response["Location"].endswith(".ico")
+    assert "max-age=86400" in response["Cache-Control"]
     assert finders.find("favicon.ico") and finders.find("favicon.svg")
     with open(finders.find("favicon.ico"), "rb") as handle:
         assert handle.read(4) == b"\x00\x00\x01\x00"  # an ICO file
