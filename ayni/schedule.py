@@ -123,6 +123,39 @@ def poll_once(*, now: float | None = None, last: dict[str, float] | None = None)
     return ran
 
 
+@dataclass(frozen=True)
+class JobStatus:
+    """What staff see of a periodic job (``manage.py schedule``, the admin's report)."""
+
+    name: str
+    every: timedelta
+    last_enqueued_at: object  # datetime | None
+    next_due_at: object  # datetime: now when it never ran (the next worker tick enqueues it)
+    task: str  # the task's dotted path
+
+
+def job_statuses(*, now=None) -> list[JobStatus]:
+    """Every registered job with its last run and next run, in name order."""
+    from ayni.models import ScheduledJobRun
+
+    now = now or timezone.now()
+    last = dict(ScheduledJobRun.objects.values_list("name", "last_enqueued_at"))
+    statuses = []
+    for job in jobs():
+        when = last.get(job.name)
+        task = getattr(job.task, "module_path", "") or repr(job.task)
+        statuses.append(
+            JobStatus(
+                name=job.name,
+                every=job.every,
+                last_enqueued_at=when,
+                next_due_at=max(when + job.every, now) if when else now,
+                task=task,
+            )
+        )
+    return statuses
+
+
 def _claim(job: Job, now) -> bool:
     from ayni.models import ScheduledJobRun
 
