@@ -1,5 +1,64 @@
 import pytest
 from django.core.cache import cache
+from pytest_factoryboy import LazyFixture, register
+
+from tests.ayni.factories import StaffFactory, SuperuserFactory, UserFactory
+from tests.chatbot.factories import ConversationFactory, WhatsAppMessageFactory
+from tests.cms.factories import (
+    GuideCategoryFactory,
+    GuidePageFactory,
+    NewsPageFactory,
+    OfficeFactory,
+    RegulationPageFactory,
+)
+from tests.opendata.factories import DatasetFactory, ResourceFactory, ResourceVersionFactory
+from tests.participation.factories import (
+    CaseWorkerFactory,
+    CitizenFactory,
+    CommentFactory,
+    ComplaintFactory,
+    DistrictFactory,
+    ModeratorFactory,
+    MunicipalUnitFactory,
+    ProblemTypeFactory,
+    ProfileFactory,
+    ProposalCategoryFactory,
+    ProposalFactory,
+    SupportFactory,
+    TransparencyOfficerFactory,
+    VerifiedCitizenFactory,
+)
+
+# The factories as fixtures (pytest-factoryboy): ``guide_page`` is a published guide,
+# ``guide_page_factory(title=...)`` makes more; a fixture of the same name in a
+# folder's conftest.py or a test module takes precedence there.
+register(UserFactory)
+register(StaffFactory, "staff")
+register(SuperuserFactory, "superuser")
+register(CitizenFactory, "citizen")
+register(VerifiedCitizenFactory, "verified_citizen")
+register(ModeratorFactory, "moderator")
+register(TransparencyOfficerFactory, "transparency_officer")
+register(CaseWorkerFactory, "case_worker")
+register(GuideCategoryFactory)
+register(OfficeFactory)
+register(GuidePageFactory)
+register(RegulationPageFactory)
+register(NewsPageFactory)
+register(DistrictFactory)
+register(MunicipalUnitFactory)
+register(ProblemTypeFactory)
+register(ProfileFactory)
+register(ProposalCategoryFactory)
+register(ProposalFactory, author=LazyFixture("verified_citizen"))
+register(SupportFactory, user=LazyFixture("verified_citizen"))
+register(CommentFactory, author=LazyFixture("verified_citizen"))
+register(ComplaintFactory, user=LazyFixture("citizen"))
+register(DatasetFactory)
+register(ResourceFactory)
+register(ResourceVersionFactory)
+register(ConversationFactory)
+register(WhatsAppMessageFactory)
 
 
 @pytest.fixture(scope="session")
