@@ -86,6 +86,14 @@ def provider_logout_url(request) -> str | None:
     return f"{end_session}{'&' if '?' in end_session else '?'}{query}"
 
 
+def identity_owner(*, provider: str, sub: str):
+    """The account linked to (provider, sub), if any."""
+    from participation.models import Profile
+
+    profile = Profile.objects.select_related("user").filter(identity_provider=provider, identity_sub=sub).first()
+    return profile.user if profile else None
+
+
 def _name(claims: dict) -> str:
     """The person's name from the standard claims (or Ciudadanía Digital's `profile.nombre`)."""
     name = claims.get("name")
@@ -150,6 +158,9 @@ class Backend(OIDCAuthenticationBackend):
         if not self.verify_claims(claims):
             raise SuspiciousOperation("Claims verification failed")
         email = claims.get("email") if isinstance(claims.get("email"), str) else ""
+        current = getattr(self.request, "user", None)
+        if current is not None and current.is_authenticated:
+            return self._for_signed_in(current, str(claims["sub"]))
         try:
             user, to_link = account_identity_sign_in(
                 provider=settings.OIDC_ISSUER,
@@ -174,3 +185,20 @@ class Backend(OIDCAuthenticationBackend):
             }
             return None
         return user
+
+    def _for_signed_in(self, current, sub: str):
+        """Someone already signed in verifies their identity: link it to this account, once confirmed."""
+        owner = identity_owner(provider=settings.OIDC_ISSUER, sub=sub)
+        if owner is not None and owner.pk == current.pk:
+            return current
+        if owner is not None:
+            self.request.oidc_error = _("Esa identidad ya está vinculada a otra cuenta.")
+            return None
+        self.request.oidc_pending_link = {
+            "user": current.pk,
+            "provider": settings.OIDC_ISSUER,
+            "sub": sub,
+            "email": (current.email or current.get_username()).strip().lower(),
+            "current": True,
+        }
+        return None

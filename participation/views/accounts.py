@@ -152,7 +152,12 @@ def profile(request):
             messages.success(request, _("Guardamos tu perfil."))
             return redirect("accounts:profile")
         status = 400
-    context = {"form": form, "profile": account_profile, "verified": is_verified(request.user)}
+    context = {
+        "form": form,
+        "profile": account_profile,
+        "verified": is_verified(request.user),
+        "oidc_label": oidc.button_label() if oidc.enabled() else "",
+    }
     return TemplateResponse(request, "participation/accounts/profile.html", context, status=status)
 
 

@@ -12,7 +12,7 @@ import time
 
 import requests
 from django.conf import settings
-from django.contrib import auth
+from django.contrib import auth, messages
 from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
@@ -134,8 +134,13 @@ def link(request):
             )
         except ValidationError as exc:
             return _failure(request, exc.messages[0])
+        if pending.get("current"):
+            if not request.user.is_authenticated or request.user.pk != user.pk:
+                return _failure(request, _("No pudimos vincular la cuenta. Vuelve a ingresar."))
+            messages.success(request, _("Tu identidad quedó verificada."))
+            return redirect("accounts:profile")
         auth.login(request, user, backend="participation.oidc.Backend")
         request.session[oidc.SESSION_SIGNED_IN] = True
         return redirect(settings.LOGIN_REDIRECT_URL)
-    context = {"email": pending["email"], "provider": oidc.button_label()}
+    context = {"email": pending["email"], "provider": oidc.button_label(), "current": pending.get("current")}
     return TemplateResponse(request, "participation/accounts/oidc_link.html", context)

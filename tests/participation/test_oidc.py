@@ -366,3 +366,24 @@ def test_action_levels_follow_the_setting(settings, make_user):
     assert not can(email_only, "support") and not can(email_only, "report")
     assert can(email_only, "propose") and can(email_only, "comment")
     assert can(resident, "support") and can(resident, "report")
+
+
+def test_signed_in_person_verifies_identity_from_the_profile(client, provider, make_user):
+    user = make_user()
+    client.force_login(user)
+    page = client.get("/cuentas/perfil/").content.decode()
+    assert "Verificar tu identidad con" in page
+    # The provider's e-mail may differ from the account's: the person is already signed in.
+    response = _sign_in(client, provider, _claims(email="otra@ejemplo.bo"))
+    assert response["Location"] == "/cuentas/identidad/vincular/"
+    assert Profile.objects.get(user=user).level == "email"
+    response = client.post("/cuentas/identidad/vincular/", {"confirm": "1"})
+    assert response.status_code == 302 and response["Location"] == "/cuentas/perfil/"
+    assert Profile.objects.get(user=user).level == "identity"
+    assert not get_user_model().objects.filter(email="otra@ejemplo.bo").exists()
+    assert "Identidad verificada" in client.get("/cuentas/perfil/").content.decode()
+    # That identity now belongs to this account: another account cannot take it.
+    other = make_user()
+    client.force_login(other)
+    response = _sign_in(client, provider, _claims(email="otra@ejemplo.bo"))
+    assert response.status_code == 400 and "ya está vinculada a otra cuenta" in response.content.decode()
