@@ -33,6 +33,17 @@ class ProviderUnavailable(Exception):
     """The provider's discovery document could not be read."""
 
 
+class SignInStopped(Exception):
+    """The identity is proven but the sign-in stops: a link to confirm (``pending_link``) or a refusal (``message``).
+
+    Raised out of the backend, so that it is not counted as a failed sign-in (django-axes).
+    """
+
+    def __init__(self, *, message: str = "", pending_link: dict | None = None):
+        super().__init__(message or "pending link")
+        self.message, self.pending_link = message, pending_link
+
+
 def enabled() -> bool:
     return bool(getattr(settings, "OIDC_ENABLED", False))
 
@@ -169,21 +180,23 @@ class Backend(OIDCAuthenticationBackend):
                 email=email,
                 email_verified=claims.get("email_verified") is True,
             )
-        except IdentityConflict:
-            self.request.oidc_error = _(
-                "Ya existe una cuenta con el correo de tu identidad digital, pero el proveedor no lo "
-                "verificó. Ingresa con tu correo y contraseña."
-            )
-            return None
+        except IdentityConflict as exc:
+            raise SignInStopped(
+                message=_(
+                    "Ya existe una cuenta con el correo de tu identidad digital, pero el proveedor no lo "
+                    "verificó. Ingresa con tu correo y contraseña."
+                )
+            ) from exc
         if to_link is not None:
             # Kept in the session only until the person confirms (views.oidc.link): allowed claims only.
-            self.request.oidc_pending_link = {
-                "user": to_link.pk,
-                "provider": settings.OIDC_ISSUER,
-                "sub": str(claims["sub"]),
-                "email": email.strip().lower(),
-            }
-            return None
+            raise SignInStopped(
+                pending_link={
+                    "user": to_link.pk,
+                    "provider": settings.OIDC_ISSUER,
+                    "sub": str(claims["sub"]),
+                    "email": email.strip().lower(),
+                }
+            )
         return user
 
     def _for_signed_in(self, current, sub: str):
@@ -192,13 +205,13 @@ class Backend(OIDCAuthenticationBackend):
         if owner is not None and owner.pk == current.pk:
             return current
         if owner is not None:
-            self.request.oidc_error = _("Esa identidad ya está vinculada a otra cuenta.")
-            return None
-        self.request.oidc_pending_link = {
-            "user": current.pk,
-            "provider": settings.OIDC_ISSUER,
-            "sub": sub,
-            "email": (current.email or current.get_username()).strip().lower(),
-            "current": True,
-        }
-        return None
+            raise SignInStopped(message=_("Esa identidad ya está vinculada a otra cuenta."))
+        raise SignInStopped(
+            pending_link={
+                "user": current.pk,
+                "provider": settings.OIDC_ISSUER,
+                "sub": sub,
+                "email": (current.email or current.get_username()).strip().lower(),
+                "current": True,
+            }
+        )

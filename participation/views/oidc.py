@@ -82,6 +82,11 @@ class CallbackView(OIDCAuthenticationCallbackView):
             )
         try:
             return super().get(request)
+        except oidc.SignInStopped as stop:
+            if stop.pending_link:
+                request.session[oidc.SESSION_PENDING_LINK] = {**stop.pending_link, "at": time.time()}
+                return redirect("accounts:oidc_link")
+            return _failure(request, stop.message)
         except SuspiciousOperation as exc:
             logger.warning("OpenID Connect sign-in refused: %s", exc)
             return _failure(
@@ -106,13 +111,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
         return response
 
     def login_failure(self):
-        request = self.request
-        pending = getattr(request, "oidc_pending_link", None)
-        if pending:
-            request.session[oidc.SESSION_PENDING_LINK] = {**pending, "at": time.time()}
-            return redirect("accounts:oidc_link")
-        message = getattr(request, "oidc_error", None)
-        return _failure(request, message or _("No pudimos verificar tu identidad. Vuelve a ingresar."))
+        return _failure(self.request, _("No pudimos verificar tu identidad. Vuelve a ingresar."))
 
 
 @require_http_methods(["GET", "POST"])

@@ -22,6 +22,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_login_failed
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import connection
@@ -304,6 +305,24 @@ def test_existing_verified_email_is_linked_only_after_confirmation(client, provi
     assert get_user_model().objects.filter(email__iexact=existing.email).count() == 1
     # The confirmation is used up.
     assert client.post("/cuentas/identidad/vincular/", {"confirm": "1"}).status_code == 400
+
+
+def test_a_link_to_confirm_is_not_a_failed_sign_in(client, provider, make_user):
+    existing = make_user()
+    failures = []
+
+    def record(sender, **kwargs):
+        failures.append(kwargs)
+
+    user_login_failed.connect(record)
+    try:
+        for _attempt in range(3):
+            assert (
+                _sign_in(client, provider, _claims(email=existing.email))["Location"] == "/cuentas/identidad/vincular/"
+            )
+    finally:
+        user_login_failed.disconnect(record)
+    assert failures == []
 
 
 def test_link_can_be_cancelled(client, provider, make_user):
