@@ -48,3 +48,70 @@ def test_finished_tasks_are_left_alone(settings):
     assert schedule.stale_tasks_requeue() == 0
     done.refresh_from_db()
     assert done.status == TaskResultStatus.SUCCESSFUL
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of this test's own (never the shared one), or a skip."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    import redis
+
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        for _ in range(100):
+            try:
+                if redis.Redis.from_url(url).ping():
+                    break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_an_rq_job_abandoned_by_a_dead_worker_is_enqueued_again(settings, own_redis):
+    import django_rq
+    from django_tasks_rq.backend import Job as RQJob
+    from rq.executions import Execution
+    from rq.job import JobStatus
+    from rq.registry import FailedJobRegistry, StartedJobRegistry
+
+    settings.RQ_QUEUES = {"default": {"URL": own_redis}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    queue = django_rq.get_queue("default", job_class=RQJob)
+    taken = tasks.whatsapp_reply.enqueue(1)
+    failed_alone = tasks.whatsapp_reply.enqueue(2)
+    # A worker took the first job and was killed: STARTED, in the started registry, off the queue,
+    # and its heartbeats stopped (the entry's expiry is now).
+    job = queue.fetch_job(taken.id)
+    queue.remove(job)
+    with queue.connection.pipeline() as pipe:
+        job.set_status(JobStatus.STARTED, pipeline=pipe)
+        execution = Execution.create(job, ttl=60, pipeline=pipe, worker_name="dead")
+        StartedJobRegistry(queue=queue).add_execution(execution, pipe, ttl=0)
+        pipe.execute()
+    # The second one failed by itself (an exception in the task): it stays failed.
+    other = queue.fetch_job(failed_alone.id)
+    queue.remove(other)
+    FailedJobRegistry(queue=queue).add(other, exc_string="Traceback ... ValueError: boom")
+    assert taken.id not in queue.job_ids
+
+    assert schedule.stale_tasks_requeue() == 1
+    assert taken.id in queue.job_ids
+    assert failed_alone.id not in queue.job_ids
+    assert failed_alone.id in FailedJobRegistry(queue=queue).get_job_ids()
