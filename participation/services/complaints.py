@@ -122,69 +122,24 @@ def complaint_create(
     token = (submission_token or "").strip() or None
     if user is not None and not user.is_authenticated:
         user = None
-    if token is not None:
-        if not TOKEN_RE.match(token):
-            raise ValidationError({"submission_token": _("El identificador del envío no es válido.")})
-        existing = Complaint.objects.filter(submission_token=token).first()
-        if existing is not None:
-            return _replayed(existing, kind=kind, subject=subject, description=description), False
-    if kind not in Complaint.Kind.values:
-        raise ValidationError({"kind": _("Elige un tipo válido: reclamo, denuncia o sugerencia.")})
-    if anonymous and kind != Complaint.Kind.REPORT:
-        raise ValidationError({"anonymous": _("Solo las denuncias pueden presentarse de forma anónima.")})
-    if channel not in Complaint.Channel.values:
-        raise ValidationError({"channel": _("El canal no es válido.")})
-    if anonymous and channel not in Complaint.ANONYMOUS_CHANNELS:
-        raise ValidationError(
-            {"anonymous": _("Las denuncias anónimas se presentan solo en el formulario anónimo de la web.")}
-        )
-    if problem_type is not None and not (isinstance(problem_type, ProblemType) and problem_type.active):
-        raise ValidationError({"problem_type": _("Elige un tipo de problema válido.")})
-    if unit is None and problem_type is not None:
-        unit = problem_type.unit
-    if unit is None:
-        raise ValidationError({"unit": _("Elige la unidad municipal.")})
-    if anonymous and not all(_blank(value) for value in (latitude, longitude)):
-        raise ValidationError(
-            {"latitude": _("Una denuncia anónima no guarda la ubicación exacta: descríbela con palabras.")}
-        )
-    latitude, longitude = complaint_point_clean(latitude, longitude)
-    subject = single_line(subject)
-    description = plain_text(description)
-    location = single_line(location)
-    require_length("subject", subject, maximum=SUBJECT_MAX, minimum=5)
-    require_length("description", description, maximum=settings.AYNI_COMPLAINT_DESCRIPTION_MAX, minimum=10)
-    require_length("location", location, maximum=LOCATION_MAX, minimum=0)
-    if anonymous:
-        user, contact_email, contact_whatsapp, notify_consent = None, "", "", False
-    else:
-        contact_email, contact_whatsapp = _clean_contact(contact_email, contact_whatsapp)
-        if notify_consent and not (contact_email or contact_whatsapp or user):
-            raise ValidationError(
-                {"notify_consent": _("Para recibir avisos indica un correo o un número de WhatsApp.")}
-            )
-    uploads = [item for item in (attachments or []) if item]
-    if len(uploads) > settings.AYNI_ATTACHMENT_MAX_COUNT:
-        raise ValidationError(
-            {
-                "attachments": _("Puedes adjuntar como máximo %(n)d archivos.")
-                % {"n": settings.AYNI_ATTACHMENT_MAX_COUNT}
-            }
-        )
-    files = []
-    for upload in uploads:
-        try:
-            files.append(clean_upload(upload))
-        except ValidationError as exc:
-            raise ValidationError({"attachments": exc.messages}) from exc
+    existing = _submitted_before(token)
+    if existing is not None:
+        return _replayed(existing, kind=kind, subject=subject, description=description), False
+    _check_kind_and_channel(kind=kind, anonymous=anonymous, channel=channel)
+    unit = _routed_unit(unit=unit, problem_type=problem_type)
+    latitude, longitude = _clean_point(latitude, longitude, anonymous=anonymous)
+    subject, description, location = _clean_texts(subject, description, location)
+    user, contact_email, contact_whatsapp, notify_consent = _clean_filer(
+        anonymous=anonymous,
+        user=user,
+        contact_email=contact_email,
+        contact_whatsapp=contact_whatsapp,
+        notify_consent=notify_consent,
+    )
+    files = _clean_attachments(attachments)
     rate_limit(scope="complaint", client=client)
 
-    now = timezone.now()
-    if anonymous:
-        # The exact time could be matched against logs kept elsewhere: keep the day only.
-        now = day_only(now)
-    received_on = timezone.localdate()
-    due = deadlines.add_business_days(received_on, deadlines.business_days_for(kind))
+    now, received_on, due = _filing_dates(kind, anonymous=anonymous)
     saved = []
     try:
         with transaction.atomic():
@@ -209,36 +164,137 @@ def complaint_create(
                 submission_token=token,
                 created_at=now,
             )
-            for item in files:
-                attachment = ComplaintAttachment(complaint=complaint, content_type=item.content_type, size=item.size)
-                attachment.file.save(item.content.name, item.content, save=False)
-                saved.append(attachment.file)
-                if anonymous:
-                    _file_times_to_day(attachment.file, now)
-                attachment.save()
-            ComplaintEvent.objects.create(
-                complaint=complaint,
-                kind=ComplaintEvent.Kind.CREATED,
-                public=True,
-                status_to=complaint.status,
-                created_at=now,
-            )
+            _save_attachments(complaint, files, saved, anonymous=anonymous, now=now)
+            _record_created(complaint, now)
     except IntegrityError:
-        for stored in saved:
-            stored.storage.delete(stored.name)
-        if token is not None:
-            existing = Complaint.objects.filter(submission_token=token).first()
-            if existing is not None:
-                return _replayed(existing, kind=kind, subject=subject, description=description), False
+        _delete_stored(saved)
+        existing = _submitted_before(token)
+        if existing is not None:
+            return _replayed(existing, kind=kind, subject=subject, description=description), False
         raise
     except Exception:
-        for stored in saved:
-            stored.storage.delete(stored.name)
+        _delete_stored(saved)
         raise
     if not anonymous:
         # An anonymous denuncia leaves no log line: its time could be matched elsewhere.
         logger.info("complaint filed: kind=%s unit=%s channel=%s", kind, unit.pk, channel)
     return complaint, True
+
+
+def _submitted_before(token: str | None) -> Complaint | None:
+    """The case already filed with this submission token, if any (the token's form is checked first)."""
+    if token is None:
+        return None
+    if not TOKEN_RE.match(token):
+        raise ValidationError({"submission_token": _("El identificador del envío no es válido.")})
+    return Complaint.objects.filter(submission_token=token).first()
+
+
+def _check_kind_and_channel(*, kind: str, anonymous: bool, channel: str) -> None:
+    if kind not in Complaint.Kind.values:
+        raise ValidationError({"kind": _("Elige un tipo válido: reclamo, denuncia o sugerencia.")})
+    if anonymous and kind != Complaint.Kind.REPORT:
+        raise ValidationError({"anonymous": _("Solo las denuncias pueden presentarse de forma anónima.")})
+    if channel not in Complaint.Channel.values:
+        raise ValidationError({"channel": _("El canal no es válido.")})
+    if anonymous and channel not in Complaint.ANONYMOUS_CHANNELS:
+        raise ValidationError(
+            {"anonymous": _("Las denuncias anónimas se presentan solo en el formulario anónimo de la web.")}
+        )
+
+
+def _routed_unit(*, unit: MunicipalUnit | None, problem_type: ProblemType | None) -> MunicipalUnit:
+    """The unit chosen, or else the problem type's unit."""
+    if problem_type is not None and not (isinstance(problem_type, ProblemType) and problem_type.active):
+        raise ValidationError({"problem_type": _("Elige un tipo de problema válido.")})
+    if unit is None and problem_type is not None:
+        unit = problem_type.unit
+    if unit is None:
+        raise ValidationError({"unit": _("Elige la unidad municipal.")})
+    return unit
+
+
+def _clean_point(latitude, longitude, *, anonymous: bool) -> tuple[Decimal | None, Decimal | None]:
+    if anonymous and not all(_blank(value) for value in (latitude, longitude)):
+        raise ValidationError(
+            {"latitude": _("Una denuncia anónima no guarda la ubicación exacta: descríbela con palabras.")}
+        )
+    return complaint_point_clean(latitude, longitude)
+
+
+def _clean_texts(subject: str, description: str, location: str) -> tuple[str, str, str]:
+    subject = single_line(subject)
+    description = plain_text(description)
+    location = single_line(location)
+    require_length("subject", subject, maximum=SUBJECT_MAX, minimum=5)
+    require_length("description", description, maximum=settings.AYNI_COMPLAINT_DESCRIPTION_MAX, minimum=10)
+    require_length("location", location, maximum=LOCATION_MAX, minimum=0)
+    return subject, description, location
+
+
+def _clean_filer(*, anonymous: bool, user, contact_email: str, contact_whatsapp: str, notify_consent: bool):
+    """(user, contact_email, contact_whatsapp, notify_consent) as stored: none of them for an anonymous denuncia."""
+    if anonymous:
+        return None, "", "", False
+    contact_email, contact_whatsapp = _clean_contact(contact_email, contact_whatsapp)
+    if notify_consent and not (contact_email or contact_whatsapp or user):
+        raise ValidationError({"notify_consent": _("Para recibir avisos indica un correo o un número de WhatsApp.")})
+    return user, contact_email, contact_whatsapp, notify_consent
+
+
+def _clean_attachments(attachments: list | None) -> list:
+    uploads = [item for item in (attachments or []) if item]
+    if len(uploads) > settings.AYNI_ATTACHMENT_MAX_COUNT:
+        raise ValidationError(
+            {
+                "attachments": _("Puedes adjuntar como máximo %(n)d archivos.")
+                % {"n": settings.AYNI_ATTACHMENT_MAX_COUNT}
+            }
+        )
+    files = []
+    for upload in uploads:
+        try:
+            files.append(clean_upload(upload))
+        except ValidationError as exc:
+            raise ValidationError({"attachments": exc.messages}) from exc
+    return files
+
+
+def _filing_dates(kind: str, *, anonymous: bool):
+    """(created_at, received_on, due_date) of a case filed now."""
+    now = timezone.now()
+    if anonymous:
+        # The exact time could be matched against logs kept elsewhere: keep the day only.
+        now = day_only(now)
+    received_on = timezone.localdate()
+    due = deadlines.add_business_days(received_on, deadlines.business_days_for(kind))
+    return now, received_on, due
+
+
+def _save_attachments(complaint: Complaint, files: list, saved: list, *, anonymous: bool, now) -> None:
+    """Store the cleaned files; each stored file is appended to ``saved`` so a failure can remove it."""
+    for item in files:
+        attachment = ComplaintAttachment(complaint=complaint, content_type=item.content_type, size=item.size)
+        attachment.file.save(item.content.name, item.content, save=False)
+        saved.append(attachment.file)
+        if anonymous:
+            _file_times_to_day(attachment.file, now)
+        attachment.save()
+
+
+def _record_created(complaint: Complaint, now) -> None:
+    ComplaintEvent.objects.create(
+        complaint=complaint,
+        kind=ComplaintEvent.Kind.CREATED,
+        public=True,
+        status_to=complaint.status,
+        created_at=now,
+    )
+
+
+def _delete_stored(saved: list) -> None:
+    for stored in saved:
+        stored.storage.delete(stored.name)
 
 
 @transaction.atomic
