@@ -80,6 +80,22 @@ class GuideEntry:
 
 
 @dataclass
+class _Evidence:
+    """What a question's words match in one guide (``GuideIndex._evidence``)."""
+
+    total: float = 0.0
+    explained: int = 0  # the question's words matched surely
+    anchored: bool = False  # a word of the guide's own title or aliases is in the question
+    tagged: bool = False  # ... or of its tags
+    hit: set[str] = field(default_factory=set)  # the guide's terms the question holds
+
+
+def _says_a_phrase(entry: GuideEntry, norm_question: str) -> bool:
+    """The question holds one of the guide's phrases of two words or more."""
+    return any(len(phrase.split()) >= 2 and f" {phrase} " in f" {norm_question} " for phrase in entry.phrases)
+
+
+@dataclass
 class GuideIndex:
     entries: dict[str, GuideEntry]
     idf: dict[str, float]
@@ -98,49 +114,60 @@ class GuideIndex:
         matched = {s: self._match(s) for s in stems}
         scores: dict[str, float] = {}
         for slug, entry in self.entries.items():
-            total = 0.0
-            explained = 0
-            anchored = False  # a word of the guide's own title or aliases is in the question
-            tagged = False  # ... or of its tags
-            hit: set[str] = set()  # the guide's terms the question holds
-            for _query_stem, candidates in matched.items():
-                best = 0.0
-                sure = False  # matched as written or by a shared long prefix, not only by a close spelling
-                for term, closeness in candidates:
-                    weight = entry.fields.get(term)
-                    if weight:
-                        best = max(best, weight * closeness * self.idf.get(term, 1.0))
-                        sure = sure or closeness >= 0.85
-                        anchored = anchored or (weight >= W_NAME and closeness >= 0.85)
-                        # a rare word (one guide holds it) of the guide's names or tags
-                        tagged = tagged or (weight >= W_TAG and closeness >= 0.85 and self.df.get(term, 99) == 1)
-                        if closeness >= 0.85:
-                            hit.add(term)
-                total += best
-                explained += sure
-            # Near-twins ("Licencia…" / "Renovación de licencia…"): a guide whose every name has
-            # distinctive words the question lacks loses their weight, so the plain one wins
-            # unless the question says "renovar".
-            if entry.names:
-                total -= NAME_MISS * min(self._missing_share(name, hit) for name in entry.names)
-            total += _variant_adjustment(entry, norm)
-            for phrase in entry.phrases:
-                if len(phrase.split()) >= 2 and f" {phrase} " in f" {norm} ":
-                    total += PHRASE_BONUS
-                    explained = len(stems)
-                    break
-            if total <= 0:
-                continue
-            coverage = explained / max(len(stems), 1)
-            if not (
-                coverage > 0.5
-                or (anchored and coverage >= 0.5)
-                or (total >= STRONG_SCORE and explained >= 2)
-                or (tagged and slug == corroborated and coverage >= 1 / 3)
-            ):
+            total = self._guide_score(entry, matched, norm, corroborated=slug == corroborated)
+            if total is None:
                 continue
             scores[slug] = total + (boosts or {}).get(slug, 0.0)
         return sorted(scores.items(), key=lambda item: -item[1])
+
+    def _guide_score(
+        self, entry: GuideEntry, matched: dict[str, tuple], norm: str, *, corroborated: bool
+    ) -> float | None:
+        """One guide's score for the question, or None when its lexical evidence is too thin."""
+        evidence = self._evidence(entry, matched)
+        total, explained = evidence.total, evidence.explained
+        # Near-twins ("Licencia…" / "Renovación de licencia…"): a guide whose every name has
+        # distinctive words the question lacks loses their weight, so the plain one wins
+        # unless the question says "renovar".
+        if entry.names:
+            total -= NAME_MISS * min(self._missing_share(name, evidence.hit) for name in entry.names)
+        total += _variant_adjustment(entry, norm)
+        if _says_a_phrase(entry, norm):
+            total += PHRASE_BONUS
+            explained = len(matched)
+        if total <= 0:
+            return None
+        coverage = explained / max(len(matched), 1)
+        if not (
+            coverage > 0.5
+            or (evidence.anchored and coverage >= 0.5)
+            or (total >= STRONG_SCORE and explained >= 2)
+            or (evidence.tagged and corroborated and coverage >= 1 / 3)
+        ):
+            return None
+        return total
+
+    def _evidence(self, entry: GuideEntry, matched: dict[str, tuple]) -> _Evidence:
+        """What the question's words match in one guide."""
+        evidence = _Evidence()
+        for _query_stem, candidates in matched.items():
+            best = 0.0
+            sure = False  # matched as written or by a shared long prefix, not only by a close spelling
+            for term, closeness in candidates:
+                weight = entry.fields.get(term)
+                if weight:
+                    best = max(best, weight * closeness * self.idf.get(term, 1.0))
+                    sure = sure or closeness >= 0.85
+                    evidence.anchored = evidence.anchored or (weight >= W_NAME and closeness >= 0.85)
+                    # a rare word (one guide holds it) of the guide's names or tags
+                    evidence.tagged = evidence.tagged or (
+                        weight >= W_TAG and closeness >= 0.85 and self.df.get(term, 99) == 1
+                    )
+                    if closeness >= 0.85:
+                        evidence.hit.add(term)
+            evidence.total += best
+            evidence.explained += sure
+        return evidence
 
     def _missing_share(self, name: frozenset[str], hit: set[str]) -> float:
         """The share of a name's weight (idf) that the question lacks."""
