@@ -324,21 +324,12 @@ def _xlsx_rows(content: bytes) -> Iterable[list]:
 
 
 def _read_table(source: Iterable[list]) -> tuple[list[Row], list[Problem]]:
-    rows, problems = [], []
+    rows = []
     iterator = iter(source)
     header = next(iterator, None)
     if header is None:
         raise ImportFileError(_("El archivo está vacío."))
-    columns: list[str | None] = []
-    for cell in header:
-        text = "" if cell is None else str(cell).strip()
-        column = column_for(text) if text else None
-        if text and column is None:
-            problems.append(Problem(_("fila 1"), text, _("Columna desconocida.")))
-        if column is not None and column in columns:
-            problems.append(Problem(_("fila 1"), text, _("Columna repetida.")))
-            column = None
-        columns.append(column)
+    columns, problems = _header_columns(header)
     for required in ("slug", "title"):
         if required not in columns:
             raise ImportFileError(_("Falta la columna «%(column)s».") % {"column": required})
@@ -348,15 +339,35 @@ def _read_table(source: Iterable[list]) -> tuple[list[Row], list[Problem]]:
             continue
         if len(rows) >= MAX_ROWS:
             raise ImportFileError(_("El archivo tiene más de %(max)d guías.") % {"max": MAX_ROWS})
-        values = {}
-        for column, cell in zip(columns, cells, strict=False):
-            if column is None:
-                continue
-            if column in LIST_COLUMNS:
-                cell = _split(cell, commas=column in COMMA_LISTS)
-            values[column] = cell
-        rows.append(Row(_("fila %d") % number, values, names))
+        rows.append(Row(_("fila %d") % number, _row_values(columns, cells), names))
     return rows, problems
+
+
+def _header_columns(header: list) -> tuple[list[str | None], list[Problem]]:
+    """The column of each header cell (None for an unknown or repeated one), and what is wrong with them."""
+    columns: list[str | None] = []
+    problems = []
+    for cell in header:
+        text = "" if cell is None else str(cell).strip()
+        column = column_for(text) if text else None
+        if text and column is None:
+            problems.append(Problem(_("fila 1"), text, _("Columna desconocida.")))
+        if column is not None and column in columns:
+            problems.append(Problem(_("fila 1"), text, _("Columna repetida.")))
+            column = None
+        columns.append(column)
+    return columns, problems
+
+
+def _row_values(columns: list[str | None], cells: list) -> dict:
+    values = {}
+    for column, cell in zip(columns, cells, strict=False):
+        if column is None:
+            continue
+        if column in LIST_COLUMNS:
+            cell = _split(cell, commas=column in COMMA_LISTS)
+        values[column] = cell
+    return values
 
 
 def _split(cell, *, commas: bool) -> list[str]:
@@ -474,30 +485,11 @@ def validate_row(row: Row) -> tuple[services.GuideData | None, list[Problem]]:
     cost = _decimal(v.get("cost_bs"), found, "cost_bs")
     days = _days(v.get("duration_days"), found, "duration_days")
     online = _bool(v.get("online"), found, "online")
-    online_url = None
-    if "online_url" in v:
-        online_url = _text(v.get("online_url"), found, "online_url")
-        if online_url:
-            try:
-                URLValidator(schemes=["http", "https"])(online_url)
-                validate_http_url(online_url)
-            except ValidationError:
-                found.append(("online_url", _("Debe ser un enlace http(s) válido.")))
-    if not slug:
-        found.append(("slug", _("El slug es obligatorio.")))
-    else:
-        try:
-            validate_slug(slug)
-        except ValidationError:
-            found.append(("slug", _("El slug solo puede tener letras sin tilde, números, guiones y guiones bajos.")))
-        if slug != slug.lower():
-            found.append(("slug", _("El slug debe estar en minúsculas.")))
+    online_url = _online_url(v, found)
+    _check_slug(slug, found)
     if not values["title"]:
         found.append(("title", _("El título es obligatorio.")))
-    for name, limit in MAX_LENGTHS.items():
-        texts = lists.get(name, [values.get(name) or (online_url if name == "online_url" else "") or ""])
-        if any(len(t) > limit for t in texts):
-            found.append((name, _("Supera los %(max)d caracteres.") % {"max": limit}))
+    _check_lengths(values, lists, online_url, found)
     problems = [Problem(row.row, row.names.get(c, YAML_NAMES.get(c, c)), m) for c, m in found]
     if problems:
         return None, problems
@@ -510,6 +502,39 @@ def validate_row(row: Row) -> tuple[services.GuideData | None, list[Problem]]:
         online_url=online_url,
     )
     return data, []
+
+
+def _online_url(v: dict, found: list) -> str | None:
+    """The row's online address: None without the column, "" when empty."""
+    if "online_url" not in v:
+        return None
+    online_url = _text(v.get("online_url"), found, "online_url")
+    if online_url:
+        try:
+            URLValidator(schemes=["http", "https"])(online_url)
+            validate_http_url(online_url)
+        except ValidationError:
+            found.append(("online_url", _("Debe ser un enlace http(s) válido.")))
+    return online_url
+
+
+def _check_slug(slug: str, found: list) -> None:
+    if not slug:
+        found.append(("slug", _("El slug es obligatorio.")))
+        return
+    try:
+        validate_slug(slug)
+    except ValidationError:
+        found.append(("slug", _("El slug solo puede tener letras sin tilde, números, guiones y guiones bajos.")))
+    if slug != slug.lower():
+        found.append(("slug", _("El slug debe estar en minúsculas.")))
+
+
+def _check_lengths(values: dict, lists: dict, online_url: str | None, found: list) -> None:
+    for name, limit in MAX_LENGTHS.items():
+        texts = lists.get(name, [values.get(name) or (online_url if name == "online_url" else "") or ""])
+        if any(len(t) > limit for t in texts):
+            found.append((name, _("Supera los %(max)d caracteres.") % {"max": limit}))
 
 
 # --- Plan and apply -------------------------------------------------------------
@@ -531,29 +556,10 @@ def plan_import(rows: list[Row], *, publish: bool, index: GuideIndexPage, user=N
     seen: dict[str, str] = {}
     datas = []
     for row in rows:
-        data, problems = validate_row(row)
-        item = PlanItem(
-            row=row.row,
-            slug=data.slug if data else str(row.values.get("slug") or ""),
-            title=data.title if data else str(row.values.get("title") or ""),
-            data=data,
-            errors=problems,
-        )
+        item = _plan_row(row, seen, publish=publish)
         plan.items.append(item)
-        slug = item.slug.strip()
-        if slug and slug in seen:
-            message = _("Slug repetido (ya está en %(row)s).") % {"row": seen[slug]}
-            item.errors.append(Problem(row.row, _column(row, "slug"), message))
-        seen.setdefault(slug, row.row)
-        if publish:  # also for rows with other errors: every error is listed at once
-            ignored: list = []
-            requirements = _list(row.values.get("requirements"), ignored, "requirements")
-            office = _text(row.values.get("office"), ignored, "office")
-            for problem in services.guide_publish_problems(requirement_count=len(requirements), office=office or None):
-                item.errors.append(Problem(row.row, _column(row, problem.field or "requirements"), problem.message))
-        if data is None:
-            continue
-        datas.append((row, item, data))
+        if item.data is not None:
+            datas.append((row, item, item.data))
     regulations = services.regulations_by_slug(s for _r, _i, d in datas for s in d.legal_basis)
     children = {p.slug: p for p in index.get_children().filter(slug__in=[d.slug for _r, _i, d in datas]).specific()}
     permissions = index.permissions_for_user(user) if user is not None else None
@@ -562,36 +568,64 @@ def plan_import(rows: list[Row], *, publish: bool, index: GuideIndexPage, user=N
     if permissions is not None and publish and not permissions.can_publish_subpage():
         plan.errors.append(Problem("", "", _("No tienes permiso para publicar guías.")))
     for row, item, data in datas:
-        unknown = [s for s in data.legal_basis if s not in regulations]
-        if unknown:
-            item.warnings.append(
-                Problem(
-                    row.row,
-                    _column(row, "legal_basis"),
-                    _("Normas desconocidas (se omiten): %(ids)s") % {"ids": ", ".join(unknown)},
-                )
-            )
-        existing = children.get(data.slug)
-        if existing is None:
-            item.action = "create"
-            continue
-        if not isinstance(existing, GuidePage):
-            item.errors.append(
-                Problem(row.row, _column(row, "slug"), _("Ya existe otra página (no una guía) con este slug."))
-            )
-            continue
-        if user is not None:
-            page_permissions = existing.permissions_for_user(user)
-            if not page_permissions.can_edit() or (publish and not page_permissions.can_publish()):
-                item.errors.append(Problem(row.row, "", _("No tienes permiso para modificar esta guía.")))
-                continue
-        latest = existing.get_latest_revision_as_object()
-        item.changes = tuple(services.guide_changes(latest, data, regulations=regulations))
-        needs_publish = publish and (not existing.live or existing.has_unpublished_changes)
-        item.action = "update" if item.changes or needs_publish else "unchanged"
-        if not item.changes and needs_publish:
-            item.changes = ("publish",)
+        _plan_action(item, row, data, children.get(data.slug), publish=publish, user=user, regulations=regulations)
     return plan
+
+
+def _plan_row(row: Row, seen: dict[str, str], *, publish: bool) -> PlanItem:
+    """A row validated; a repeated slug (``seen``: slug -> first row) and publishing problems are its errors too."""
+    data, problems = validate_row(row)
+    item = PlanItem(
+        row=row.row,
+        slug=data.slug if data else str(row.values.get("slug") or ""),
+        title=data.title if data else str(row.values.get("title") or ""),
+        data=data,
+        errors=problems,
+    )
+    slug = item.slug.strip()
+    if slug and slug in seen:
+        message = _("Slug repetido (ya está en %(row)s).") % {"row": seen[slug]}
+        item.errors.append(Problem(row.row, _column(row, "slug"), message))
+    seen.setdefault(slug, row.row)
+    if publish:  # also for rows with other errors: every error is listed at once
+        ignored: list = []
+        requirements = _list(row.values.get("requirements"), ignored, "requirements")
+        office = _text(row.values.get("office"), ignored, "office")
+        for problem in services.guide_publish_problems(requirement_count=len(requirements), office=office or None):
+            item.errors.append(Problem(row.row, _column(row, problem.field or "requirements"), problem.message))
+    return item
+
+
+def _plan_action(item: PlanItem, row: Row, data, existing, *, publish: bool, user, regulations: dict) -> None:
+    """What importing a valid row does to its guide (``existing``: the page with its slug, if any)."""
+    unknown = [s for s in data.legal_basis if s not in regulations]
+    if unknown:
+        item.warnings.append(
+            Problem(
+                row.row,
+                _column(row, "legal_basis"),
+                _("Normas desconocidas (se omiten): %(ids)s") % {"ids": ", ".join(unknown)},
+            )
+        )
+    if existing is None:
+        item.action = "create"
+        return
+    if not isinstance(existing, GuidePage):
+        item.errors.append(
+            Problem(row.row, _column(row, "slug"), _("Ya existe otra página (no una guía) con este slug."))
+        )
+        return
+    if user is not None:
+        page_permissions = existing.permissions_for_user(user)
+        if not page_permissions.can_edit() or (publish and not page_permissions.can_publish()):
+            item.errors.append(Problem(row.row, "", _("No tienes permiso para modificar esta guía.")))
+            return
+    latest = existing.get_latest_revision_as_object()
+    item.changes = tuple(services.guide_changes(latest, data, regulations=regulations))
+    needs_publish = publish and (not existing.live or existing.has_unpublished_changes)
+    item.action = "update" if item.changes or needs_publish else "unchanged"
+    if not item.changes and needs_publish:
+        item.changes = ("publish",)
 
 
 def import_guides(
