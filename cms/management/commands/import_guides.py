@@ -20,12 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, publish, dry_run, **options):
         path = Path(file)
-        if path.suffix.lower() not in EXTENSIONS:
-            raise CommandError(_("Formato no admitido: sube un archivo YAML, CSV o XLSX."))
-        try:
-            content = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(_("No se puede leer %(file)s: %(error)s") % {"file": file, "error": exc}) from exc
+        content = self._read(path, file)
 
         def progress(items):
             return tqdm(items, desc=_("Importando guías"), unit=_("guía"), file=self.stderr._out, leave=False)
@@ -34,6 +29,22 @@ class Command(BaseCommand):
             result = import_guides(path.name, content, publish=publish, dry_run=dry_run, progress=progress)
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
+        self._report(result, dry_run=dry_run)
+        if result.errors:
+            raise CommandError(_("No se importó nada: corrige los errores y vuelve a intentarlo."))
+        if dry_run:
+            self.stdout.write(_("Simulación: no se guardó nada."))
+
+    def _read(self, path: Path, file: str) -> bytes:
+        if path.suffix.lower() not in EXTENSIONS:
+            raise CommandError(_("Formato no admitido: sube un archivo YAML, CSV o XLSX."))
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise CommandError(_("No se puede leer %(file)s: %(error)s") % {"file": file, "error": exc}) from exc
+
+    def _report(self, result, *, dry_run: bool) -> None:
+        """Warnings and errors on stderr; the planned changes (a dry run without errors) and the counts on stdout."""
         for warning in result.warnings:
             self.stderr.write(self.style.WARNING(_("Aviso: %s") % warning))
         for error in result.errors:
@@ -54,7 +65,3 @@ class Command(BaseCommand):
                 "errors": len(result.errors),
             }
         )
-        if result.errors:
-            raise CommandError(_("No se importó nada: corrige los errores y vuelve a intentarlo."))
-        if dry_run:
-            self.stdout.write(_("Simulación: no se guardó nada."))
