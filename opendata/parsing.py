@@ -195,30 +195,13 @@ def xlsx_sheet_names(data: bytes) -> list[str]:
 def _read_xlsx(data: bytes, *, sheet: str) -> Table:
     from openpyxl import load_workbook
 
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-    except zipfile.BadZipFile as exc:
-        raise ValidationError(_("El archivo no es un libro XLSX válido.")) from exc
-    if any(name.lower().endswith("vbaproject.bin") for name in names):
-        raise ValidationError(_("El libro contiene macros. Guárdelo como .xlsx sin macros."))
+    _check_xlsx_archive(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files
         raise ValidationError(_("El archivo no es un libro XLSX válido.")) from exc
     try:
-        sheets = workbook.sheetnames
-        if sheet:
-            if sheet not in sheets:
-                raise ValidationError(
-                    _("El libro no tiene la hoja «%(sheet)s». Hojas: %(sheets)s.")
-                    % {"sheet": sheet, "sheets": ", ".join(sheets)}
-                )
-        elif len(sheets) > 1:
-            raise ValidationError(
-                _("El libro tiene varias hojas (%(sheets)s). Indique cuál publicar.") % {"sheets": ", ".join(sheets)}
-            )
-        chosen = sheet or sheets[0]
+        chosen = _chosen_sheet(workbook.sheetnames, sheet)
         records = [
             [_text(value) for value in record]
             for record in workbook[chosen].iter_rows(values_only=True)
@@ -228,6 +211,38 @@ def _read_xlsx(data: bytes, *, sheet: str) -> Table:
         workbook.close()
     if not records:
         raise ValidationError(_("La hoja «%(sheet)s» está vacía.") % {"sheet": chosen})
+    header, rows = _fit_to_header(records)
+    return Table(columns=header, rows=rows, source_format="xlsx", sheet=chosen)
+
+
+def _check_xlsx_archive(data: bytes) -> None:
+    """A ZIP archive without macros."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile as exc:
+        raise ValidationError(_("El archivo no es un libro XLSX válido.")) from exc
+    if any(name.lower().endswith("vbaproject.bin") for name in names):
+        raise ValidationError(_("El libro contiene macros. Guárdelo como .xlsx sin macros."))
+
+
+def _chosen_sheet(sheets: list[str], sheet: str) -> str:
+    """The sheet asked for, or the only one."""
+    if sheet:
+        if sheet not in sheets:
+            raise ValidationError(
+                _("El libro no tiene la hoja «%(sheet)s». Hojas: %(sheets)s.")
+                % {"sheet": sheet, "sheets": ", ".join(sheets)}
+            )
+    elif len(sheets) > 1:
+        raise ValidationError(
+            _("El libro tiene varias hojas (%(sheets)s). Indique cuál publicar.") % {"sheets": ", ".join(sheets)}
+        )
+    return sheet or sheets[0]
+
+
+def _fit_to_header(records: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    """The header (trailing blank cells dropped) and the rows cut or padded to its width."""
     header = [cell.strip() for cell in records[0]]
     while header and not header[-1]:
         header.pop()
@@ -238,7 +253,7 @@ def _read_xlsx(data: bytes, *, sheet: str) -> Table:
                 _("La fila %(row)d tiene datos fuera de las columnas del encabezado.") % {"row": number}
             )
     rows = [(record + [""] * width)[:width] for record in records[1:]]
-    return Table(columns=header, rows=rows, source_format="xlsx", sheet=chosen)
+    return header, rows
 
 
 # --- shared ------------------------------------------------------------------------
@@ -274,30 +289,28 @@ def _check_header(columns: list[str]) -> None:
 
 def infer_types(columns: list[str], rows: Iterable[list[str]]) -> list[str]:
     """``integer``, ``number``, ``boolean``, ``date`` or ``string`` per column (blanks ignored)."""
-    candidates = [{"integer", "number", "boolean", "date"} for _ in columns]
+    candidates = [set(_KINDS) for _ in columns]
     for row in rows:
         for i, raw in enumerate(row):
             value = raw.strip()
-            if not value or not candidates[i]:
-                continue
-            kinds = candidates[i]
-            if "integer" in kinds and not _INT.match(value):
-                kinds.discard("integer")
-            if "number" in kinds and not _NUMBER.match(value):
-                kinds.discard("number")
-            if "boolean" in kinds and value.lower() not in ("true", "false"):
-                kinds.discard("boolean")
-            if "date" in kinds and not _DATE.match(value):
-                kinds.discard("date")
-    types = []
-    for kinds in candidates:
-        for kind in ("integer", "number", "boolean", "date"):
-            if kind in kinds:
-                types.append(kind)
-                break
-        else:
-            types.append("string")
-    return types
+            if value and candidates[i]:
+                _narrow_kinds(candidates[i], value)
+    return [next((kind for kind in _KINDS if kind in kinds), "string") for kinds in candidates]
+
+
+_KINDS = ("integer", "number", "boolean", "date")  # the first one a column's values all fit is its type
+
+
+def _narrow_kinds(kinds: set[str], value: str) -> None:
+    """Drop from ``kinds`` the types a (non-blank) value does not fit."""
+    if "integer" in kinds and not _INT.match(value):
+        kinds.discard("integer")
+    if "number" in kinds and not _NUMBER.match(value):
+        kinds.discard("number")
+    if "boolean" in kinds and value.lower() not in ("true", "false"):
+        kinds.discard("boolean")
+    if "date" in kinds and not _DATE.match(value):
+        kinds.discard("date")
 
 
 def typed_value(raw: str, kind: str):
