@@ -230,6 +230,18 @@ def load_demo(*, report: Report = lambda message: None) -> None:
         slug: ProposalCategory.objects.get_or_create(slug=slug, defaults={"name": name})[0] for name, slug in CATEGORIES
     }
     citizens = [_user(email, name, district=districts[d]) for email, name, d in CITIZENS]
+    staff = _load_staff(groups, units)
+    report(f"  distritos: {len(districts)}; unidades: {len(units)}; personal: {len(staff)}")
+    _load_problem_types(units)
+    report(f"  tipos de problema: {len(PROBLEM_TYPES)}")
+    created = _load_proposals(citizens=citizens, categories=categories, districts=districts, staff=staff)
+    report(f"  propuestas: {len(PROPOSALS)} ({created} nuevas)")
+    created = _load_complaints(citizens=citizens, units=units, staff=staff)
+    report(f"  reclamos y denuncias: {len(COMPLAINTS)} ({created} nuevos; uno vencido)")
+
+
+def _load_staff(groups: dict, units: dict) -> dict:
+    """The staff accounts by the part of their e-mail before the @, with their groups and units."""
     staff = {}
     for email, group_names, unit_slugs in STAFF:
         user = _user(email, email.split("@")[0])
@@ -238,14 +250,19 @@ def load_demo(*, report: Report = lambda message: None) -> None:
         for slug in unit_slugs:
             UnitMembership.objects.get_or_create(user=user, unit=units[slug])
         staff[email.split("@")[0]] = user
-    report(f"  distritos: {len(districts)}; unidades: {len(units)}; personal: {len(staff)}")
+    return staff
+
+
+def _load_problem_types(units: dict) -> None:
     for order, (name, slug, unit, keywords) in enumerate(PROBLEM_TYPES, start=1):
         ProblemType.objects.get_or_create(
             slug=slug,
             defaults={"name": name, "unit": units[unit], "keywords": "\n".join(keywords), "sort_order": order * 10},
         )
-    report(f"  tipos de problema: {len(PROBLEM_TYPES)}")
 
+
+def _load_proposals(*, citizens: list, categories: dict, districts: dict, staff: dict) -> int:
+    """The demo proposals not loaded yet, with their supports, comments and answers; how many were new."""
     created = 0
     for index, item in enumerate(PROPOSALS):
         if Proposal.objects.filter(title=item["title"]).exists():
@@ -270,8 +287,11 @@ def load_demo(*, report: Report = lambda message: None) -> None:
                 proposal=proposal, user=staff["moderacion"], status=status, answer=answer, reason=reason
             )
         created += 1
-    report(f"  propuestas: {len(PROPOSALS)} ({created} nuevas)")
+    return created
 
+
+def _load_complaints(*, citizens: list, units: dict, staff: dict) -> int:
+    """The demo cases not loaded yet, backdated and moved on to their status; how many were new."""
     officer_for = {
         "alumbrado-publico": staff["oficial.alumbrado"],
         "movilidad": staff["oficial.movilidad"],
@@ -294,16 +314,21 @@ def load_demo(*, report: Report = lambda message: None) -> None:
             submission_token=token,
         )
         _backdate(complaint, days_ago)
-        actor = officer_for[unit]
-        if status != "recibido":
-            if status in ("asignado", "en_proceso"):
-                services.complaint_assign(complaint=complaint, actor=actor, assignee=actor)
-            if status == "en_proceso":
-                services.complaint_change_status(
-                    complaint=complaint, actor=actor, status=status, text="Enviamos una cuadrilla a revisar."
-                )
-            if status == "respondido":
-                services.complaint_reply(complaint=complaint, actor=actor, text="Gracias, lo incluimos en el plan.")
-                services.complaint_change_status(complaint=complaint, actor=actor, status=status)
+        _advance(complaint, status, actor=officer_for[unit])
         created += 1
-    report(f"  reclamos y denuncias: {len(COMPLAINTS)} ({created} nuevos; uno vencido)")
+    return created
+
+
+def _advance(complaint: Complaint, status: str, *, actor) -> None:
+    """Move a new case on to ``status`` as its unit's officer would."""
+    if status == "recibido":
+        return
+    if status in ("asignado", "en_proceso"):
+        services.complaint_assign(complaint=complaint, actor=actor, assignee=actor)
+    if status == "en_proceso":
+        services.complaint_change_status(
+            complaint=complaint, actor=actor, status=status, text="Enviamos una cuadrilla a revisar."
+        )
+    if status == "respondido":
+        services.complaint_reply(complaint=complaint, actor=actor, text="Gracias, lo incluimos en el plan.")
+        services.complaint_change_status(complaint=complaint, actor=actor, status=status)
