@@ -25,17 +25,10 @@ PORT = os.environ.get("AYNI_PORT", "8000")
 
 
 def main() -> int:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "ayni.settings.dev")}
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    env.setdefault("AYNI_BASE_URL", f"http://{HOST}:{PORT}")
+    env = _environment()
     chatbot_on = env.get("CHATBOT", "on").lower() not in {"off", "0", "false", "no"}
     if chatbot_on:
-        sys.path.insert(0, str(ROOT))
-        from chatbot import runtime
-
-        env.setdefault("RASA_URL", "http://127.0.0.1:5005")
-        # Rasa's HTTP API needs this token; the portal and the worker (same env) send it.
-        env["RASA_AUTH_TOKEN"] = runtime.rasa_auth_token()
+        _rasa_environment(env)
     subprocess.run([PY, "manage.py", "portal_setup"], cwd=ROOT, env=env, check=True)
 
     # The task worker of the configured queue, plus the periodic jobs (ayni.schedule).
@@ -52,18 +45,7 @@ def main() -> int:
         processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
     def stop(*_args) -> None:
-        stopping.set()
-        with lock:
-            running = list(processes.values())
-        for process in running:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for process in running:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        _stop_all(processes, lock, stopping)
 
     if chatbot_on:
         # The portal serves now; the Rasa venv and the training run meanwhile (the chat answers
@@ -79,25 +61,62 @@ def main() -> int:
         flush=True,
     )
     try:
-        while True:
-            with lock:
-                current = list(processes.items())
-            for name, process in current:
-                if process.poll() is None:
-                    continue
-                if name == "rasa":  # the chat goes on with the built-in understanding
-                    print(f"Rasa terminó (código {process.returncode}); el chat sigue sin Rasa.", flush=True)
-                    with lock:
-                        processes.pop(name, None)
-                    continue
-                print(f"El proceso «{name}» terminó con código {process.returncode}; deteniendo todo.", flush=True)
-                stop()
-                return process.returncode or 1
-            time.sleep(0.5)
+        return _watch(processes, lock, stop)
     except KeyboardInterrupt:
         print("\nDeteniendo…", flush=True)
         stop()
     return 0
+
+
+def _environment() -> dict:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "ayni.settings.dev")}
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    env.setdefault("AYNI_BASE_URL", f"http://{HOST}:{PORT}")
+    return env
+
+
+def _rasa_environment(env: dict) -> None:
+    sys.path.insert(0, str(ROOT))
+    from chatbot import runtime
+
+    env.setdefault("RASA_URL", "http://127.0.0.1:5005")
+    # Rasa's HTTP API needs this token; the portal and the worker (same env) send it.
+    env["RASA_AUTH_TOKEN"] = runtime.rasa_auth_token()
+
+
+def _stop_all(processes: dict, lock: threading.Lock, stopping: threading.Event) -> None:
+    """SIGTERM to every process group started, SIGKILL to those still running after 10 s."""
+    stopping.set()
+    with lock:
+        running = list(processes.values())
+    for process in running:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for process in running:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _watch(processes: dict, lock: threading.Lock, stop) -> int:
+    """Wait until a process ends: Rasa's end is only told; any other's stops everything (its exit code)."""
+    while True:
+        with lock:
+            current = list(processes.items())
+        for name, process in current:
+            if process.poll() is None:
+                continue
+            if name == "rasa":  # the chat goes on with the built-in understanding
+                print(f"Rasa terminó (código {process.returncode}); el chat sigue sin Rasa.", flush=True)
+                with lock:
+                    processes.pop(name, None)
+                continue
+            print(f"El proceso «{name}» terminó con código {process.returncode}; deteniendo todo.", flush=True)
+            stop()
+            return process.returncode or 1
+        time.sleep(0.5)
 
 
 def start_rasa(env: dict, processes: dict, lock: threading.Lock, stopping: threading.Event) -> None:
