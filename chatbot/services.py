@@ -133,6 +133,11 @@ def _answer(hashed: str, clean: str, nlu_text: str, state: dialogue.State, *, re
         meaning = understanding.Understanding(intent="attachment", engine="fallback")
         return dialogue.answer(text="", understanding=meaning, state=state, sender=hashed, **steps), Engine.FALLBACK
     if not _LETTER_OR_DIGIT.search(nlu_text):
+        if state.flow:  # a reclamo in progress: its step answers (it asks again for what it needs)
+            meaning = understanding.Understanding(intent="nlu_fallback", engine="fallback")
+            return dialogue.answer(text=nlu_text, understanding=meaning, state=state, sender=hashed, **steps), (
+                Engine.FALLBACK
+            )
         return dialogue.empty(had_text=bool(clean)), Engine.FALLBACK
     if (urgent := urgent_answer(clean)) is not None:
         # Violence, a child in danger, a medical emergency...: the emergency lines first, never a guide.

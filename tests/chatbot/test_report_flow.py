@@ -36,7 +36,7 @@ def test_web_chat_files_a_reclamo(client):
     types = [b["title"] for b in first["replies"][0]["buttons"]]
     assert types and "Bache" in " ".join(types)
     bache = next(b for b in first["replies"][0]["buttons"] if "Bache" in b["title"])
-    assert "descripción" in text_of(chat(client, bache["payload"])).lower() or True
+    assert "Cuéntame brevemente qué pasa" in text_of(chat(client, bache["payload"]))
     chat(client, "Hay un bache enorme frente al mercado Rodríguez que ya causó accidentes")
     place = chat(client, "Calle Rodríguez esquina Zoilo Flores, zona San Pedro")
     assert "Revisa tu reclamo" in text_of(place)
@@ -97,11 +97,38 @@ def test_anonymous_denuncias_go_to_the_web_form(client):
 
 def test_bad_input_in_the_flow_keeps_the_step(client):
     chat(client, "quiero reportar un problema", sender="rec-6")
-    assert "No reconocí" in text_of(chat(client, "???", sender="rec-6")) or True
+    assert "No reconocí el tipo de problema" in text_of(chat(client, "???", sender="rec-6"))
+    assert Conversation.objects.get().flow["step"] == "type"
     chat(client, "bache", sender="rec-6")
     short = chat(client, "feo", sender="rec-6")
     assert "al menos" in text_of(short)
     assert Conversation.objects.get().flow["step"] == "description"
+
+
+def test_an_unclear_answer_at_the_confirmation_files_nothing(client):
+    sender = "rec-7"
+    chat(client, "quiero reportar un bache", sender=sender)
+    chat(client, "Un bache profundo en la esquina de la escuela", sender=sender)
+    assert "Revisa tu reclamo" in text_of(chat(client, "Av. Heroínas 500", sender=sender))
+    for unclear in ("tal vez", "   ", "?!", "no sé"):
+        again = chat(client, unclear, sender=sender)
+        assert "¿Lo envío?" in text_of(again), unclear
+        assert [b["title"] for b in again["replies"][0]["buttons"]] == ["Enviar reclamo", "Cancelar"]
+    assert not Complaint.objects.filter(channel="chat_web").exists()
+    assert Conversation.objects.get().flow["step"] == "confirm"
+    done = chat(client, "enviar", sender=sender)
+    assert Complaint.objects.get(channel="chat_web").code in text_of(done)
+
+
+def test_a_step_retried_after_an_error_keeps_what_was_given(client):
+    sender = "rec-8"
+    chat(client, "quiero reportar un bache", sender=sender)
+    assert "al menos" in text_of(chat(client, "feo", sender=sender))
+    # The resident tries again at the same step: the type chosen before is kept.
+    place = chat(client, "El bache de la calle Jordán ya rompió dos llantas", sender=sender)
+    assert "¿Dónde es?" in text_of(place)
+    flow = Conversation.objects.get().flow
+    assert flow["step"] == "place" and flow["data"]["type_name"] and "Jordán" in flow["data"]["description"]
 
 
 # --- WhatsApp ---------------------------------------------------------------------
@@ -190,6 +217,22 @@ def test_whatsapp_reclamo_with_photo_and_location(client, wa_settings, graph, me
         client, on_commit, meta_message(message_id="wamid.R7", wa_id=wa, kind="interactive", text=None, extra=confirm)
     )
     assert Complaint.objects.filter(channel="whatsapp").count() == 1 and graph.call_count == calls
+
+
+def test_a_list_reply_chooses_the_problem_type(client, wa_settings, graph, on_commit):
+    """WhatsApp shows the problem types as a list (more than three options); choosing one
+    arrives as an interactive ``list_reply`` with the option's id."""
+    wa = "59170000077"
+    _send(client, on_commit, meta_message(message_id="wamid.L1", wa_id=wa, text="quiero reportar un problema"))
+    sent = json.loads(graph.calls[-1].request.content)
+    assert sent["type"] == "interactive" and sent["interactive"]["type"] == "list"
+    rows = [row for section in sent["interactive"]["action"]["sections"] for row in section["rows"]]
+    tree = next(row for row in rows if "rbol" in row["title"])
+    reply = {"interactive": {"type": "list_reply", "list_reply": {"id": tree["id"], "title": tree["title"]}}}
+    _send(client, on_commit, meta_message(message_id="wamid.L2", wa_id=wa, kind="interactive", text=None, extra=reply))
+    assert "Cuéntame brevemente" in _last_text(graph)
+    flow = Conversation.objects.get().flow
+    assert flow["step"] == "description" and "rbol" in flow["data"]["type_name"]
 
 
 def test_two_residents_never_mix(client, wa_settings, graph, on_commit):
