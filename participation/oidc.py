@@ -66,6 +66,8 @@ def discovery() -> dict:
             raise ProviderUnavailable(str(exc)) from exc
         if not isinstance(document, dict) or "authorization_endpoint" not in document:
             raise ProviderUnavailable("discovery document without authorization_endpoint")
+        if str(document.get("issuer", "")).rstrip("/") != issuer:
+            raise ProviderUnavailable("discovery document of another issuer")
         cache.set(key, document, settings.OIDC_DISCOVERY_CACHE_SECONDS)
     return document
 
@@ -135,6 +137,13 @@ class Backend(OIDCAuthenticationBackend):
     OIDC_OP_JWKS_ENDPOINT = property(lambda self: endpoint("jwks_uri"))
     OIDC_RP_CLIENT_ID = property(lambda self: settings.OIDC_RP_CLIENT_ID)
     OIDC_RP_CLIENT_SECRET = property(lambda self: settings.OIDC_RP_CLIENT_SECRET)
+
+    def get_settings(self, attr, *args):
+        if attr == "OIDC_TOKEN_USE_BASIC_AUTH":
+            # client_secret_basic, the default when the provider names no method, unless it takes only _post.
+            methods = discovery().get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
+            return "client_secret_basic" in methods or "client_secret_post" not in methods
+        return super().get_settings(attr, *args)
 
     def authenticate(self, request, **kwargs):
         if not enabled() or request is None or "code_verifier" not in kwargs:

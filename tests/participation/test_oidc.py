@@ -53,6 +53,7 @@ class Provider:
         self.tokens: dict[str, dict] = {}
         self.token_requests: list[dict] = []
         self.sign_with = self.key  # a test swaps in another key to forge a signature
+        self.auth_methods = ["client_secret_basic"]  # token_endpoint_auth_methods_supported
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -90,6 +91,14 @@ class Provider:
                 grant = provider.codes.pop(form.get("code", ""), None)
                 if grant is None:
                     return self._json({"error": "invalid_grant"}, 400)
+                basic = self.headers.get("Authorization", "")
+                if basic.startswith("Basic "):
+                    form["client_id"], _, form["client_secret"] = base64.b64decode(basic[6:]).decode().partition(":")
+                    form["auth_method"] = "client_secret_basic"
+                if provider.auth_methods != ["client_secret_basic"] and "auth_method" not in form:
+                    form["auth_method"] = "client_secret_post"
+                if form.get("auth_method") not in provider.auth_methods:
+                    return self._json({"error": "invalid_client"}, 401)
                 if (form.get("client_id"), form.get("client_secret")) != (CLIENT_ID, CLIENT_SECRET):
                     return self._json({"error": "invalid_client"}, 401)
                 verifier = form.get("code_verifier", "")
@@ -132,6 +141,7 @@ class Provider:
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": self.auth_methods,
         }
 
     def authorize(self, authorization_url: str, claims: dict) -> str:
@@ -212,8 +222,10 @@ def test_login_redirect_carries_pkce_state_and_nonce(client, provider):
 def test_new_person_gets_an_account_at_identity_level(client, provider):
     response = _sign_in(client, provider, _claims())
     assert response.status_code == 302 and response["Location"] == "/participa/propuestas/"
-    # The token request carried the PKCE verifier (the stand-in checked it against the challenge).
+    # The token request carried the PKCE verifier (the stand-in checked it against the challenge)
+    # and the client's credentials by HTTP Basic, the provider's only method here.
     assert provider.token_requests[-1]["code_verifier"]
+    assert provider.token_requests[-1]["auth_method"] == "client_secret_basic"
     user = get_user_model().objects.get(email="juana@ejemplo.bo")
     profile = Profile.objects.get(user=user)
     assert profile.level == "identity" and profile.identity_sub == "cd-0001"
@@ -242,6 +254,12 @@ def test_no_claim_but_the_allowed_ones_is_stored(client, provider):
         assert all(needle not in decoded for needle in needles)
         assert not {"oidc_id_token", "oidc_access_token"} & set(session.get_decoded())
     assert apps.get_model("participation", "Profile").objects.count() >= 1
+
+
+def test_client_secret_post_when_the_provider_takes_only_that(client, provider):
+    provider.auth_methods = ["client_secret_post"]
+    assert _sign_in(client, provider, _claims())["Location"] == "/participa/propuestas/"
+    assert provider.token_requests[-1]["auth_method"] == "client_secret_post"
 
 
 def test_wrong_state_is_refused_in_spanish(client, provider):
