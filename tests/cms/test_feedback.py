@@ -1,14 +1,14 @@
 import pytest
 from django.urls import reverse
 
-from cms.models import GuideFeedback, GuidePage
+from cms.models import GuideFeedback
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def guide():
-    return GuidePage.objects.get(slug="registro-de-mascotas")
+def guide(guide_page):
+    return guide_page
 
 
 def _post(client, guide, **data):
@@ -18,7 +18,7 @@ def _post(client, guide, **data):
 def test_feedback_is_stored(client, guide):
     response = _post(client, guide, helpful="no", comment="  Falta el horario del sábado. ")
     assert response.status_code == 302
-    assert response["Location"] == "/tramites/registro-de-mascotas/?opinion=gracias#opinion"
+    assert response["Location"] == f"/tramites/{guide.slug}/?opinion=gracias#opinion"
     feedback = GuideFeedback.objects.get()
     assert feedback.page == guide and feedback.helpful is False
     assert feedback.comment == "Falta el horario del sábado."
