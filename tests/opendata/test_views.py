@@ -1,5 +1,6 @@
 """The public pages, the downloads and the machine-readable metadata."""
 
+import datetime
 import io
 import json
 import re
@@ -9,6 +10,7 @@ from openpyxl import load_workbook
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
 from opendata import services
+from opendata.models import Dataset
 from tests.opendata.conftest import CSV_V2
 
 pytestmark = pytest.mark.django_db
@@ -18,30 +20,46 @@ DCT = Namespace("http://purl.org/dc/terms/")
 BASE = "http://testserver"
 
 
+@pytest.fixture
+def beds(resource_version_factory, dataset_factory):
+    """A second published dataset, of another theme, tags and columns than ``dataset``."""
+    dataset = dataset_factory(
+        title="Ocupación de camas de prueba",
+        theme="HEAL",
+        tags=["salud", "hospitales", "camas"],
+        temporal_start=datetime.date(2020, 1, 10),
+        temporal_end=datetime.date(2020, 1, 10),
+    )
+    resource_version_factory(
+        resource__dataset=dataset, data=b"hospital,libres,ocupadas\nLa Merced,51,20\nLos Pinos,1,32\n"
+    )
+    return dataset
+
+
 def body(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
-def test_list_shows_published_datasets_and_filters(client, version):
+def test_list_shows_published_datasets_and_filters(client, version, beds):
     services.dataset_create(title="Borrador secreto", slug="borrador-secreto")
     page = client.get("/datos/").content.decode()
-    assert "Recaudación por distrito" in page and "Camas hospitalarias" in page
+    assert "Recaudación por distrito" in page and "Ocupación de camas de prueba" in page
     assert "Borrador secreto" not in page
     by_tag = client.get("/datos/", {"etiqueta": "impuestos"}).content.decode()
-    assert "Recaudación por distrito" in by_tag and "Camas hospitalarias" not in by_tag
+    assert "Recaudación por distrito" in by_tag and "Ocupación de camas de prueba" not in by_tag
     by_theme = client.get("/datos/", {"tema": "HEAL"}).content.decode()
-    assert "Camas hospitalarias" in by_theme and "Recaudación por distrito" not in by_theme
+    assert "Ocupación de camas de prueba" in by_theme and "Recaudación por distrito" not in by_theme
     by_format = client.get("/datos/", {"formato": "xlsx"}).content.decode()
     assert "Recaudación por distrito" in by_format
     none = client.get("/datos/", {"formato": "pdf"}).content.decode()
     assert "Recaudación por distrito" not in none and "No hay conjuntos de datos" in none
 
 
-def test_search_finds_datasets_by_column_name_and_tag(client, version):
+def test_search_finds_datasets_by_column_name_and_tag(client, version, beds):
     page = client.get("/datos/", {"q": "monto"}).content.decode()
-    assert "Recaudación por distrito" in page and "Camas hospitalarias" not in page
+    assert "Recaudación por distrito" in page and "Ocupación de camas de prueba" not in page
     page = client.get("/datos/", {"q": "hospitales"}).content.decode()
-    assert "Camas hospitalarias" in page and "Recaudación por distrito" not in page
+    assert "Ocupación de camas de prueba" in page and "Recaudación por distrito" not in page
 
 
 def test_detail_page_preview_chart_versions_and_schema_org(client, version):
@@ -127,11 +145,13 @@ def test_dcat_dataset_is_valid_rdf(client, version):
         assert (distribution, DCAT.hasVersion, None) in graph
 
 
-def test_dcat_catalogue_lists_every_published_dataset(client, version):
+def test_dcat_catalogue_lists_every_published_dataset(client, version, beds, dataset_factory):
+    dataset_factory(publish=False)  # a draft is not in the catalogue
     graph = Graph().parse(data=client.get("/datos/catalogo.jsonld").content, format="json-ld")
     catalogue = URIRef(f"{BASE}/datos/catalogo.jsonld")
     assert (catalogue, RDF.type, DCAT.Catalog) in graph
     datasets = set(graph.objects(catalogue, DCAT.dataset))
-    assert len(datasets) == 7  # the six of the demo and this one
-    temporal = graph.value(URIRef(f"{BASE}/datos/camas-hospitalarias-2020-01-10.jsonld"), DCT.temporal)
+    assert len(datasets) == Dataset.objects.published().count()
+    assert URIRef(f"{BASE}/datos/{beds.slug}.jsonld") in datasets
+    temporal = graph.value(URIRef(f"{BASE}/datos/{beds.slug}.jsonld"), DCT.temporal)
     assert str(graph.value(temporal, DCAT.startDate)) == "2020-01-10"
