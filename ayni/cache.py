@@ -19,12 +19,18 @@ one per cache call.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import os
+import queue
+import sqlite3
 import threading
 import time
 
+import diskcache
 from diskcache import DjangoCache
+from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.redis import RedisCache
 from redis import exceptions as redis_errors
 
@@ -115,16 +121,91 @@ class FailOpenRedisCache(RedisCache):
                 logger.info("cache available again")
 
 
-class SharedDiskCache(DjangoCache):
-    """The embedded default's cache: diskcache's Django backend, kept open between requests.
+class _PooledShard(diskcache.Cache):
+    """A diskcache shard whose SQLite connections outlive the threads that use them.
 
-    Django closes every cache at the end of each request (``request_finished``);
-    diskcache's ``close`` closes its SQLite connections, so every request paid for
-    opening them again (and a checkpoint of the write-ahead log), about 10 ms of a
-    cached page's 13. The connections belong to the thread that opened them and
-    the process keeps them, as with a local-memory cache, which has nothing to
-    close either.
+    diskcache keeps one connection per thread. Under ASGI, Django runs each
+    request's synchronous code on a thread of its own (asgiref's
+    ThreadSensitiveContext), so every request opened its connections again
+    (about 10 ms of a cached page's 13). Here a thread takes a connection from
+    the process's pool on first use and gives it back when Django closes the
+    cache at the end of the request; a connection is only ever used by one
+    thread at a time.
     """
 
-    def close(self, **kwargs):
-        """Kept open: see the class docstring."""
+    def _pool(self) -> queue.SimpleQueue:
+        pid = os.getpid()
+        if getattr(self, "_ayni_pool_pid", None) != pid:  # new process (fork): never share its parent's
+            self._ayni_pool = queue.SimpleQueue()
+            self._ayni_pool_pid = pid
+        return self._ayni_pool
+
+    @property
+    def _con(self):
+        pid = os.getpid()
+        con = getattr(self._local, "con", None)
+        if con is not None and getattr(self._local, "pid", None) == pid:
+            return con
+        pool = self._pool()
+        try:
+            con = pool.get_nowait()
+        except queue.Empty:
+            con = sqlite3.connect(
+                os.path.join(self._directory, diskcache.core.DBNAME),
+                timeout=self._timeout,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            self._local.con, self._local.pid = con, pid
+            # diskcache's per-connection pragmas, as its own connections get them.
+            with contextlib.suppress(sqlite3.OperationalError):
+                for key, value in con.execute("SELECT key, value FROM Settings").fetchall():
+                    if key.startswith("sqlite_"):
+                        self.reset(key, value, update=False)
+        self._local.con, self._local.pid = con, pid
+        return con
+
+    def close(self):
+        con = getattr(self._local, "con", None)
+        if con is None:
+            return
+        del self._local.con
+        if getattr(self._local, "pid", None) == os.getpid():
+            self._pool().put(con)
+        else:
+            con.close()
+
+
+_FANOUTS: dict[tuple, diskcache.FanoutCache] = {}
+_FANOUTS_LOCK = threading.Lock()
+
+
+def _shared_fanout(directory: str, shards: int, timeout: float, options: dict) -> diskcache.FanoutCache:
+    """One FanoutCache per directory and process, whatever the number of threads."""
+    key = (os.getpid(), directory, shards, timeout, tuple(sorted(options.items())))
+    with _FANOUTS_LOCK:
+        fanout = _FANOUTS.get(key)
+        if fanout is None:
+            fanout = _FANOUTS[key] = diskcache.FanoutCache(directory, shards, timeout, **options)
+            for shard in fanout._shards:
+                diskcache.Cache.close(shard)  # the connection __init__ opened is this thread's only
+                shard.__class__ = _PooledShard
+        return fanout
+
+
+class SharedDiskCache(DjangoCache):
+    """The embedded default's cache: diskcache's Django backend, shared by every process.
+
+    Django keeps one cache object per thread, and under ASGI every request has a
+    thread of its own: diskcache's own backend opened its shards again (tables
+    checked, pragmas set) for each request, about 10 ms of a cached page's 13.
+    Here every cache object of a process uses the same shards
+    (``_shared_fanout``), whose SQLite connections are pooled (``_PooledShard``):
+    Django closes the cache at the end of each request, which gives the thread's
+    connections back to the pool instead of closing them.
+    """
+
+    def __init__(self, directory, params):
+        BaseCache.__init__(self, params)
+        options = params.get("OPTIONS", {})
+        self._cache = _shared_fanout(directory, params.get("SHARDS", 8), params.get("DATABASE_TIMEOUT", 0.010), options)
