@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
 from django.utils.translation import gettext as _
@@ -144,6 +145,10 @@ class Backend(OIDCAuthenticationBackend):
             methods = discovery().get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
             return "client_secret_basic" in methods or "client_secret_post" not in methods
         return super().get_settings(attr, *args)
+
+    def get_user(self, user_id):
+        # Django's check (an inactive account's session ends), which the library's version skips.
+        return ModelBackend.get_user(self, user_id)
 
     def authenticate(self, request, **kwargs):
         if not enabled() or request is None or "code_verifier" not in kwargs:

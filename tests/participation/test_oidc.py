@@ -237,6 +237,9 @@ def test_new_person_gets_an_account_at_identity_level(client, provider):
     client.post("/cuentas/salir/")
     assert _sign_in(client, provider, _claims()).status_code == 302
     assert get_user_model().objects.filter(email="juana@ejemplo.bo").count() == 1
+    # A deactivated account's session ends.
+    get_user_model().objects.filter(pk=user.pk).update(is_active=False)
+    assert "Mi perfil" not in client.get("/participa/propuestas/").content.decode()
 
 
 def test_no_claim_but_the_allowed_ones_is_stored(client, provider):
