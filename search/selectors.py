@@ -269,17 +269,25 @@ def _documents_sql(types: list[registry.SearchType], languages: list[str]) -> tu
         return cached[1], cached[2]
     table = connection.ops.quote_name(SearchDocument._meta.db_table)
     documents = (
-        SearchDocument.objects.filter(language__in=languages)
-        .filter(_visible_exists_q(types))
-        .extra(
-            select={"backend_rank": f"{CANDIDATES_TABLE}.backend_rank"},
-            tables=[CANDIDATES_TABLE],
-            where=[f"{CANDIDATES_TABLE}.kind = {table}.kind AND {CANDIDATES_TABLE}.object_id = {table}.object_id"],
-        )
+        SearchDocument.objects.filter(_visible_exists_q(types))
+        .extra(select={"backend_rank": f"{table}.backend_rank"})
         .order_by()
         .values_list(*RANKED_FIELDS, "backend_rank")
     )
     sql, params = documents.query.sql_with_params()
+    # The live-state check runs on the candidates' documents only: the FROM becomes the
+    # candidates joined to their documents, fenced (OFFSET 0) and named like the table, so
+    # that no planner evaluates the check for every document first.
+    placeholders = ", ".join(["%s"] * len(languages))
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    fenced = (
+        f"(SELECT d.*, c.backend_rank FROM {CANDIDATES_TABLE} c JOIN {table} d "
+        f"ON d.kind = c.kind AND d.object_id = c.object_id WHERE d.language IN ({placeholders}){fence}) AS {table}"
+    )
+    head, sep, tail = sql.partition(f" FROM {table} ")
+    if not sep:
+        raise RuntimeError("unexpected documents query")
+    sql, params = f"{head} FROM {fenced} {tail}", [*languages, *params]
     if len(_compiled) > 100:
         _compiled.clear()
     _compiled[key] = (time.monotonic() + COMPILED_SECONDS, sql, tuple(params))
@@ -304,7 +312,9 @@ def _ranked_documents(types: list[registry.SearchType], words_to_find: list[str]
     sql, params = _documents_sql(types, _languages())
     try:
         with connection.cursor() as cursor:
-            cursor.execute(f"WITH {CANDIDATES_TABLE} AS ({cte_sql}) {sql}", [*cte_params, *params])
+            # PostgreSQL would inline the CTE and, misjudging its size, run it again per document.
+            materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+            cursor.execute(f"WITH {CANDIDATES_TABLE} AS {materialized}({cte_sql}) {sql}", [*cte_params, *params])
             rows = [RankedDocument(*row) for row in cursor.fetchall()]
     except Exception:  # a broken index must not take the page down: no results, logged
         logger.exception("Search failed")
