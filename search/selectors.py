@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Case,
+    CharField,
     Exists,
     IntegerField,
     OuterRef,
@@ -136,6 +137,18 @@ def _candidates(
     visible = {str(pk) for pk in search_type.get_queryset().filter(pk__in=ids).values_list("pk", flat=True)}
     ids = [object_id for object_id in ids if object_id in visible]
     return {object_id: rank for rank, object_id in enumerate(ids)}
+
+
+def _visible_documents_q(search_types: list[registry.SearchType]) -> Q:
+    """Documents whose object is public right now, as ``object_id IN`` each type's queryset (for suggestions)."""
+    conditions = [
+        Q(
+            kind=search_type.name,
+            object_id__in=search_type.get_queryset().order_by().annotate(_sid=Cast("pk", CharField())).values("_sid"),
+        )
+        for search_type in search_types
+    ]
+    return reduce(or_, conditions) if conditions else Q(pk__in=[])
 
 
 def _fts5_candidates(search_type: registry.SearchType, words_to_find: list[str], limit: int) -> dict[str, int]:
@@ -552,7 +565,7 @@ def suggest(*, prefix: str, limit: int = MAX_SUGGESTIONS) -> list[dict]:
     order = {search_type.name: i for i, search_type in enumerate(types)}
     documents = (
         SearchDocument.objects.filter(title_match | strong_match, language__in=_languages(), kind__in=order)
-        .filter(_visible_exists_q(types))
+        .filter(_visible_documents_q(types))
         .annotate(
             in_title=Case(When(title_match, then=Value(0)), default=Value(1), output_field=IntegerField()),
             kind_order=Case(*[When(kind=k, then=Value(i)) for k, i in order.items()], output_field=IntegerField()),
