@@ -18,6 +18,15 @@ from search.models import SearchDocument
 
 pytestmark = pytest.mark.django_db
 
+LAW = "ley-municipal-de-prueba-217"  # a regulation the imported guides cite
+EXISTING = "ficha-de-prueba"  # a guide that exists before the import
+
+
+@pytest.fixture(autouse=True)
+def _law_and_existing_guide(regulation_page_factory, guide_page_factory):
+    regulation_page_factory(slug=LAW)
+    guide_page_factory(slug=EXISTING, title="Ficha médica de prueba")
+
 
 def _guide(slug, **extra):
     data = {
@@ -32,7 +41,7 @@ def _guide(slug, **extra):
         "office": "Oficina de Cementerios",
         "online": False,
         "steps": ["Presentar los requisitos", "Recoger el certificado"],
-        "legal_basis": ["lma-217-2016"],
+        "legal_basis": [LAW],
         "tags": ["cementerio", "difuntos"],
     }
     data.update(extra)
@@ -102,7 +111,7 @@ def _table_row(slug, **extra):
         "office": g["office"],
         "online": "no",
         "steps": "\n".join(g["steps"]),
-        "legal_basis": "lma-217-2016",
+        "legal_basis": LAW,
         "tags": "cementerio, difuntos",
     }
     row.update(extra)
@@ -126,7 +135,7 @@ def _assert_imported(page, slug):
     assert page.cost_amount == Decimal("25.50") and page.duration_days == 4
     assert page.office.name == "Oficina de Cementerios"
     assert page.category.name == "Servicios Funerarios"
-    assert [lb.regulation.slug for lb in page.legal_basis.all()] == ["lma-217-2016"]
+    assert [lb.regulation.slug for lb in page.legal_basis.all()] == [LAW]
     assert sorted(t.name for t in page.tags.all()) == ["cementerio", "difuntos"]
 
 
@@ -183,10 +192,10 @@ def test_xlsx_import(tmp_path):
 
 
 def test_existing_guide_gets_a_draft_revision_or_a_published_one(tmp_path):
-    page = GuidePage.objects.get(slug="cita-medica")
+    page = GuidePage.objects.get(slug=EXISTING)
     live_title = page.title
     revisions = page.revisions.count()
-    item = _guide("cita-medica", title="Ficha médica en centros de salud municipales")
+    item = _guide(EXISTING, title="Ficha médica en centros de salud municipales")
     _run(_yaml(tmp_path, [item]))  # draft
     page.refresh_from_db()
     assert page.title == live_title and page.has_unpublished_changes
@@ -201,7 +210,7 @@ def test_existing_guide_gets_a_draft_revision_or_a_published_one(tmp_path):
 
 @pytest.mark.parametrize("publish", [["--publish"], []])
 def test_same_file_twice_changes_nothing(tmp_path, publish):
-    items = [_guide("nicho-temporal"), _guide("cita-medica", title="Otra ficha médica")]
+    items = [_guide("nicho-temporal"), _guide(EXISTING, title="Otra ficha médica")]
     path = _yaml(tmp_path, items)
     out, _err = _run(path, *publish)
     assert "creadas: 1" in out and "actualizadas: 1" in out
@@ -258,13 +267,11 @@ def test_invalid_yaml_rows_name_their_line_and_field(tmp_path):
 
 
 def test_unknown_legal_basis_is_a_warning(tmp_path):
-    out, err = _run(
-        _yaml(tmp_path, [_guide("nicho-temporal", legal_basis=["lma-217-2016", "ley-999-2099"])]), "--publish"
-    )
+    out, err = _run(_yaml(tmp_path, [_guide("nicho-temporal", legal_basis=[LAW, "ley-999-2099"])]), "--publish")
     assert "creadas: 1" in out
     assert "ley-999-2099" in err and "Normas desconocidas" in err
     page = GuidePage.objects.get(slug="nicho-temporal")
-    assert [lb.regulation.slug for lb in page.legal_basis.all()] == ["lma-217-2016"]
+    assert [lb.regulation.slug for lb in page.legal_basis.all()] == [LAW]
 
 
 def test_dry_run_writes_nothing(tmp_path):
@@ -317,7 +324,7 @@ def test_admin_upload_preview_confirm(client, admin_user, upload_dir, tmp_path):
     client.force_login(admin_user)
     response = client.get(reverse("wagtailadmin_home"))
     assert reverse("cms_import_guides") in response.content.decode()  # the menu item
-    content = _yaml(tmp_path, [_guide("nicho-temporal"), _guide("cita-medica", title="Ficha nueva")]).read_bytes()
+    content = _yaml(tmp_path, [_guide("nicho-temporal"), _guide(EXISTING, title="Ficha nueva")]).read_bytes()
     before = _counts()
     response = _upload(client, content)
     assert response.status_code == 200
@@ -333,7 +340,7 @@ def test_admin_upload_preview_confirm(client, admin_user, upload_dir, tmp_path):
     response = client.post(reverse("cms_import_guides_confirm"), {"token": token})
     assert response.status_code == 302
     assert GuidePage.objects.get(slug="nicho-temporal").live
-    assert GuidePage.objects.get(slug="cita-medica").title == "Ficha nueva"
+    assert GuidePage.objects.get(slug=EXISTING).title == "Ficha nueva"
     assert not list(upload_dir.glob("*.upload"))
     # The same file again: everything unchanged.
     response = _upload(client, content)
