@@ -11,8 +11,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from cms.models import GuidePage
-from cms.models.snippets import Office
 from opendata import services
 
 pytestmark = pytest.mark.django_db
@@ -60,11 +58,8 @@ def test_chart_value_labels_still_follow_the_language(client, chart_dataset):
 
 
 @pytest.fixture
-def guide_with_office(db):
-    guide = GuidePage.objects.live().filter(office__isnull=False).first()
-    assert guide is not None
-    Office.objects.filter(pk=guide.office_id).update(latitude=Decimal("-17.393500"), longitude=Decimal("-66.279000"))
-    return guide
+def guide_with_office(guide_page_factory, office_factory):
+    return guide_page_factory(office=office_factory(latitude=Decimal("-17.393500"), longitude=Decimal("-66.279000")))
 
 
 @pytest.mark.parametrize("prefix", ["", "/en"])

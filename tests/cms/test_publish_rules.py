@@ -4,6 +4,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from cms.models import GuideIndexPage, GuidePage, Office
 from cms.rules import guide_publish_problems
+from tests.cms.factories import section_index
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def test_rule_names_what_is_missing():
 
 def test_admin_refuses_to_publish_an_incomplete_guide(client, admin_user):
     client.force_login(admin_user)
-    index = GuideIndexPage.objects.get()
+    index = section_index(GuideIndexPage, slug="tramites", title="Guías de trámites")
     url = reverse("wagtailadmin_pages:add", args=["cms", "guidepage", index.pk])
     response = client.post(url, _form(requirements=[], office=None, publish=True))
     assert response.status_code == 200
@@ -48,16 +49,15 @@ def test_admin_refuses_to_publish_an_incomplete_guide(client, admin_user):
     assert not GuidePage.objects.filter(slug="registro-food-truck").exists()
 
 
-def test_admin_saves_incomplete_draft_and_publishes_complete_guide(client, admin_user):
+def test_admin_saves_incomplete_draft_and_publishes_complete_guide(client, admin_user, office):
     client.force_login(admin_user)
-    index = GuideIndexPage.objects.get()
+    index = section_index(GuideIndexPage, slug="tramites", title="Guías de trámites")
     url = reverse("wagtailadmin_pages:add", args=["cms", "guidepage", index.pk])
     response = client.post(url, _form(requirements=[], office=None, publish=False))
     assert response.status_code == 302
     draft = GuidePage.objects.get(slug="registro-food-truck")
     assert not draft.live
     edit = reverse("wagtailadmin_pages:edit", args=[draft.pk])
-    office = Office.objects.first()
     response = client.post(edit, _form(requirements=["Cédula de identidad"], office=office, publish=True))
     assert response.status_code == 302
     draft.refresh_from_db()
