@@ -198,7 +198,7 @@ class Backend(OIDCAuthenticationBackend):
             raise SignInStopped(
                 message=_(
                     "Ya existe una cuenta con el correo de tu identidad digital, pero el proveedor no lo "
-                    "verificó. Ingresa con tu correo y contraseña."
+                    "verificó. Ingresa con tu correo y contraseña, y verifica tu identidad desde tu perfil."
                 )
             ) from exc
         if to_link is not None:
