@@ -14,10 +14,15 @@ def _lookup(client, code, **extra):
     return client.post("/api/complaints/lookup/", {"code": code}, content_type="application/json", **extra)
 
 
+@pytest.fixture
+def api_post(client, municipal_unit):
+    """POST /api/complaints/ of an anonymous denuncia to a unit of its own (by slug, as the API takes it)."""
+    return lambda **data: _post(client, **{"unit": municipal_unit.slug, **data})
+
+
 def _post(client, **data):
     payload = {
         "kind": "denuncia",
-        "unit": "tributaria",
         "subject": "Cobro sin recibo",
         "description": "Me cobraron 50 Bs sin recibo en la ventanilla de catastro.",
         "anonymous": "true",
@@ -26,8 +31,8 @@ def _post(client, **data):
     return client.post("/api/complaints/", payload)
 
 
-def test_api_files_an_anonymous_denuncia_with_an_attachment(client, upload):
-    response = _post(client, attachments=upload("prueba.pdf", pdf_bytes()))
+def test_api_files_an_anonymous_denuncia_with_an_attachment(client, api_post, upload):
+    response = api_post(attachments=upload("prueba.pdf", pdf_bytes()))
     assert response.status_code == 201
     data = response.json()
     complaint = Complaint.objects.get(code=data["code"])
@@ -36,23 +41,23 @@ def test_api_files_an_anonymous_denuncia_with_an_attachment(client, upload):
     assert _lookup(client, data["code"]).json()["status"] == "recibido"
 
 
-def test_api_bad_input_is_4xx_with_spanish_messages(client, upload):
+def test_api_bad_input_is_4xx_with_spanish_messages(client, api_post, upload):
     before = Complaint.objects.count()
-    assert _post(client, unit="no-existe").json()["errors"]["unit"] == ["La unidad municipal no existe."]
-    response = _post(client, attachments=upload("x.pdf", exe_bytes()))
+    assert api_post(unit="no-existe").json()["errors"]["unit"] == ["La unidad municipal no existe."]
+    response = api_post(attachments=upload("x.pdf", exe_bytes()))
     assert response.status_code == 400 and "no es de un tipo permitido" in str(response.json())
-    response = _post(client, kind="sugerencia")
+    response = api_post(kind="sugerencia")
     assert response.status_code == 400 and "Solo las denuncias" in str(response.json())
-    response = _post(client, subject="x" * 200)
+    response = api_post(subject="x" * 200)
     assert response.status_code == 400 and "150 caracteres" in str(response.json())
     assert client.post("/api/complaints/", {}).status_code in (400, 422)
-    assert _post(client, submission_token="bad token!").status_code == 400
+    assert api_post(submission_token="bad token!").status_code == 400
     assert Complaint.objects.count() == before
 
 
-def test_api_idempotency_token(client):
-    first = _post(client, submission_token="api-token-0123456789")
-    second = _post(client, submission_token="api-token-0123456789")
+def test_api_idempotency_token(client, api_post):
+    first = api_post(submission_token="api-token-0123456789")
+    second = api_post(submission_token="api-token-0123456789")
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["code"] == second.json()["code"]
 

@@ -20,6 +20,12 @@ URL = "/participa/reclamos/"
 CODE_RE = re.compile(r"(RC|DN|SG)-[A-Z0-9]{5}-[A-Z0-9]{5}")
 
 
+@pytest.fixture
+def unit_a(municipal_unit_factory):
+    """A unit of this test's own (conftest's ``officer_a`` is attached to it), not one of the demo's."""
+    return municipal_unit_factory()
+
+
 def _lookup(client, code, **extra):
     return client.post("/api/complaints/lookup/", {"code": code}, content_type="application/json", **extra)
 
