@@ -19,6 +19,9 @@ from django.db import close_old_connections
 
 from ayni import schedule
 
+# django-tasks-rq's jobs only run with its own job class (a plain rq Job cannot call a django_tasks Task).
+RQ_JOB_CLASS = "django_tasks_rq.Job"
+
 
 class Command(BaseCommand):
     help = "Procesa la cola de tareas y encola las tareas periódicas (purgas, conjunto de datos semanal, CKAN)."
@@ -42,7 +45,7 @@ class Command(BaseCommand):
                 enqueued = schedule.tick()
                 self.stdout.write(f"Encoladas: {', '.join(enqueued) or 'ninguna'}")
                 schedule.poll_once()
-            call_command("rqworker", "default", "--burst") if rq else call_command(
+            call_command("rqworker", "default", "--burst", "--job-class", RQ_JOB_CLASS) if rq else call_command(
                 "db_worker", "--batch", "--backend", backend
             )
             return
@@ -55,7 +58,7 @@ class Command(BaseCommand):
             if schedule.polls():
                 threading.Thread(target=self._poll, args=(stop,), name="ayni-polls", daemon=True).start()
         if rq:
-            call_command("rqworker", "default", "--with-scheduler")
+            call_command("rqworker", "default", "--with-scheduler", "--job-class", RQ_JOB_CLASS)
         else:
             call_command("db_worker", "--backend", backend)
 
