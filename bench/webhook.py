@@ -402,6 +402,8 @@ def run_stack(stack: Stack, graph: GraphStandIn, rate: int, seconds: float, run:
     with graph.lock:
         sends = {sender: graph.sends.get(sender, 0) for sender in senders}
         strays = sum(n for to, n in graph.sends.items() if to not in sends)
+    if strays or any(n != 1 for n in sends.values()):  # show what the portal and the worker said
+        say(stack.log.read_text(errors="replace")[-4000:])
     return {
         "label": stack.label,
         "latencies": latencies,
