@@ -15,7 +15,6 @@ import factory
 from wagtail.models import Page, Site
 
 from cms.models import (
-    GuideAlias,
     GuideCategory,
     GuideIndexPage,
     GuidePage,
@@ -173,17 +172,3 @@ class NewsPageFactory(PageFactory):
     @classmethod
     def _index(cls) -> Page:
         return section_index(NewsIndexPage, slug="noticias", title="Noticias")
-
-
-__all__ = [
-    "GuideAlias",
-    "GuideCategoryFactory",
-    "GuidePageFactory",
-    "GuideRequirement",
-    "GuideStep",
-    "NewsPageFactory",
-    "OfficeFactory",
-    "RegulationPageFactory",
-    "section_index",
-    "site_home",
-]
