@@ -7,6 +7,9 @@ Superusers only: the list names internal jobs. The same list is printed by
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.reports import ReportView
@@ -15,11 +18,20 @@ from ayni.schedule import job_statuses
 
 
 def _every(status) -> str:
-    seconds = status.every.total_seconds()
-    for size, unit in ((86400, _("días")), (3600, _("horas")), (60, _("minutos"))):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)} {unit}"
-    return f"{seconds:g} s"
+    seconds = int(status.every.total_seconds())
+    if seconds % 86400 == 0:
+        return ngettext("%(n)d día", "%(n)d días", seconds // 86400) % {"n": seconds // 86400}
+    if seconds % 3600 == 0:
+        return ngettext("%(n)d hora", "%(n)d horas", seconds // 3600) % {"n": seconds // 3600}
+    if seconds % 60 == 0:
+        return ngettext("%(n)d minuto", "%(n)d minutos", seconds // 60) % {"n": seconds // 60}
+    return f"{status.every.total_seconds():g} s"
+
+
+def _last(status) -> str:
+    if status.last_enqueued_at is None:
+        return gettext("nunca")
+    return date_format(timezone.localtime(status.last_enqueued_at), "DATETIME_FORMAT")
 
 
 class ScheduledJobsReportView(ReportView):
@@ -49,7 +61,7 @@ class ScheduledJobsReportView(ReportView):
         return [
             Column("name", label=_("Tarea")),
             Column("every", label=_("Cada"), accessor=_every),
-            DateColumn("last_enqueued_at", label=_("Última vez")),
+            Column("last_enqueued_at", label=_("Última vez"), accessor=_last),
             DateColumn("next_due_at", label=_("Próxima vez")),
             Column("task", label=_("Función")),
         ]

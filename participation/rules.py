@@ -12,6 +12,7 @@ from __future__ import annotations
 import rules
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 MODERATORS = "Moderadores"
 OFFICERS = "Oficiales de reclamos"
@@ -118,6 +119,22 @@ participation_rules.add_rule(
     "handle_complaint",
     is_superuser | (is_officer & officer_of_complaint_unit) | (is_transparency & complaint_is_denuncia),
 )
+
+
+def level_refusal(action: str) -> str:
+    """Why an account may not ``action`` yet, in the words of the level the municipality asks for."""
+    doing = {
+        "propose": _("presentar propuestas"),
+        "support": _("apoyar propuestas"),
+        "comment": _("comentar"),
+        "report": _("reportar contenido"),
+    }[action]
+    if settings.AYNI_ACTION_LEVELS.get(action, "email") == "identity":
+        return _("Verifica tu identidad con %(provider)s para %(action)s.") % {
+            "provider": settings.OIDC_BUTTON_LABEL,
+            "action": doing,
+        }
+    return _("Confirma tu correo electrónico para %(action)s.") % {"action": doing}
 
 
 def can(user, permission: str, obj=None) -> bool:

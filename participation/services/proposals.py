@@ -11,7 +11,7 @@ from participation import realtime
 from participation.models import Comment, ContentReport, Follow, Proposal, ProposalCategory, Support
 from participation.models.places import District
 from participation.notifications import recipient_for_user
-from participation.rules import can
+from participation.rules import can, level_refusal
 from participation.text import plain_text, single_line
 from participation.uploads import clean_upload
 
@@ -51,7 +51,7 @@ def proposal_create(
     client: str,
 ) -> Proposal:
     if not can(author, "propose"):
-        raise PermissionDenied(_("Confirma tu correo electrónico para presentar propuestas."))
+        raise PermissionDenied(level_refusal("propose"))
     title, body, tags = _clean_fields(title=title, body=body, tags=tags or [])
     picture = clean_upload(image, allowed=IMAGE_TYPES) if image else None
     rate_limit(scope="proposal", client=client)
@@ -151,7 +151,7 @@ def _support_write(*, proposal_id: int, user_id: int, add: bool) -> tuple[int, b
 def proposal_support(*, proposal: Proposal, user, client: str = "") -> tuple[int, bool]:
     """Support once. The unique constraint makes it exact under concurrency; returns (count, created)."""
     if not can(user, "support"):
-        raise PermissionDenied(_("Confirma tu correo electrónico para apoyar propuestas."))
+        raise PermissionDenied(level_refusal("support"))
     if proposal.moderation != Proposal.Moderation.VISIBLE:
         raise ValidationError(_("Esta propuesta no admite apoyos en este momento."))
     rate_limit(scope="support", client=client)
@@ -230,7 +230,7 @@ def proposal_answer(*, proposal: Proposal, user, status: str, answer: str = "", 
 @transaction.atomic
 def comment_create(*, proposal: Proposal, author, body: str, client: str) -> Comment:
     if not can(author, "comment"):
-        raise PermissionDenied(_("Confirma tu correo electrónico para comentar."))
+        raise PermissionDenied(level_refusal("comment"))
     body = plain_text(body)
     require_length("body", body, maximum=COMMENT_MAX, minimum=2)
     if proposal.moderation != Proposal.Moderation.VISIBLE:

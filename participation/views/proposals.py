@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from participation import selectors, services
 from participation.forms import CommentForm, ProposalEditForm, ProposalForm, ReportForm, apply_errors
 from participation.models import Comment
-from participation.rules import can
+from participation.rules import can, level_refusal
 
 from .common import client_of, denied, too_many
 
@@ -78,9 +78,7 @@ def proposal_detail(request, pk: int, *, comment_form=None, status=200):
 @login_required
 def proposal_create(request):
     if not can(request.user, "propose"):
-        return denied(
-            request, _("Confirma tu correo electrónico para presentar propuestas. Revisa tu bandeja de entrada.")
-        )
+        return denied(request, level_refusal("propose"))
     form = ProposalForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":

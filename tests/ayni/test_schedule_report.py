@@ -1,5 +1,6 @@
 """Staff see the periodic jobs with their last and next run (admin report and `manage.py schedule`)."""
 
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -41,6 +42,7 @@ def test_superusers_see_the_report_and_export_it(admin_client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Tareas periódicas" in html and "opendata.participation_dataset" in html
+    assert "6 horas" in html and "nunca" in html and re.search(r">\s*1 minuto\s*<", html)
     export = admin_client.get(reverse("ayni_schedule") + "?export=csv")
     assert export.status_code == 200
     rows = b"".join(export.streaming_content).decode().splitlines()
