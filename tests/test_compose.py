@@ -381,7 +381,7 @@ def _migrate_runs(load_demo: str | None) -> list[str]:
 
 def test_migrate_is_a_one_shot_that_web_and_worker_wait_for():
     migrate = services()["migrate"]
-    assert _migrate_runs(None) == ["migrate", "collectstatic", "update_index"]
+    assert _migrate_runs(None) == ["migrate", "collectstatic", "purge_page_cache", "update_index"]
     assert str(migrate.get("restart", "no")) == "no"
     for service in ("web", "worker"):
         assert depends_on(services()[service])["migrate"]["condition"] == "service_completed_successfully"
@@ -389,7 +389,7 @@ def test_migrate_is_a_one_shot_that_web_and_worker_wait_for():
 
 def test_the_demo_and_its_staff_accounts_load_only_when_asked():
     assert "load_demo" not in _migrate_runs("0") and "load_demo" not in _migrate_runs("")
-    assert _migrate_runs("1") == ["migrate", "collectstatic", "load_demo", "update_index"]
+    assert _migrate_runs("1") == ["migrate", "collectstatic", "purge_page_cache", "load_demo", "update_index"]
     assert resolved_environment("migrate")["AYNI_LOAD_DEMO"] == "0"
     assert "load_demo" not in DOCKERFILE.read_text()
 

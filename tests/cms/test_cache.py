@@ -67,3 +67,14 @@ def test_cache_can_be_switched_off(url, client, settings):
     settings.AYNI_PAGE_CACHE_SECONDS = 0
     client.get(url)
     assert "X-Ayni-Cache" not in client.get(url)
+
+
+def test_a_deploy_purges_pages_and_fragments_cached_with_the_old_templates():
+    """portal_setup and compose's migrate step run purge_page_cache: a new generation."""
+    from django.core.management import call_command
+
+    from cms.cache import content_generation
+
+    before = content_generation()
+    call_command("purge_page_cache", verbosity=0)
+    assert content_generation() == before + 1

@@ -53,5 +53,7 @@ class Command(BaseCommand):
         # The search app builds its documents when they are missing (first start, or an upgrade
         # that added content types to search); later changes go through tasks.
         call_command("ensure_index", stdout=self.stdout)
+        # Templates may have changed since the last start: no page or fragment cached before it is served.
+        call_command("purge_page_cache", stdout=self.stdout, verbosity=0)
         self.stdout.write("4/4 Cuenta de administración…")
         call_command("ensure_admin", stdout=self.stdout)
