@@ -12,6 +12,14 @@ from chatbot import tasks
 
 pytestmark = pytest.mark.django_db
 
+DB_QUEUE = {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+
+
+@pytest.fixture
+def db_queue(settings):
+    """The database queue as the tests' "queue" backend, whatever REDIS_URL selects (RQ in the PostgreSQL pass)."""
+    settings.TASKS = {**settings.TASKS, "queue": DB_QUEUE}
+
 
 def _running(started_minutes_ago: int) -> DBTaskResult:
     result = tasks.whatsapp_reply.using(backend="queue").enqueue(1)
@@ -28,7 +36,7 @@ def test_the_core_registers_the_sweep():
     assert job.every == schedule.stale_sweep_every() == timedelta(minutes=1)
 
 
-def test_a_task_running_longer_than_the_timeout_is_ready_again(settings):
+def test_a_task_running_longer_than_the_timeout_is_ready_again(settings, db_queue):
     settings.AYNI_TASK_STALE_SECONDS = 600
     dead = _running(started_minutes_ago=11)
     alive = _running(started_minutes_ago=2)
@@ -41,7 +49,7 @@ def test_a_task_running_longer_than_the_timeout_is_ready_again(settings):
     assert schedule.stale_tasks_requeue() == 0
 
 
-def test_finished_tasks_are_left_alone(settings):
+def test_finished_tasks_are_left_alone(settings, db_queue):
     settings.AYNI_TASK_STALE_SECONDS = 60
     done = _running(started_minutes_ago=30)
     DBTaskResult.objects.filter(pk=done.pk).update(status=TaskResultStatus.SUCCESSFUL)
