@@ -191,7 +191,9 @@ class ComplaintIndexView(SearchPlaceholderMixin, ExportColumnsMixin, StableOrder
     search_placeholder = _("Código, asunto, descripción o lugar…")
     empty_message = _("No hay casos.")
     no_match_message = _("No hay casos con esta búsqueda o estos filtros.")
-    template_name = "participation/admin/complaint_index.html"
+    template_name = "participation/admin/bulk_index.html"
+    select_all_text = _("Seleccionar todos los casos de la lista")
+    bulk_item_type = "COMPLAINT"
     page_title = _("Reclamos y denuncias")
     # The export never carries a complainant's contact details: they stay on the case's page.
     export_columns = [
@@ -298,7 +300,9 @@ class ProposalIndexView(SearchPlaceholderMixin, ExportColumnsMixin, StableOrderi
     search_placeholder = _("Título o descripción…")
     empty_message = _("No hay propuestas.")
     no_match_message = _("No hay propuestas con esta búsqueda o estos filtros.")
-    template_name = "participation/admin/proposal_index.html"
+    template_name = "participation/admin/bulk_index.html"
+    select_all_text = _("Seleccionar todas las propuestas de la lista")
+    bulk_item_type = "PROPOSAL"
     page_title = _("Propuestas")
     export_columns = [
         ("id", _("Número"), lambda p: p.pk),
@@ -388,7 +392,9 @@ class ReportedCommentIndexView(SearchPlaceholderMixin, ExportColumnsMixin, Stabl
     search_placeholder = _("Texto del comentario o título de la propuesta…")
     empty_message = _("No hay comentarios reportados.")
     no_match_message = _("No hay comentarios reportados con esta búsqueda o estos filtros.")
-    template_name = "participation/admin/comment_index.html"
+    template_name = "participation/admin/bulk_index.html"
+    select_all_text = _("Seleccionar todos los comentarios de la lista")
+    bulk_item_type = "COMMENT"
     page_title = _("Moderación de comentarios")
     export_columns = [
         ("id", _("Número"), lambda c: c.pk),
