@@ -4,6 +4,7 @@ from .guides import GuideAlias, GuideIndexPage, GuideLegalBasis, GuidePage, Guid
 from .home import HomePage
 from .news import NewsIndexPage, NewsPage
 from .regulations import RegulationIndexPage, RegulationPage
+from .settings import PortalSettings
 from .snippets import GuideCategory, Office
 from .transparency import TransparencyDocument, TransparencyIndexPage, TransparencyPage
 
@@ -22,6 +23,7 @@ __all__ = [
     "NewsIndexPage",
     "NewsPage",
     "Office",
+    "PortalSettings",
     "RegulationIndexPage",
     "RegulationPage",
     "TransparencyDocument",

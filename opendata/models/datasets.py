@@ -13,6 +13,7 @@ from wagtail.search.queryset import SearchableQuerySetMixin
 
 from ayni.validators import validate_http_url
 from opendata import vocab
+from opendata.models.settings import default_licence
 
 
 class DatasetQuerySet(SearchableQuerySetMixin, models.QuerySet):
@@ -36,9 +37,7 @@ class Dataset(index.Indexed, models.Model):
     slug = models.SlugField(_("slug"), max_length=100, unique=True, help_text=_("Forma parte del enlace permanente."))
     description = models.TextField(_("descripción"), blank=True)
     publisher = models.CharField(_("unidad que publica"), max_length=200, blank=True)
-    licence = models.CharField(
-        _("licencia"), max_length=20, choices=vocab.LICENCE_CHOICES, default=vocab.DEFAULT_LICENCE
-    )
+    licence = models.CharField(_("licencia"), max_length=20, choices=vocab.LICENCE_CHOICES, default=default_licence)
     temporal_start = models.DateField(_("cobertura desde"), null=True, blank=True)
     temporal_end = models.DateField(_("cobertura hasta"), null=True, blank=True)
     frequency = models.CharField(
