@@ -9,18 +9,21 @@ officer's units is a 404 (its existence is not revealed).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from participation import selectors, services
-from participation.forms import AnswerForm, StatusForm, TextForm
+from participation.forms import AnswerForm, ModerationForm, StatusForm, TextForm, apply_errors
 from participation.models import Comment, Complaint, Proposal
+from participation.models.accounts import LEVEL_LABELS
 from participation.rules import can
 
 
@@ -111,22 +114,49 @@ def complaint_attachment(request, pk: int, attachment_pk: int):
     return response
 
 
-@require_POST
+MODERATED = {"propuesta": Proposal, "comentario": Comment}
+
+
+@require_http_methods(["GET", "POST"])
 def moderation_decide(request, kind: str, pk: int):
+    """Reported content: who reported it (and whether each report counts), the decisions so far,
+    and the form to restore it (with a reason, recorded with the moderator) or remove it."""
     _require(request, "moderate")
-    model = {"propuesta": Proposal, "comentario": Comment}.get(kind)
+    model = MODERATED.get(kind)
     if model is None:
         raise Http404
     target = get_object_or_404(model, pk=pk)
-    keep = request.POST.get("decision") == "mantener"
-    services.moderation_decide(
-        moderator=request.user,
-        proposal=target if model is Proposal else None,
-        comment=target if model is Comment else None,
-        keep=keep,
-    )
-    messages.success(request, _("Contenido restablecido.") if keep else _("Contenido retirado."))
-    return redirect("participation_admin:moderation")
+    form = ModerationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            keep = form.cleaned_data["decision"] == "mantener"
+            try:
+                services.moderation_decide(
+                    moderator=request.user,
+                    proposal=target if model is Proposal else None,
+                    comment=target if model is Comment else None,
+                    keep=keep,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("Contenido restablecido.") if keep else _("Contenido retirado."))
+                if model is Proposal:
+                    return redirect(reverse("participation_admin:proposals") + "?reportadas=1")
+                return redirect("participation_admin:moderation")
+    context = {
+        "kind": kind,
+        "target": target,
+        "proposal": target if model is Proposal else target.proposal,
+        "form": form,
+        "reports_to_hide": settings.AYNI_REPORTS_TO_HIDE,
+        "report_level": LEVEL_LABELS[settings.AYNI_ACTION_LEVELS.get("report", "email")],
+        **selectors.moderation_record(target=target),
+    }
+    return TemplateResponse(request, "participation/admin/moderation.html", context, status=status)
 
 
 def proposal_answer(request, pk: int):

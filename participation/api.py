@@ -254,6 +254,8 @@ class ProposalOut(Schema):
     status_reason: str
     official_answer: str
     support_count: int
+    # Of those, the supports of residents whose identity the provider (Ciudadanía Digital) proved.
+    identity_support_count: int
     author: str
     created_at: datetime
     url: str

@@ -235,17 +235,29 @@ class ChangeComplaintStatusBulkAction(ComplaintBulkAction):
 # --- moderation: hide (remove) or restore proposals and comments --------------------------------------
 
 
-class EmptyForm(forms.Form):
-    pass
+class RestoreForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motivo"),
+        help_text=_("Queda registrado junto con tu nombre en cada elemento restablecido."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Indica por qué restableces el contenido.")},
+    )
+
+
+class RemoveForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motivo (opcional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class ModerationBulkAction(ScopedBulkAction):
     rule = "moderate"
-    form_class = EmptyForm
+    form_class = RemoveForm
     keep = True
 
     @classmethod
-    def execute_action(cls, objects, view=None, actor=None, **kwargs):
+    def execute_action(cls, objects, view=None, actor=None, reason: str = "", **kwargs):
         done = 0
         for target in objects:
             try:
@@ -254,6 +266,7 @@ class ModerationBulkAction(ScopedBulkAction):
                     proposal=target if isinstance(target, Proposal) else None,
                     comment=target if isinstance(target, Comment) else None,
                     keep=view.keep,
+                    reason=reason,
                 )
             except (ValidationError, PermissionDenied) as exc:
                 view.fail(target, exc)
@@ -308,6 +321,7 @@ class RestoreMixin:
     title = _("Restablecer el contenido")
     intro = _("Vuelve a ser visible para todos y sus reportes se dan por resueltos.")
     submit_label = _("Restablecer")
+    form_class = RestoreForm
 
     def done_message(self, count: int) -> str:
         return ngettext("%(count)d elemento restablecido.", "%(count)d elementos restablecidos.", count) % {

@@ -4,7 +4,8 @@ from participation.realtime import LIST_GROUP, count_poller, proposal_group
 
 
 class SupportCountConsumer(AsyncJsonWebsocketConsumer):
-    """Read-only: pushes ``{"proposal": id, "count": n}`` whenever supports change.
+    """Read-only: pushes ``{"proposal": id, "count": n, "identity_count": m}`` whenever supports change
+    (``m``: the supports of residents whose identity the provider proved).
 
     On the embedded default (no shared channel layer) the process also re-reads the
     counts while pages listen, so supports saved by another process arrive too
@@ -32,4 +33,6 @@ class SupportCountConsumer(AsyncJsonWebsocketConsumer):
         """Clients only listen."""
 
     async def support_count(self, event):
-        await self.send_json({"proposal": event["proposal"], "count": event["count"]})
+        await self.send_json(
+            {"proposal": event["proposal"], "count": event["count"], "identity_count": event["identity_count"]}
+        )

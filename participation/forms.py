@@ -223,6 +223,23 @@ class TextForm(forms.Form):
     text = forms.CharField(label=_("Texto"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 
 
+class ModerationForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decisión"),
+        choices=[("mantener", _("Restablecer: vuelve a mostrarse")), ("retirar", _("Retirar del portal"))],
+        widget=forms.RadioSelect,
+        error_messages={**REQUIRED, "invalid_choice": _("Elige restablecer o retirar.")},
+    )
+    reason = forms.CharField(
+        label=_("Motivo"),
+        help_text=_("Obligatorio para restablecer: queda registrado junto con tu nombre."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=_max(2000),
+    )
+
+
 class AnswerForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Estado"),

@@ -34,18 +34,19 @@ def proposal_group(proposal_id: int) -> str:
     return f"participation.proposal.{proposal_id}"
 
 
-def _event(proposal_id: int, count: int) -> dict:
-    return {"type": "support.count", "proposal": proposal_id, "count": count}
+def _event(proposal_id: int, count: int, identity_count: int) -> dict:
+    """Every support, and those of residents whose identity the provider proved."""
+    return {"type": "support.count", "proposal": proposal_id, "count": count, "identity_count": identity_count}
 
 
-def broadcast_support_count(*, proposal_id: int, count: int) -> None:
+def broadcast_support_count(*, proposal_id: int, count: int, identity_count: int) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     groups = (proposal_group(proposal_id), LIST_GROUP)
     if isinstance(layer, InMemoryChannelLayer) and not any(layer.groups.get(group) for group in groups):
         return  # nobody listens in this process (pages on other processes poll): no trip into an event loop
-    event = _event(proposal_id, count)
+    event = _event(proposal_id, count, identity_count)
 
     async def send_both() -> None:  # one trip into the event loop for both groups
         await layer.group_send(proposal_group(proposal_id), event)
@@ -77,7 +78,7 @@ class CountPoller:
         from participation import selectors
 
         read = database_sync_to_async(selectors.support_counts)
-        known: dict[int, int] | None = None
+        known: dict[int, tuple[int, int]] | None = None
         while True:
             try:
                 counts = await read()
@@ -90,11 +91,11 @@ class CountPoller:
             await asyncio.sleep(self.interval)
 
     @staticmethod
-    async def _send_changes(known: dict[int, int], counts: dict[int, int]) -> None:
+    async def _send_changes(known: dict[int, tuple[int, int]], counts: dict[int, tuple[int, int]]) -> None:
         layer = get_channel_layer()
-        for proposal_id, count in counts.items():
-            if known.get(proposal_id) != count:
-                event = _event(proposal_id, count)
+        for proposal_id, (count, identity_count) in counts.items():
+            if known.get(proposal_id) != (count, identity_count):
+                event = _event(proposal_id, count, identity_count)
                 await layer.group_send(proposal_group(proposal_id), event)
                 await layer.group_send(LIST_GROUP, event)
 

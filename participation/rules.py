@@ -57,6 +57,23 @@ def has_level(user, level: str) -> bool:
     return bool(profile) and LEVELS.index(profile.level) >= LEVELS.index(level)
 
 
+def account_level(user) -> str:
+    """The level the account itself reached ("identity", "email" or ""), whatever its staff rights."""
+    if not user or not user.is_authenticated:
+        return ""
+    profile = getattr(user, "participation_profile", None)
+    return profile.level if profile else ""
+
+
+def level_filter(level: str, prefix: str = "") -> Q:
+    """Accounts (through ``prefix``, e.g. "reporter__") that are active and reach ``level``, as in has_level."""
+    profile = f"{prefix}participation_profile__"
+    reached = Q(**{f"{profile}identity_verified_at__isnull": False})
+    if level != "identity":
+        reached |= Q(**{f"{profile}email_verified_at__isnull": False})
+    return Q(**{f"{prefix}is_active": True}) & (reached | Q(**{f"{prefix}is_superuser": True}))
+
+
 def _level_for(action: str):
     """The predicate "has the level that settings.AYNI_ACTION_LEVELS asks for this action" (read at each test)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -19,7 +20,15 @@ from participation.models import (
     Proposal,
     ProposalCategory,
 )
-from participation.rules import OFFICERS, TRANSPARENCY, can, complaints_visible_filter, is_transparency
+from participation.models.accounts import LEVEL_LABELS
+from participation.rules import (
+    OFFICERS,
+    TRANSPARENCY,
+    can,
+    complaints_visible_filter,
+    is_transparency,
+    level_filter,
+)
 
 # --- proposals ---------------------------------------------------------------
 
@@ -104,15 +113,19 @@ def proposal_public(*, proposal: Proposal) -> dict:
         "status_reason": proposal.status_reason,
         "official_answer": proposal.official_answer,
         "support_count": proposal.support_count,
+        "identity_support_count": proposal.identity_support_count,
         "author": author_name(proposal.author),
         "created_at": proposal.created_at,
         "url": proposal.get_absolute_url(),
     }
 
 
-def support_counts() -> dict[int, int]:
-    """Every proposal's support count, by id (the live-count poller of the embedded default)."""
-    return dict(Proposal.objects.values_list("pk", "support_count"))
+def support_counts() -> dict[int, tuple[int, int]]:
+    """Every proposal's (support count, identity-level support count), by id (the live-count poller)."""
+    return {
+        pk: (count, identity)
+        for pk, count, identity in Proposal.objects.values_list("pk", "support_count", "identity_support_count")
+    }
 
 
 def moderation_queue() -> dict:
@@ -126,6 +139,33 @@ def moderation_queue() -> dict:
         .select_related("proposal")
         .order_by("-open_reports"),
     }
+
+
+def counted_reports(*, target: Proposal | Comment):
+    """The open reports of ``target`` that count towards hiding it (one per account by the
+    unique constraints): only those of active accounts at the level AYNI_LEVEL_REPORT asks
+    for, read at each count, so that raising the level discounts older reports of
+    lower-level accounts."""
+    level = settings.AYNI_ACTION_LEVELS.get("report", "email")
+    return target.reports.filter(resolved_at__isnull=True).filter(level_filter(level, prefix="reporter__"))
+
+
+def moderation_record(*, target: Proposal | Comment) -> dict:
+    """Who reported ``target`` (every report, open or resolved, with whether it counts now)
+    and what moderation decided about it, for the staff's moderation screen."""
+    counted = set(counted_reports(target=target).values_list("pk", flat=True))
+    reports = list(
+        target.reports.select_related("reporter__participation_profile", "decision__moderator").order_by(
+            "created_at", "pk"
+        )
+    )
+    for report in reports:
+        report.counts = report.pk in counted
+        profile = getattr(report.reporter, "participation_profile", None)
+        report.reporter_level = LEVEL_LABELS[profile.level if profile else ""]
+        report.reporter_name = author_name(report.reporter)
+    decisions = list(target.moderation_decisions.select_related("moderator").order_by("created_at", "pk"))
+    return {"reports": reports, "decisions": decisions, "counted": len(counted)}
 
 
 def content_reasons(*, proposal: Proposal | None = None, comment: Comment | None = None) -> list[str]:

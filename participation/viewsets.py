@@ -403,6 +403,7 @@ class ReportedCommentIndexView(SearchPlaceholderMixin, ExportColumnsMixin, Stabl
         ("proposal", _("Propuesta"), lambda c: c.proposal.title),
         ("open_reports", _("Reportes sin resolver"), lambda c: c.open_reports),
         ("reasons", _("Motivos"), lambda c: " | ".join(c.open_reasons)),
+        ("reporters", _("Reportado por"), lambda c: " | ".join(c.open_reporters)),
         ("moderation", _("Moderación"), lambda c: str(c.get_moderation_display())),
         ("created_at", _("Fecha"), lambda c: c.created_at),
     ]
@@ -415,14 +416,17 @@ class ReportedCommentIndexView(SearchPlaceholderMixin, ExportColumnsMixin, Stabl
 
         comments = list(comments)
         reasons: dict[int, list[str]] = {}
-        reports = ContentReport.objects.filter(comment__in=comments, resolved_at__isnull=True).values_list(
-            "comment_id", "reason"
+        reporters: dict[int, list[str]] = {}
+        reports = ContentReport.objects.filter(comment__in=comments, resolved_at__isnull=True).select_related(
+            "reporter__participation_profile"
         )
-        for comment_id, reason in reports:
-            if reason:
-                reasons.setdefault(comment_id, []).append(reason)
+        for report in reports:
+            if report.reason:
+                reasons.setdefault(report.comment_id, []).append(report.reason)
+            reporters.setdefault(report.comment_id, []).append(selectors.author_name(report.reporter))
         for comment in comments:
             comment.open_reasons = reasons.get(comment.pk, [])
+            comment.open_reporters = reporters.get(comment.pk, [])
         return comments
 
     def get_context_data(self, *args, **kwargs):

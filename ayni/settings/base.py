@@ -238,8 +238,11 @@ AYNI_ACTION_LEVELS = {
     "comment": env("AYNI_LEVEL_COMMENT", "email"),
     "report": env("AYNI_LEVEL_REPORT", "email"),
 }
-if not set(AYNI_ACTION_LEVELS.values()) <= {"email", "identity"}:
-    raise ValueError("AYNI_LEVEL_SUPPORT/PROPOSE/COMMENT/REPORT: use email or identity")
+# Which supports count towards AYNI_PROPOSAL_SUPPORT_THRESHOLD: every support ("email")
+# or only those of residents whose identity the provider proved ("identity").
+AYNI_LEVEL_THRESHOLD = env("AYNI_LEVEL_THRESHOLD", "email")
+if not {*AYNI_ACTION_LEVELS.values(), AYNI_LEVEL_THRESHOLD} <= {"email", "identity"}:
+    raise ValueError("AYNI_LEVEL_SUPPORT/PROPOSE/COMMENT/REPORT/THRESHOLD: use email or identity")
 AYNI_PROPOSAL_BODY_MAX = 5000
 AYNI_COMPLAINT_DESCRIPTION_MAX = 5000
 # Business days to answer a complaint, per type (default 10), counted without

@@ -2,7 +2,16 @@ from .accounts import Profile
 from .complaints import Complaint, ComplaintAttachment, ComplaintEvent, ProblemType
 from .notices import Notification
 from .places import District, MunicipalUnit, UnitMembership
-from .proposals import Comment, ContentReport, Follow, Proposal, ProposalCategory, ProposalTag, Support
+from .proposals import (
+    Comment,
+    ContentReport,
+    Follow,
+    ModerationDecision,
+    Proposal,
+    ProposalCategory,
+    ProposalTag,
+    Support,
+)
 
 __all__ = [
     "Comment",
@@ -12,6 +21,7 @@ __all__ = [
     "ContentReport",
     "District",
     "Follow",
+    "ModerationDecision",
     "MunicipalUnit",
     "Notification",
     "ProblemType",

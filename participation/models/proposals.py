@@ -71,6 +71,8 @@ class Proposal(index.Indexed, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     support_count = models.PositiveIntegerField(_("apoyos"), default=0)
+    # Of those, the supports of accounts whose identity the provider proved (Support.level).
+    identity_support_count = models.PositiveIntegerField(_("apoyos con identidad verificada"), default=0)
     moderation = models.CharField(
         _("moderación"), max_length=10, choices=Moderation.choices, default=Moderation.VISIBLE
     )
@@ -107,10 +109,16 @@ class ProposalTag(TaggedItemBase):
 
 
 class Support(models.Model):
-    """One support per user and proposal: the database enforces it."""
+    """One support per user and proposal: the database enforces it.
+
+    ``level`` is the supporter's verification level ("email" or "identity"); it
+    rises when the account later proves its identity (services.supports_relevel),
+    and the proposal's per-level counters follow it.
+    """
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="supports")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="proposal_supports")
+    level = models.CharField(_("nivel"), max_length=10, default="email")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -163,8 +171,60 @@ class Comment(models.Model):
         return self.body[:60]
 
 
+class ModerationDecision(models.Model):
+    """What happened to reported content, by whom and why: the moderation's record.
+
+    An automatic hiding (enough counted reports) has no moderator; a restore
+    always has one and a reason.
+    """
+
+    class Action(models.TextChoices):
+        AUTO_HIDE = "auto_hide", _("ocultada automáticamente por reportes")
+        RESTORE = "restore", _("restablecida")
+        REMOVE = "remove", _("retirada")
+
+    proposal = models.ForeignKey(
+        Proposal, null=True, blank=True, on_delete=models.CASCADE, related_name="moderation_decisions"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="moderation_decisions"
+    )
+    action = models.CharField(_("acción"), max_length=10, choices=Action.choices)
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("moderador"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(_("motivo"), blank=True)
+    created_at = models.DateTimeField(_("fecha"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(proposal__isnull=False, comment__isnull=True) | Q(proposal__isnull=True, comment__isnull=False)
+                ),
+                name="participation_decision_one_target",
+            ),
+        ]
+        verbose_name = _("decisión de moderación")
+        verbose_name_plural = _("decisiones de moderación")
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id or self.comment_id}: {self.action}"
+
+
 class ContentReport(models.Model):
-    """A user's report of a proposal or a comment; unresolved reports count towards hiding."""
+    """A user's report of a proposal or a comment; unresolved reports count towards hiding.
+
+    Only reports of accounts at the level AYNI_LEVEL_REPORT asks for count (one
+    per account, by the unique constraints), so a handful of throwaway accounts
+    cannot hide anything; the decision that resolved a report is kept.
+    """
 
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     proposal = models.ForeignKey(Proposal, null=True, blank=True, on_delete=models.CASCADE, related_name="reports")
@@ -172,6 +232,9 @@ class ContentReport(models.Model):
     reason = models.CharField(_("motivo"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    decision = models.ForeignKey(
+        ModerationDecision, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
 
     class Meta:
         constraints = [

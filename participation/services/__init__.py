@@ -30,6 +30,7 @@ from .proposals import (
     proposal_unfollow,
     proposal_update,
     proposal_withdraw_support,
+    supports_relevel,
 )
 
 __all__ = [
@@ -57,4 +58,5 @@ __all__ = [
     "proposal_unfollow",
     "proposal_update",
     "proposal_withdraw_support",
+    "supports_relevel",
 ]

@@ -18,6 +18,7 @@ from participation.models import District, Profile
 from participation.text import single_line
 
 from .common import rate_limit
+from .proposals import supports_relevel
 
 VERIFY_SALT = "participation.email-verification"
 
@@ -172,6 +173,7 @@ def account_identity_sign_in(*, provider: str, sub: str, name: str, email: str, 
         if profile.identity_verified_at is None:
             profile.identity_verified_at = timezone.now()
             profile.save(update_fields=["identity_verified_at"])
+            supports_relevel(user_id=profile.user_id)
         return profile.user, None
     email = (email or "").strip().lower()
     User = get_user_model()
@@ -210,6 +212,7 @@ def account_identity_link(*, user_id: int, provider: str, sub: str, email: str):
     if Profile.objects.filter(identity_provider=provider, identity_sub=sub).exclude(user=user).exists():
         raise ValidationError(_("Esa identidad ya está vinculada a otra cuenta."))
     profile, _created = Profile.objects.get_or_create(user=user)
+    already_proven = profile.identity_verified_at is not None
     now = timezone.now()
     profile.identity_provider = provider
     profile.identity_sub = sub
@@ -217,4 +220,6 @@ def account_identity_link(*, user_id: int, provider: str, sub: str, email: str):
     if profile.email_verified_at is None:
         profile.email_verified_at = now  # the provider verified this address
     profile.save(update_fields=["identity_provider", "identity_sub", "identity_verified_at", "email_verified_at"])
+    if not already_proven:
+        supports_relevel(user_id=user.pk)  # the supports it gave count as a verified resident's from now on
     return user

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from participation import selectors, services
+from participation import oidc, selectors, services
 from participation.forms import CommentForm, ProposalEditForm, ProposalForm, ReportForm, apply_errors
 from participation.models import Comment
 from participation.rules import can, level_refusal
@@ -44,6 +44,8 @@ def proposal_index(request):
         "sorts": SORTS,
         "query": query.urlencode(),
         "can_propose": can(request.user, "propose"),
+        "show_identity": oidc.enabled() or settings.AYNI_LEVEL_THRESHOLD == "identity",
+        "provider": settings.OIDC_BUTTON_LABEL,
         "websocket_url": _websocket_url("/ws/participa/propuestas/"),
         **selectors.proposal_filters(),
     }
@@ -66,8 +68,18 @@ def proposal_detail(request, pk: int, *, comment_form=None, status=200):
         "comment_form": comment_form or CommentForm(),
         "report_form": ReportForm(),
         "threshold": settings.AYNI_PROPOSAL_SUPPORT_THRESHOLD,
+        # Supports by level: every one, and those of residents the provider verified.
+        "threshold_level": settings.AYNI_LEVEL_THRESHOLD,
+        "provider": settings.OIDC_BUTTON_LABEL,
+        "oidc_enabled": oidc.enabled(),
+        "show_identity": oidc.enabled()
+        or settings.AYNI_LEVEL_THRESHOLD == "identity"
+        or proposal.identity_support_count > 0,
         "can_support": can(request.user, "support"),
+        "support_refusal": level_refusal("support"),
+        "support_needs_identity": settings.AYNI_ACTION_LEVELS.get("support") == "identity",
         "can_comment": can(request.user, "comment"),
+        "can_report": can(request.user, "report"),
         "can_edit": can(request.user, "edit_proposal", proposal),
         "websocket_url": _websocket_url(f"/ws/participa/propuestas/{proposal.pk}/"),
         **selectors.proposal_user_state(proposal=proposal, user=request.user),

@@ -45,10 +45,10 @@ def test_supports_are_pushed_to_the_proposal_page_and_the_list(make_proposal, ma
             connected, _ = await communicator.connect()
             assert connected
         await sync_to_async(support)()
-        assert await page.receive_json_from(timeout=5) == {"proposal": proposal.pk, "count": 1}
-        assert await listing.receive_json_from(timeout=5) == {"proposal": proposal.pk, "count": 1}
+        assert await page.receive_json_from(timeout=5) == {"proposal": proposal.pk, "count": 1, "identity_count": 0}
+        assert await listing.receive_json_from(timeout=5) == {"proposal": proposal.pk, "count": 1, "identity_count": 0}
         await sync_to_async(withdraw)()
-        assert await page.receive_json_from(timeout=5) == {"proposal": proposal.pk, "count": 0}
+        assert await page.receive_json_from(timeout=5) == {"proposal": proposal.pk, "count": 0, "identity_count": 0}
         assert await other_page.receive_nothing(timeout=0.3)
         # Clients only listen: what they send changes nothing.
         await page.send_json_to({"count": 999})

@@ -1,23 +1,18 @@
 """Sign-in with an OpenID Connect provider (Ciudadanía Digital) against a stand-in provider on loopback.
 
-The stand-in is a real HTTP server (a thread) with the provider's endpoints:
-discovery, keys (JWKS), token (checks the code, the client and the PKCE
-verifier) and userinfo; its ID tokens are signed with an RSA key made here.
-The portal talks to it over HTTP exactly as to the real provider.
+The stand-in (tests/participation/oidc_provider.py) is a real HTTP server (a
+thread) with the provider's endpoints: discovery, keys (JWKS), token (checks the
+code, the client and the PKCE verifier) and userinfo; its ID tokens are signed
+with an RSA key made there. The portal talks to it over HTTP exactly as to the
+real provider. The browser test (e2e/test_oidc_browser.py) goes through its
+sign-in, consent and sign-out pages.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-import secrets
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.apps import apps
@@ -30,141 +25,23 @@ from django.utils import timezone
 
 from participation.models import Profile
 from participation.rules import can
+from tests.participation.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 
 pytestmark = pytest.mark.django_db
 
-CLIENT_ID = "ayni-portal"
-CLIENT_SECRET = "secreto-de-prueba"
 CARNET = "7654321-LP"  # an identity-card number the provider sends and the portal must never keep
-
-
-def _jwk(private_key, kid: str) -> dict:
-    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private_key.public_key()))
-    return {**jwk, "kid": kid, "alg": "RS256", "use": "sig"}
-
-
-class Provider:
-    """A minimal OpenID Connect provider: enough of the protocol to be strict about it."""
-
-    def __init__(self):
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.kid = "clave-1"
-        self.codes: dict[str, dict] = {}
-        self.tokens: dict[str, dict] = {}
-        self.token_requests: list[dict] = []
-        self.sign_with = self.key  # a test swaps in another key to forge a signature
-        self.auth_methods = ["client_secret_basic"]  # token_endpoint_auth_methods_supported
-        provider = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _json(self, data, status=200):
-                body = json.dumps(data).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self):
-                path = urlsplit(self.path).path
-                if path == "/.well-known/openid-configuration":
-                    return self._json(provider.discovery())
-                if path == "/jwks":
-                    return self._json({"keys": [_jwk(provider.key, provider.kid)]})
-                if path == "/me":
-                    token = self.headers.get("Authorization", "").removeprefix("Bearer ")
-                    if token not in provider.tokens:
-                        return self._json({"error": "invalid_token"}, 401)
-                    return self._json(provider.tokens[token])
-                return self._json({"error": "not_found"}, 404)
-
-            def do_POST(self):
-                if urlsplit(self.path).path != "/token":
-                    return self._json({"error": "not_found"}, 404)
-                form = {
-                    k: v[0] for k, v in parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode()).items()
-                }
-                provider.token_requests.append(form)
-                grant = provider.codes.pop(form.get("code", ""), None)
-                if grant is None:
-                    return self._json({"error": "invalid_grant"}, 400)
-                basic = self.headers.get("Authorization", "")
-                if basic.startswith("Basic "):
-                    form["client_id"], _, form["client_secret"] = base64.b64decode(basic[6:]).decode().partition(":")
-                    form["auth_method"] = "client_secret_basic"
-                if provider.auth_methods != ["client_secret_basic"] and "auth_method" not in form:
-                    form["auth_method"] = "client_secret_post"
-                if form.get("auth_method") not in provider.auth_methods:
-                    return self._json({"error": "invalid_client"}, 401)
-                if (form.get("client_id"), form.get("client_secret")) != (CLIENT_ID, CLIENT_SECRET):
-                    return self._json({"error": "invalid_client"}, 401)
-                verifier = form.get("code_verifier", "")
-                challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-                if challenge != grant["code_challenge"] or form.get("redirect_uri") != grant["redirect_uri"]:
-                    return self._json({"error": "invalid_grant"}, 400)
-                access = secrets.token_urlsafe(16)
-                provider.tokens[access] = grant["claims"]
-                now = int(time.time())
-                id_token = jwt.encode(
-                    {
-                        **grant["claims"],
-                        "iss": provider.issuer,
-                        "aud": CLIENT_ID,
-                        "iat": now,
-                        "exp": now + 300,
-                        "nonce": grant["nonce"],
-                    },
-                    provider.sign_with,
-                    algorithm="RS256",
-                    headers={"kid": provider.kid},
-                )
-                return self._json(
-                    {"access_token": access, "token_type": "Bearer", "id_token": id_token, "expires_in": 300}
-                )
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.issuer = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def discovery(self) -> dict:
-        return {
-            "issuer": self.issuer,
-            "authorization_endpoint": f"{self.issuer}/auth",
-            "token_endpoint": f"{self.issuer}/token",
-            "userinfo_endpoint": f"{self.issuer}/me",
-            "jwks_uri": f"{self.issuer}/jwks",
-            "end_session_endpoint": f"{self.issuer}/session/end",
-            "response_types_supported": ["code"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "code_challenge_methods_supported": ["S256"],
-            "token_endpoint_auth_methods_supported": self.auth_methods,
-        }
-
-    def authorize(self, authorization_url: str, claims: dict) -> str:
-        """What the provider does when the person signs in: a code for the request's parameters."""
-        params = {k: v[0] for k, v in parse_qs(urlsplit(authorization_url).query).items()}
-        assert params["client_id"] == CLIENT_ID and params["response_type"] == "code"
-        code = secrets.token_urlsafe(16)
-        self.codes[code] = {**params, "claims": claims}
-        return code
 
 
 @pytest.fixture
 def provider(settings):
-    stand_in = Provider()
-    stand_in.thread.start()
+    stand_in = Provider().start()
     settings.OIDC_ISSUER = stand_in.issuer
     settings.OIDC_RP_CLIENT_ID = CLIENT_ID
     settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
     settings.OIDC_ENABLED = True
     cache.delete(f"oidc:discovery:{stand_in.issuer}")
     yield stand_in
-    stand_in.server.shutdown()
-    stand_in.server.server_close()
+    stand_in.stop()
     cache.delete(f"oidc:discovery:{stand_in.issuer}")
 
 

@@ -214,9 +214,12 @@ def test_three_reports_hide_content_until_a_moderator_decides(client, make_user,
     # The moderator sees it in the queue and restores it.
     client.force_login(moderator)
     assert "Comentario ofensivo" in client.get(reverse("participation_admin:moderation")).content.decode()
-    client.post(
-        reverse("participation_admin:moderation_decide", args=["comentario", comment.pk]), {"decision": "mantener"}
-    )
+    url = reverse("participation_admin:moderation_decide", args=["comentario", comment.pk])
+    response = client.post(url, {"decision": "mantener"})  # restoring needs a reason
+    assert response.status_code == 400 and "Indica por qué restableces" in response.content.decode()
+    comment.refresh_from_db()
+    assert comment.moderation == "hidden"
+    assert client.post(url, {"decision": "mantener", "reason": "Crítica legítima"}).status_code == 302
     comment.refresh_from_db()
     assert comment.moderation == "visible" and not comment.reports.filter(resolved_at__isnull=True).exists()
     # A hidden proposal disappears from the list, the page and the API.

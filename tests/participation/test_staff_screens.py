@@ -251,9 +251,15 @@ def test_moderation_shows_reason_author_and_link_and_hides_in_bulk(client, make_
     comment.refresh_from_db()
     assert comment.moderation == "removed"
     assert not ContentReport.objects.filter(comment=comment, resolved_at__isnull=True).exists()
-    client.post(f"/admin/bulk/participation/comment/restore/?id={comment.pk}&next=/admin/")
+    restore = f"/admin/bulk/participation/comment/restore/?id={comment.pk}&next=/admin/"
+    client.post(restore)  # without a reason nothing is restored
+    comment.refresh_from_db()
+    assert comment.moderation == "removed"
+    assert client.post(restore, {"reason": "Revisado: no insulta"}).status_code == 302
     comment.refresh_from_db()
     assert comment.moderation == "visible"
+    decision = comment.moderation_decisions.last()
+    assert (decision.action, decision.moderator, decision.reason) == ("restore", moderator, "Revisado: no insulta")
 
 
 def test_only_moderators_moderate(client, make_proposal, make_user, officer_a):

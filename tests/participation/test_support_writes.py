@@ -21,7 +21,9 @@ ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.pos
 def broadcasts(monkeypatch):
     sent = []
     monkeypatch.setattr(
-        realtime, "broadcast_support_count", lambda *, proposal_id, count: sent.append((proposal_id, count))
+        realtime,
+        "broadcast_support_count",
+        lambda *, proposal_id, count, identity_count: sent.append((proposal_id, count)),
     )
     return sent
 

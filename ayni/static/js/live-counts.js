@@ -1,5 +1,7 @@
-/* Live support counts: elements with data-support-count="<proposal id>" follow
-   the websocket named by this script's data-websocket-url (a path on this host,
+/* Live support counts: elements with data-support-count="<proposal id>" (every
+   support) and data-identity-count="<proposal id>" (supports of residents whose
+   identity the provider proved) follow the websocket named by this script's
+   data-websocket-url (a path on this host,
    or an absolute http(s)/ws(s) origin + path). A static file, so that the
    Content-Security-Policy can forbid inline scripts. */
 (function () {
@@ -17,6 +19,11 @@
       document.querySelectorAll('[data-support-count="' + data.proposal + '"]').forEach(function (node) {
         node.textContent = String(data.count);
       });
+      if (typeof data.identity_count === "number") {
+        document.querySelectorAll('[data-identity-count="' + data.proposal + '"]').forEach(function (node) {
+          node.textContent = String(data.identity_count);
+        });
+      }
     };
     socket.onclose = function () {
       document.documentElement.setAttribute("data-live", "off");
