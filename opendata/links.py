@@ -17,11 +17,20 @@ def dataset_path(slug: str) -> str:
 
 
 def dataset_jsonld_path(slug: str) -> str:
+    """The dataset's DCAT IRI (JSON-LD by default, other formats by content negotiation)."""
     return _reverse("dataset_jsonld", slug=slug)
 
 
 def catalogue_jsonld_path() -> str:
     return _reverse("catalogue_jsonld")
+
+
+def dataset_dcat_path(slug: str, *, suffix: str) -> str:
+    return _reverse("dataset_dcat", slug=slug, suffix=suffix)
+
+
+def catalogue_dcat_path(*, suffix: str) -> str:
+    return _reverse("catalogue_dcat", suffix=suffix)
 
 
 def list_path() -> str:

@@ -1,9 +1,14 @@
-"""Metadata for machines: DCAT-AP 3 JSON-LD (dataset, catalogue) and schema.org Dataset."""
+"""Metadata for machines: DCAT-AP 3 (dataset, catalogue) as JSON-LD, Turtle or RDF/XML, and schema.org Dataset."""
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
+from django.utils.text import slugify
+from rdflib import Graph
 
 from ayni.validators import safe_http_url
 from opendata import links, vocab
@@ -17,6 +22,15 @@ DCAT_CONTEXT = {
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "adms": "http://www.w3.org/ns/adms#",
     "dcatap": "http://data.europa.eu/r5r/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+}
+
+# The serialisations of the DCAT metadata: suffix -> (media type, rdflib format).
+RDF_FORMATS = {
+    "jsonld": ("application/ld+json", "json-ld"),
+    "ttl": ("text/turtle", "turtle"),
+    "rdf": ("application/rdf+xml", "xml"),
 }
 
 
@@ -36,6 +50,12 @@ def _uri(value: str) -> dict:
     return {"@id": value}
 
 
+def _es(text) -> dict:
+    """A Spanish literal (lazy labels are rendered in Spanish whatever the request's language)."""
+    with translation.override("es"):
+        return {"@value": str(text), "@language": "es"}
+
+
 def _drop_empty(value):
     if isinstance(value, dict):
         return {k: _drop_empty(v) for k, v in value.items() if v not in (None, "", [], {})}
@@ -44,11 +64,82 @@ def _drop_empty(value):
     return value
 
 
+# DCAT-AP 3 wants every controlled value typed with the class its property expects
+# (dct:LicenseDocument, dct:Frequency, skos:Concept, dct:MediaType, ...): a bare IRI
+# fails the official SHACL shapes. These build those typed nodes.
+
+
+def _licence(licence: vocab.Licence) -> dict:
+    return {
+        "@id": licence.eu_uri,
+        "@type": "dct:LicenseDocument",
+        "dct:title": _es(licence.label),
+        "rdfs:seeAlso": _uri(licence.url),
+    }
+
+
+def _frequency(code: str) -> dict:
+    return {
+        "@id": vocab.FREQUENCY_URIS[code],
+        "@type": ["dct:Frequency", "skos:Concept"],
+        "skos:prefLabel": _es(dict(vocab.FREQUENCY_CHOICES)[code]),
+        "skos:inScheme": _uri(vocab.FREQUENCY_SCHEME),
+    }
+
+
+def _theme(code: str) -> dict:
+    return {
+        "@id": vocab.THEME_URIS[code],
+        "@type": "skos:Concept",
+        "skos:prefLabel": _es(dict(vocab.THEME_CHOICES)[code]),
+        "skos:inScheme": _uri(vocab.THEME_SCHEME),
+    }
+
+
+def _language() -> dict:
+    return {"@id": vocab.LANGUAGE_URI, "@type": "dct:LinguisticSystem"}
+
+
+def _document(url: str) -> dict:
+    return {"@id": url, "@type": "foaf:Document"}
+
+
+def _media_type(fmt: vocab.Format) -> dict:
+    return {"@id": f"https://www.iana.org/assignments/media-types/{fmt.media_type}", "@type": "dct:MediaType"}
+
+
+def _file_type(fmt: vocab.Format) -> dict:
+    return {"@id": fmt.eu_uri, "@type": "dct:MediaTypeOrExtent", "rdfs:label": fmt.label}
+
+
+def publisher_name(dataset: Dataset | None = None) -> str:
+    return (dataset.publisher if dataset is not None else "") or settings.WAGTAIL_SITE_NAME
+
+
+def publisher_uri(name: str, request: HttpRequest | None = None) -> str:
+    """A stable IRI for a publishing unit, described in the catalogue document (also sent to CKAN)."""
+    return _abs(request, links.catalogue_jsonld_path()) + "#publicador-" + (slugify(name) or "portal")
+
+
+def _publisher(name: str, request) -> dict:
+    return {
+        "@id": publisher_uri(name, request),
+        "@type": "foaf:Agent",
+        "foaf:name": name,
+        "dct:type": {
+            "@id": vocab.PUBLISHER_TYPE_URI,
+            "@type": "skos:Concept",
+            "skos:prefLabel": {"@value": "Local Authority", "@language": "en"},
+        },
+    }
+
+
 def _distributions(dataset: Dataset, request) -> list[dict]:
-    licence = _uri(dataset.licence_info.url)
+    licence = _licence(dataset.licence_info)
     items = []
     for resource in dataset.resources.all():
         if resource.kind == resource.Kind.URL:
+            fmt = vocab.FORMATS.get((resource.url_format or "").lower())
             items.append(
                 {
                     "@id": _abs(request, links.dataset_path(dataset.slug) + f"#recurso-{resource.slug}"),
@@ -56,6 +147,7 @@ def _distributions(dataset: Dataset, request) -> list[dict]:
                     "dct:title": resource.label,
                     "dct:description": resource.description,
                     "dcat:accessURL": _uri(safe_http_url(resource.url)),
+                    "dct:format": _file_type(fmt) if fmt else None,
                     "dct:license": licence,
                 }
             )
@@ -73,8 +165,8 @@ def _distributions(dataset: Dataset, request) -> list[dict]:
                     "dct:description": resource.description,
                     "dcat:accessURL": _uri(_abs(request, links.dataset_path(dataset.slug))),
                     "dcat:downloadURL": _uri(url),
-                    "dcat:mediaType": _uri(f"https://www.iana.org/assignments/media-types/{fmt.media_type}"),
-                    "dct:format": _uri(fmt.eu_uri),
+                    "dcat:mediaType": _media_type(fmt),
+                    "dct:format": _file_type(fmt),
                     "dct:license": licence,
                     "dct:issued": _datetime(version.uploaded_at),
                     "dct:modified": _datetime(version.uploaded_at),
@@ -95,12 +187,11 @@ def dcat_dataset(dataset: Dataset, *, request: HttpRequest | None = None, with_c
         "@type": "dcat:Dataset",
         "dct:identifier": dataset.slug,
         "dct:title": {"@value": dataset.title, "@language": "es"},
-        "dct:description": {"@value": dataset.description, "@language": "es"} if dataset.description else None,
-        "dct:publisher": {
-            "@type": "foaf:Agent",
-            "foaf:name": dataset.publisher or settings.WAGTAIL_SITE_NAME,
-        },
-        "dct:license": _uri(dataset.licence_info.url),
+        # dct:description is mandatory in DCAT-AP: the title stands in when there is none.
+        "dct:description": {"@value": dataset.description or dataset.title, "@language": "es"},
+        "dct:publisher": _publisher(publisher_name(dataset), request),
+        "dct:license": _licence(dataset.licence_info),
+        "dct:language": _language(),
         "dct:temporal": {
             "@type": "dct:PeriodOfTime",
             "dcat:startDate": _date(dataset.temporal_start),
@@ -108,27 +199,30 @@ def dcat_dataset(dataset: Dataset, *, request: HttpRequest | None = None, with_c
         }
         if dataset.temporal_start or dataset.temporal_end
         else None,
-        "dct:accrualPeriodicity": _uri(vocab.FREQUENCY_URIS[dataset.frequency]),
-        "dcat:theme": _uri(vocab.THEME_URIS[dataset.theme]),
+        "dct:accrualPeriodicity": _frequency(dataset.frequency),
+        "dcat:theme": _theme(dataset.theme),
         "dcat:keyword": [{"@value": tag.name, "@language": "es"} for tag in dataset.tags.all()],
         "dcat:contactPoint": {
-            "@type": "vcard:Kind",
-            "vcard:fn": dataset.contact_name or dataset.publisher or settings.WAGTAIL_SITE_NAME,
+            "@type": ["vcard:Kind", "vcard:Organization"],
+            "vcard:fn": dataset.contact_name or publisher_name(dataset),
             "vcard:hasEmail": _uri(f"mailto:{dataset.contact_email}") if dataset.contact_email else None,
         },
-        "dcat:landingPage": _uri(landing),
+        "dcat:landingPage": _document(landing),
         "dct:issued": _datetime(dataset.published_at),
         "dct:modified": _datetime(dataset.updated_at),
         "dcat:version": str(dataset.version),
         "dcat:distribution": _distributions(dataset, request),
     }
     if dataset.is_external and safe_http_url(dataset.source_url):
-        node["dct:source"] = _uri(dataset.source_url)
+        # Harvested: the other portal's page about it (dct:source would need a full dcat:Dataset there).
+        node["foaf:page"] = _document(dataset.source_url)
     node = _drop_empty(node)
     return {"@context": DCAT_CONTEXT, **node} if with_context else node
 
 
 def dcat_catalogue(datasets, *, request: HttpRequest | None = None) -> dict:
+    datasets = list(datasets)
+    modified = max((d.updated_at for d in datasets if d.updated_at), default=None)
     return _drop_empty(
         {
             "@context": DCAT_CONTEXT,
@@ -139,12 +233,34 @@ def dcat_catalogue(datasets, *, request: HttpRequest | None = None) -> dict:
                 "@value": "Conjuntos de datos publicados por el gobierno municipal.",
                 "@language": "es",
             },
-            "dct:publisher": {"@type": "foaf:Agent", "foaf:name": settings.WAGTAIL_SITE_NAME},
-            "foaf:homepage": _uri(_abs(request, links.list_path())),
-            "dct:language": _uri("http://publications.europa.eu/resource/authority/language/SPA"),
+            "dct:publisher": _publisher(publisher_name(), request),
+            "foaf:homepage": _document(_abs(request, links.list_path())),
+            "dct:language": _language(),
+            "dct:modified": _datetime(modified),
+            "dcat:themeTaxonomy": {
+                "@id": vocab.THEME_SCHEME,
+                "@type": "skos:ConceptScheme",
+                "dct:title": {"@value": "Data theme", "@language": "en"},
+            },
             "dcat:dataset": [dcat_dataset(d, request=request, with_context=False) for d in datasets],
         }
     )
+
+
+def dcat_graph(document: dict) -> Graph:
+    """The JSON-LD document as an rdflib graph (its context is inline: nothing is fetched)."""
+    graph = Graph()
+    graph.parse(data=json.dumps(document), format="json-ld")
+    for prefix, namespace in DCAT_CONTEXT.items():
+        graph.bind(prefix, namespace, override=True)
+    return graph
+
+
+def dcat_serialize(document: dict, suffix: str) -> str:
+    """The DCAT document in the format of ``suffix`` (a key of RDF_FORMATS)."""
+    if suffix == "jsonld":
+        return json.dumps(document, ensure_ascii=False)
+    return dcat_graph(document).serialize(format=RDF_FORMATS[suffix][1])
 
 
 def schema_org_dataset(dataset: Dataset, *, request: HttpRequest | None = None) -> dict:

@@ -7,16 +7,16 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from opendata import links, metadata, selectors, services, vocab
 from opendata.models import file_storage
-
-JSONLD = "application/ld+json"
 
 
 @require_GET
@@ -32,9 +32,20 @@ def dataset_list(request):
         "facets": selectors.dataset_facets(),
         "query": query,
         "selected": {"tag": tag, "theme": theme, "format": fmt},
-        "catalogue_jsonld": links.catalogue_jsonld_path(),
+        "dcat_links": _dcat_links(links.catalogue_dcat_path),
     }
     return TemplateResponse(request, "opendata/dataset_list.html", context)
+
+
+DCAT_LABELS = {"jsonld": "JSON-LD", "ttl": "Turtle", "rdf": "RDF/XML"}
+
+
+def _dcat_links(path, *args) -> list[dict]:
+    """The DCAT metadata in each format: alternate links in <head> and download links on the page."""
+    return [
+        {"href": path(*args, suffix=suffix), "type": media_type, "label": DCAT_LABELS[suffix]}
+        for suffix, (media_type, _rdflib) in metadata.RDF_FORMATS.items()
+    ]
 
 
 @require_GET
@@ -65,7 +76,7 @@ def dataset_detail(request, slug: str):
         "resources": resources,
         "formats": list(vocab.FORMATS.values()),
         "schema_org": _script_json(metadata.schema_org_dataset(dataset, request=request)),
-        "jsonld_path": links.dataset_jsonld_path(dataset.slug),
+        "dcat_links": _dcat_links(links.dataset_dcat_path, dataset.slug),
         "preview_rows": selectors.PREVIEW_ROWS,
     }
     return TemplateResponse(request, "opendata/dataset_detail.html", context)
@@ -115,24 +126,52 @@ def _file_response(path: str, *, filename: str, content_type: str) -> HttpRespon
     return FileResponse(storage.open(path, "rb"), as_attachment=True, filename=filename, content_type=content_type)
 
 
+# application/json and */* (a browser, curl without -H) get JSON-LD, the first format.
+NEGOTIABLE = [media_type for media_type, _rdflib in metadata.RDF_FORMATS.values()] + ["application/json"]
+
+
+def _dcat_suffix(request, suffix: str) -> str | None:
+    """The format to answer in: the suffix's, or for ``.jsonld`` (the DCAT IRIs) the one the Accept header prefers."""
+    if suffix != "jsonld":
+        return suffix if suffix in metadata.RDF_FORMATS else None
+    preferred = request.get_preferred_type(NEGOTIABLE)
+    if preferred is None:
+        return None
+    return next((key for key, (media_type, _r) in metadata.RDF_FORMATS.items() if media_type == preferred), "jsonld")
+
+
+def _not_acceptable() -> HttpResponse:
+    message = _(
+        "Formato no disponible. Los metadatos DCAT-AP se publican en JSON-LD (.jsonld, application/ld+json), "
+        "Turtle (.ttl, text/turtle) y RDF/XML (.rdf, application/rdf+xml)."
+    )
+    return HttpResponse(message, status=406, content_type="text/plain; charset=utf-8")
+
+
+def _dcat_response(request, document: dict, suffix: str) -> HttpResponse:
+    chosen = _dcat_suffix(request, suffix)
+    if chosen is None:
+        response = _not_acceptable()
+    else:
+        media_type = metadata.RDF_FORMATS[chosen][0]
+        content_type = media_type if chosen == "jsonld" else f"{media_type}; charset=utf-8"
+        response = HttpResponse(metadata.dcat_serialize(document, chosen), content_type=content_type)
+    if suffix == "jsonld":
+        patch_vary_headers(response, ["Accept"])
+    return response
+
+
 @require_GET
-def dataset_jsonld(request, slug: str):
+def dataset_dcat(request, slug: str, suffix: str = "jsonld"):
     dataset = selectors.dataset_get(slug=slug)
     if dataset is None:
         raise Http404
-    return JsonResponse(
-        metadata.dcat_dataset(dataset, request=request), content_type=JSONLD, json_dumps_params={"ensure_ascii": False}
-    )
+    return _dcat_response(request, metadata.dcat_dataset(dataset, request=request), suffix)
 
 
 @require_GET
-def catalogue_jsonld(request):
-    datasets = selectors.dataset_list()
-    return JsonResponse(
-        metadata.dcat_catalogue(datasets, request=request),
-        content_type=JSONLD,
-        json_dumps_params={"ensure_ascii": False},
-    )
+def catalogue_dcat(request, suffix: str = "jsonld"):
+    return _dcat_response(request, metadata.dcat_catalogue(selectors.dataset_list(), request=request), suffix)
 
 
 def _script_json(data: dict) -> str:

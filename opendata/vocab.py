@@ -19,27 +19,40 @@ class Licence:
     label: str
     url: str
     ckan_id: str
+    eu_uri: str  # the EU "licence" authority table (DCAT-AP dct:license)
 
 
 LICENCES = {
     licence.code: licence
     for licence in [
         Licence(
-            "CC-BY-4.0", "Creative Commons Atribución 4.0", "https://creativecommons.org/licenses/by/4.0/", "cc-by"
+            "CC-BY-4.0",
+            "Creative Commons Atribución 4.0",
+            "https://creativecommons.org/licenses/by/4.0/",
+            "cc-by",
+            f"{EU}/licence/CC_BY_4_0",
         ),
         Licence(
             "CC-BY-SA-4.0",
             "Creative Commons Atribución-CompartirIgual 4.0",
             "https://creativecommons.org/licenses/by-sa/4.0/",
             "cc-by-sa",
+            f"{EU}/licence/CC_BYSA_4_0",
         ),
         Licence(
             "CC0-1.0",
             "Creative Commons CC0 1.0 (dominio público)",
             "https://creativecommons.org/publicdomain/zero/1.0/",
             "cc-zero",
+            f"{EU}/licence/CC0",
         ),
-        Licence("ODbL-1.0", "Open Database License 1.0", "https://opendatacommons.org/licenses/odbl/1-0/", "odc-odbl"),
+        Licence(
+            "ODbL-1.0",
+            "Open Database License 1.0",
+            "https://opendatacommons.org/licenses/odbl/1-0/",
+            "odc-odbl",
+            f"{EU}/licence/ODC_BL",
+        ),
     ]
 }
 LICENCE_CHOICES = [(code, licence.label) for code, licence in LICENCES.items()]
@@ -80,6 +93,19 @@ THEME_CHOICES = [
     ("TECH", _("Ciencia y tecnología")),
 ]
 THEME_URIS = {code: f"{EU}/data-theme/{code}" for code, _label in THEME_CHOICES}
+THEME_SCHEME = f"{EU}/data-theme"
+FREQUENCY_SCHEME = f"{EU}/frequency"
+# The portal publishes in Spanish (EU "language" authority table).
+LANGUAGE_URI = f"{EU}/language/SPA"
+# ADMS publisher type: a municipal government is a local authority.
+PUBLISHER_TYPE_URI = "http://purl.org/adms/publishertype/LocalAuthority"
+
+
+def by_uri(uris: dict[str, str], value: str) -> str | None:
+    """The portal's code for ``value``, given as the code itself or as its URI (None if unknown)."""
+    if value in uris:
+        return value
+    return next((code for code, uri in uris.items() if uri == value), None)
 
 
 @dataclass(frozen=True)

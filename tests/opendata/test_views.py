@@ -7,7 +7,8 @@ import re
 
 import pytest
 from openpyxl import load_workbook
-from rdflib import RDF, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
 
 from opendata import services
 from opendata.models import Dataset
@@ -141,7 +142,10 @@ def test_dcat_dataset_is_valid_rdf(client, version):
     assert urls == {f"{BASE}/datos/recaudacion-por-distrito/recaudacion.{ext}" for ext in ("csv", "json", "xlsx")}
     for distribution in distributions:
         assert (distribution, RDF.type, DCAT.Distribution) in graph
-        assert graph.value(distribution, DCT.license) == URIRef("https://creativecommons.org/licenses/by/4.0/")
+        licence = graph.value(distribution, DCT.license)
+        assert licence == URIRef("http://publications.europa.eu/resource/authority/licence/CC_BY_4_0")
+        assert (licence, RDF.type, DCT.LicenseDocument) in graph
+        assert (licence, RDFS.seeAlso, URIRef("https://creativecommons.org/licenses/by/4.0/")) in graph
         assert (distribution, DCAT.hasVersion, None) in graph
 
 
@@ -155,3 +159,70 @@ def test_dcat_catalogue_lists_every_published_dataset(client, version, beds, dat
     assert URIRef(f"{BASE}/datos/{beds.slug}.jsonld") in datasets
     temporal = graph.value(URIRef(f"{BASE}/datos/{beds.slug}.jsonld"), DCT.temporal)
     assert str(graph.value(temporal, DCAT.startDate)) == "2020-01-10"
+
+
+RDF_TYPES = {"jsonld": "application/ld+json", "ttl": "text/turtle", "rdf": "application/rdf+xml"}
+RDFLIB = {"application/ld+json": "json-ld", "text/turtle": "turtle", "application/rdf+xml": "xml"}
+
+
+def _graph(response) -> Graph:
+    media_type = response["Content-Type"].split(";")[0]
+    return Graph().parse(data=response.content, format=RDFLIB[media_type])
+
+
+def test_dcat_in_turtle_and_rdf_xml_by_suffix(client, version):
+    jsonld = _graph(client.get("/datos/recaudacion-por-distrito.jsonld"))
+    catalogue = _graph(client.get("/datos/catalogo.jsonld"))
+    for suffix, media_type in RDF_TYPES.items():
+        response = client.get(f"/datos/recaudacion-por-distrito.{suffix}")
+        assert response.status_code == 200 and response["Content-Type"].startswith(media_type)
+        assert isomorphic(_graph(response), jsonld), suffix
+        response = client.get(f"/datos/catalogo.{suffix}")
+        assert response.status_code == 200 and response["Content-Type"].startswith(media_type)
+        assert isomorphic(_graph(response), catalogue), suffix
+    turtle = client.get("/datos/recaudacion-por-distrito.ttl").content.decode()
+    assert "@prefix dcat: <http://www.w3.org/ns/dcat#>" in turtle and "dcat:Dataset" in turtle
+
+
+def test_dcat_content_negotiation_and_406(client, version):
+    url = "/datos/recaudacion-por-distrito.jsonld"
+    for accept, media_type in [
+        ("text/turtle", "text/turtle"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("application/ld+json", "application/ld+json"),
+        ("text/turtle;q=0.5, application/rdf+xml", "application/rdf+xml"),
+        ("text/html,application/xhtml+xml,*/*;q=0.8", "application/ld+json"),  # a browser
+        ("", "application/ld+json"),
+    ]:
+        response = client.get(url, HTTP_ACCEPT=accept) if accept else client.get(url)
+        assert response.status_code == 200 and response["Content-Type"].startswith(media_type), accept
+        assert "Accept" in [v.strip() for v in response["Vary"].split(",")]
+        assert (URIRef(f"{BASE}{url}"), RDF.type, DCAT.Dataset) in _graph(response)
+    turtle = client.get("/datos/catalogo.jsonld", HTTP_ACCEPT="text/turtle")
+    assert turtle["Content-Type"] == "text/turtle; charset=utf-8"
+    assert (URIRef(f"{BASE}/datos/catalogo.jsonld"), RDF.type, DCAT.Catalog) in _graph(turtle)
+    # Nothing the portal can give, or a suffix it does not know: 406 with a Spanish explanation.
+    for response in [
+        client.get(url, HTTP_ACCEPT="application/pdf"),
+        client.get("/datos/catalogo.jsonld", HTTP_ACCEPT="text/csv"),
+        client.get("/datos/recaudacion-por-distrito.xml"),
+        client.get("/datos/catalogo.n3"),
+    ]:
+        assert response.status_code == 406
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
+        assert "Formato no disponible" in response.content.decode() and "Turtle (.ttl" in response.content.decode()
+    # A draft has no metadata in any format.
+    services.dataset_unpublish(dataset=version.resource.dataset)
+    assert client.get("/datos/recaudacion-por-distrito.ttl").status_code == 404
+
+
+def test_pages_link_every_dcat_format(client, version):
+    html = client.get("/datos/recaudacion-por-distrito/").content.decode()
+    for suffix, media_type in RDF_TYPES.items():
+        href = f"/datos/recaudacion-por-distrito.{suffix}"
+        assert f'<link rel="alternate" type="{media_type}" href="{href}"' in html
+        assert f'<a href="{href}" type="{media_type}">' in html
+    assert "Metadatos DCAT-AP:" in html and ">Turtle</a>" in html and ">RDF/XML</a>" in html
+    listing = client.get("/datos/").content.decode()
+    assert '<link rel="alternate" type="text/turtle" href="/datos/catalogo.ttl"' in listing
+    assert '<a href="/datos/catalogo.rdf" type="application/rdf+xml">RDF/XML</a>' in listing
