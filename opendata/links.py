@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import slugify
 
 
 def _reverse(name: str, **kwargs) -> str:
@@ -47,3 +48,8 @@ def absolute(path: str, request=None) -> str:
     if request is not None:
         return request.build_absolute_uri(path)
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def publisher_uri(name: str, request=None) -> str:
+    """A stable IRI for a publishing unit, described in the DCAT catalogue (also sent to CKAN)."""
+    return absolute(catalogue_jsonld_path(), request) + "#publicador-" + (slugify(name) or "portal")

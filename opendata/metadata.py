@@ -7,7 +7,6 @@ import json
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import translation
-from django.utils.text import slugify
 from rdflib import Graph
 
 from ayni.validators import safe_http_url
@@ -116,14 +115,9 @@ def publisher_name(dataset: Dataset | None = None) -> str:
     return (dataset.publisher if dataset is not None else "") or settings.WAGTAIL_SITE_NAME
 
 
-def publisher_uri(name: str, request: HttpRequest | None = None) -> str:
-    """A stable IRI for a publishing unit, described in the catalogue document (also sent to CKAN)."""
-    return _abs(request, links.catalogue_jsonld_path()) + "#publicador-" + (slugify(name) or "portal")
-
-
 def _publisher(name: str, request) -> dict:
     return {
-        "@id": publisher_uri(name, request),
+        "@id": links.publisher_uri(name, request),
         "@type": "foaf:Agent",
         "foaf:name": name,
         "dct:type": {

@@ -52,7 +52,8 @@ def test_publish_update_resync_unpublish(real_ckan):
     assert package["notes"] == "Impuestos recaudados por distrito."
     assert sorted(t["name"] for t in package["tags"]) == ["atención ciudadana", "impuestos"]
     extras = {e["key"]: e["value"] for e in package["extras"]}
-    assert extras["frequency"] == "monthly" and extras["portal_version"] == str(dataset.version)
+    assert extras["frequency"] == "http://publications.europa.eu/resource/authority/frequency/MONTHLY"
+    assert extras["publisher_name"] == "Dirección de Recaudaciones" and extras["portal_version"] == str(dataset.version)
     assert extras["portal_url"] == f"https://portal.example.bo/datos/{dataset.slug}/"
     [remote] = package["resources"]
     version = dataset.resources.get().versions.get()

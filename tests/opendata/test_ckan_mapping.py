@@ -30,24 +30,39 @@ def test_package_dict_maps_every_field(dataset, settings):
     # CKAN tags: no "/" and at least two characters.
     assert package["tags"] == [{"name": "a b testing"}, {"name": "distritos"}, {"name": "impuestos"}]
     extras = {item["key"]: item["value"] for item in package["extras"]}
+    # The keys ckanext-dcat's DCAT-AP profiles read, with controlled values as URIs.
     assert extras == {
         "temporal_start": "2024-01-01",
         "temporal_end": "2024-12-31",
-        "frequency": "monthly",
-        "frequency_uri": "http://publications.europa.eu/resource/authority/frequency/MONTHLY",
-        "theme": "ECON",
-        "theme_uri": "http://publications.europa.eu/resource/authority/data-theme/ECON",
-        "publisher": "Dirección de Recaudaciones",
+        "frequency": "http://publications.europa.eu/resource/authority/frequency/MONTHLY",
+        "theme": "http://publications.europa.eu/resource/authority/data-theme/ECON",
+        "language": "http://publications.europa.eu/resource/authority/language/SPA",
+        "publisher_name": "Dirección de Recaudaciones",
+        "publisher_uri": "https://portal.example.bo/datos/catalogo.jsonld#publicador-direccion-de-recaudaciones",
+        "publisher_type": "http://purl.org/adms/publishertype/LocalAuthority",
         "portal_url": "https://portal.example.bo/datos/recaudacion-por-distrito/",
         "portal_version": str(dataset.version),
     }
 
 
-def test_empty_extras_are_left_out(dataset):
+def test_publisher_uri_is_the_one_in_the_dcat_catalogue(client, dataset, settings):
+    """The publisher_uri sent to CKAN names the same agent as the portal's own DCAT."""
+    from rdflib import Graph, Namespace, URIRef
+
+    dct = Namespace("http://purl.org/dc/terms/")
+    settings.WAGTAILADMIN_BASE_URL = "http://testserver"
+    extras = {e["key"]: e["value"] for e in mapping.package_dict(dataset, organization="o")["extras"]}
+    graph = Graph().parse(data=client.get("/datos/recaudacion-por-distrito.jsonld").content, format="json-ld")
+    dataset_iri = URIRef("http://testserver/datos/recaudacion-por-distrito.jsonld")
+    assert graph.value(dataset_iri, dct.publisher) == URIRef(extras["publisher_uri"])
+
+
+def test_empty_extras_are_left_out_and_the_site_publishes_by_default(dataset, settings):
     dataset.publisher = ""
     services.dataset_save(dataset=dataset)
-    keys = {item["key"] for item in mapping.package_dict(dataset, organization="o")["extras"]}
-    assert "temporal_start" not in keys and "publisher" not in keys and "portal_version" in keys
+    extras = {item["key"]: item["value"] for item in mapping.package_dict(dataset, organization="o")["extras"]}
+    assert "temporal_start" not in extras and "temporal_end" not in extras and "portal_version" in extras
+    assert extras["publisher_name"] == settings.WAGTAIL_SITE_NAME
 
 
 def test_resource_dict_for_file_and_link(version, settings):
@@ -56,6 +71,7 @@ def test_resource_dict_for_file_and_link(version, settings):
     assert data == {
         "name": "Recaudación 2024",
         "description": "",
+        "license": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0",
         "ayni_resource": str(version.resource.pk),
         "format": "CSV",
         "mimetype": "text/csv",
@@ -70,6 +86,7 @@ def test_resource_dict_for_file_and_link(version, settings):
     assert mapping.resource_dict(link, None) == {
         "name": "mapa",
         "description": "",
+        "license": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0",
         "ayni_resource": str(link.pk),
         "url": "https://geo.example.bo/mapa",
         "format": "WMS",
@@ -110,3 +127,29 @@ def test_dataset_from_package_is_the_inverse_mapping():
     assert fields["publisher"] == "GAM Ejemplo" and fields["frequency"] == "annual"
     assert fields["temporal_start"] == "2024-01-01" and fields["tags"] == ["presupuesto"]
     assert mapping.dataset_from_package({"name": "x1", "license_id": "other"})["licence"] == "CC-BY-4.0"
+
+
+def test_dataset_from_package_reads_ckanext_dcat_uris():
+    """A package as ckanext-dcat fills it from DCAT-AP: URIs for frequency, theme and licence, publisher_* extras."""
+    eu = "http://publications.europa.eu/resource/authority"
+    package = {
+        "name": "camas-2020",
+        "license_id": f"{eu}/licence/CC_BYSA_4_0",
+        "extras": [
+            {"key": "frequency", "value": f"{eu}/frequency/QUARTERLY"},
+            {"key": "theme", "value": f'["{eu}/data-theme/HEAL", "{eu}/data-theme/SOCI"]'},
+            {"key": "publisher_name", "value": "Secretaría de Salud"},
+            {"key": "contact_email", "value": "salud@example.bo"},
+        ],
+    }
+    fields = mapping.dataset_from_package(package)
+    assert fields["frequency"] == "quarterly" and fields["theme"] == "HEAL" and fields["licence"] == "CC-BY-SA-4.0"
+    assert fields["publisher"] == "Secretaría de Salud" and fields["contact_email"] == "salud@example.bo"
+    single = mapping.dataset_from_package(
+        {"name": "x2", "license_id": "cc-zero", "extras": [{"key": "theme", "value": f"{eu}/data-theme/TRAN"}]}
+    )
+    assert single["theme"] == "TRAN" and single["licence"] == "CC0-1.0" and single["frequency"] == "irregular"
+    unknown = mapping.dataset_from_package(
+        {"name": "x3", "extras": [{"key": "theme", "value": "[broken"}, {"key": "frequency", "value": "x"}]}
+    )
+    assert unknown["theme"] == "GOVE" and unknown["frequency"] == "irregular"
