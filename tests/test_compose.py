@@ -589,7 +589,7 @@ print(json.dumps(out))
 
 
 def test_ckan_images_are_2_11():
-    assert re.fullmatch(r"ckan/ckan-base:2\.11(\.\d+)?", services()["ckan"]["image"])
+    assert re.fullmatch(r"ckan/ckan-base:2\.11(\.\d+)?", base_image("ckan"))
     assert re.fullmatch(r"ckan/ckan-solr:2\.11-solr9", services()["solr"]["image"])
     environment = resolved_environment("ckan")
     assert urlsplit(environment["CKAN_SQLALCHEMY_URL"]).hostname == "ckan-db"
