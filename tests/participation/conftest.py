@@ -42,6 +42,22 @@ def make_user(db):
 
 
 @pytest.fixture
+def make_resident(make_user):
+    """An account whose identity an OpenID Connect provider proved (level "identity")."""
+
+    def make(**kwargs):
+        user = make_user(**kwargs)
+        Profile.objects.filter(user=user).update(
+            identity_provider="https://proveedor.ejemplo.bo",
+            identity_sub=f"sub-{user.pk}",
+            identity_verified_at=timezone.now(),
+        )
+        return get_user_model().objects.select_related("participation_profile").get(pk=user.pk)
+
+    return make
+
+
+@pytest.fixture
 def unit_a(db):
     return MunicipalUnit.objects.get_or_create(
         slug="alumbrado-publico", defaults={"name": "Unidad de Alumbrado Público"}

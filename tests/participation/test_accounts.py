@@ -117,3 +117,27 @@ def test_profile_edit_and_resend_verification(client, make_user, district, djang
     assert client.post("/cuentas/verificar-de-nuevo/").status_code == 302
     assert len(mail.outbox) == 1 and "/cuentas/verificar/" in mail.outbox[0].body
     assert client.post("/cuentas/perfil/", {"display_name": "x" * 121}).status_code == 400
+
+
+def test_password_reset_does_not_reveal_whether_an_account_exists(client, make_user, django_user_model):
+    """The same answer and the same page for an address with an account, one without, and an account
+    that signs in only through the identity provider (no usable password); only the first gets a link."""
+    with_password = make_user()
+    provider_only = django_user_model.objects.create_user(username="solo-proveedor@ejemplo.bo")
+    provider_only.email = "solo-proveedor@ejemplo.bo"
+    provider_only.set_unusable_password()
+    provider_only.save()
+
+    def ask(email: str):
+        response = client.post("/cuentas/contrasena/olvide/", {"email": email}, REMOTE_ADDR="10.5.5.5")
+        page = client.get(response["Location"])
+        return response.status_code, response["Location"], page.status_code, page.content.decode()
+
+    known = ask(with_password.email)
+    unknown = ask("nadie-con-cuenta@ejemplo.bo")
+    without_password = ask(provider_only.email)
+    assert known == unknown == without_password
+    status, location, page_status, page = known
+    assert (status, location, page_status) == (302, "/cuentas/contrasena/enviado/", 200)
+    assert "Si existe una cuenta con ese correo" in page
+    assert [message.to for message in mail.outbox] == [[with_password.email]]

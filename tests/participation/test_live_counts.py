@@ -27,9 +27,9 @@ def test_the_routes_are_in_the_project_routing():
 # Consumers close "old" database connections on every message (channels >= 4.2),
 # which would end a test wrapped in a transaction: this one commits for real.
 @pytest.mark.django_db(transaction=True)
-def test_supports_are_pushed_to_the_proposal_page_and_the_list(make_proposal, make_user):
+def test_supports_are_pushed_to_the_proposal_page_and_the_list(make_proposal, make_resident):
     proposal, other = make_proposal(), make_proposal(title="Otra propuesta")
-    supporter = make_user()
+    supporter = make_resident()  # a verified resident: the identity-level count moves too
 
     def support():
         services.proposal_support(proposal=proposal, user=supporter)
@@ -45,8 +45,8 @@ def test_supports_are_pushed_to_the_proposal_page_and_the_list(make_proposal, ma
             connected, _ = await communicator.connect()
             assert connected
         await sync_to_async(support)()
-        assert await page.receive_json_from(timeout=5) == {"proposal": proposal.pk, "count": 1, "identity_count": 0}
-        assert await listing.receive_json_from(timeout=5) == {"proposal": proposal.pk, "count": 1, "identity_count": 0}
+        assert await page.receive_json_from(timeout=5) == {"proposal": proposal.pk, "count": 1, "identity_count": 1}
+        assert await listing.receive_json_from(timeout=5) == {"proposal": proposal.pk, "count": 1, "identity_count": 1}
         await sync_to_async(withdraw)()
         assert await page.receive_json_from(timeout=5) == {"proposal": proposal.pk, "count": 0, "identity_count": 0}
         assert await other_page.receive_nothing(timeout=0.3)
