@@ -24,6 +24,10 @@ SNIFF_BYTES = 64 * 1024
 _INT = re.compile(r"^[+-]?\d+$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Bolivian (and Spanish) notation: "." groups thousands, "," marks decimals: 1.234,56 · -12,5 · 1.500
+_BO_NUMBER = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
+_BO_AMBIGUOUS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})?$")  # 1.500: 1500 here, 1.5 in plain notation
+BOLIVIAN_NOTATION = "1.234,56"
 _C1_CONTROLS = re.compile("[\x80-\x9f]")
 
 
@@ -36,13 +40,21 @@ class Table:
     encoding: str = ""
     delimiter: str = ""
     sheet: str = ""
+    # Columns whose numbers were written the Bolivian way (index -> notation), stored as plain numbers.
+    notations: dict[int, str] = field(default_factory=dict)
 
     @property
     def row_count(self) -> int:
         return len(self.rows)
 
     def described_columns(self) -> list[dict]:
-        return [{"name": name, "type": kind} for name, kind in zip(self.columns, self.types, strict=True)]
+        described = []
+        for i, (name, kind) in enumerate(zip(self.columns, self.types, strict=True)):
+            column = {"name": name, "type": kind}
+            if i in self.notations:
+                column["notation"] = self.notations[i]
+            described.append(column)
+        return described
 
 
 def extension_of(filename: str) -> str:
@@ -77,6 +89,7 @@ def parse_upload(*, filename: str, data: bytes, max_bytes: int, sheet: str = "")
     if not table.rows:
         raise ValidationError(_("El archivo solo tiene la fila de encabezados; no tiene datos."))
     table.types = infer_types(table.columns, table.rows)
+    read_bolivian_numbers(table)
     return table
 
 
@@ -311,6 +324,42 @@ def _narrow_kinds(kinds: set[str], value: str) -> None:
         kinds.discard("boolean")
     if "date" in kinds and not _DATE.match(value):
         kinds.discard("date")
+
+
+def bolivian_column(values: list[str], *, semicolon_csv: bool = False) -> bool:
+    """Whether a column's (non-blank) values are numbers written the Bolivian way.
+
+    Every value must fit ``1.234,56``, and one must prove it: a decimal comma or several
+    thousands groups (``1.234.567``). Values such as ``1.500`` alone fit both notations: they
+    are read as thousands only in a CSV separated by ``;`` (what a spreadsheet set to Spanish
+    exports), else as plain decimals, as before.
+    """
+    values = [value.strip() for value in values if value.strip()]
+    if not values or not all(_BO_NUMBER.match(value) for value in values):
+        return False
+    if any(not _NUMBER.match(value) for value in values):  # a comma, or 1.234.567
+        return True
+    return semicolon_csv and all(_BO_AMBIGUOUS.match(v) for v in values) and any("." in v for v in values)
+
+
+def bolivian_to_plain(value: str) -> str:
+    """``-1.234,56`` -> ``-1234.56`` (blank stays blank)."""
+    value = value.strip()
+    return value.replace(".", "").replace(",", ".") if value else value
+
+
+def read_bolivian_numbers(table: Table) -> None:
+    """Detect the columns written the Bolivian way, store their values as plain numbers, type them."""
+    semicolon_csv = table.source_format == "csv" and table.delimiter == ";"
+    for i, kind in enumerate(table.types):
+        if kind not in ("string", "number"):
+            continue
+        if not bolivian_column([row[i] for row in table.rows], semicolon_csv=semicolon_csv):
+            continue
+        for row in table.rows:
+            row[i] = bolivian_to_plain(row[i])
+        table.notations[i] = BOLIVIAN_NOTATION
+        table.types[i] = "integer" if all(_INT.match(row[i]) for row in table.rows if row[i]) else "number"
 
 
 def typed_value(raw: str, kind: str):

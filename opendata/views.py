@@ -65,6 +65,8 @@ def dataset_detail(request, slug: str):
                 columns=columns,
                 rows=rows,
                 chart=selectors.chart_for(version=latest, columns=columns, rows=rows),
+                # Columns written as 1.234,56 in the upload, shown and downloaded as plain numbers.
+                bolivian=[column["name"] for column in latest.columns if column.get("notation")],
                 downloads=[
                     (fmt.label, links.download_path(dataset.slug, resource.slug, fmt.extension))
                     for fmt in vocab.FORMATS.values()

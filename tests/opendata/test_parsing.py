@@ -140,3 +140,39 @@ def test_infer_types_ignores_blanks_and_falls_back_to_string():
         "string",
         "integer",
     ]
+
+
+def test_bolivian_numbers_are_detected_typed_and_stored_plain():
+    """1.234,56 (thousands dot, decimal comma) becomes 1234.56; the column keeps a note of its notation."""
+    table = parse(
+        "a.csv",
+        "distrito;monto;personas;codigo;nombre\n"
+        "1;1.234,56;1.500;1.5;Tacata\n"
+        "2;-12,5;2.300.000;2.25;Piñami\n"
+        "3;;800;3;Santo Domingo\n".encode(),
+    )
+    assert table.types == ["integer", "number", "integer", "number", "string"]
+    assert [row[1] for row in table.rows] == ["1234.56", "-12.5", ""]
+    assert [row[2] for row in table.rows] == ["1500", "2300000", "800"]
+    assert [row[3] for row in table.rows] == ["1.5", "2.25", "3"]  # plain decimals stay as they are
+    described = table.described_columns()
+    assert described[1] == {"name": "monto", "type": "number", "notation": "1.234,56"}
+    assert described[2]["notation"] == "1.234,56" and "notation" not in described[3]
+    assert described[0] == {"name": "distrito", "type": "integer"}
+
+
+def test_ambiguous_thousands_need_a_spanish_csv_and_text_never_becomes_a_number():
+    # 1.500 alone fits both notations: plain decimals in a comma-separated file ...
+    comma = parse("a.csv", b"monto,otro\n1.500,x\n2.300,y\n")
+    assert comma.types == ["number", "string"] and comma.rows[0][0] == "1.500" and not comma.notations
+    # ... thousands in a semicolon-separated one (a spreadsheet set to Spanish), or with proof in the column.
+    assert parse("a.csv", b"monto;otro\n1.500;x\n2.300;y\n").rows[0][0] == "1500"
+    assert parse("a.csv", b'monto,otro\n1.500,x\n"2.300,5",y\n').rows[0][0] == "1500"
+    mixed = parse("a.csv", b"valor;nota\n1.234,5;a\n12 cajas;b\n1,2,3;c\n")
+    assert mixed.types == ["string", "string"] and mixed.rows[0][0] == "1.234,5"
+    # Text cells of XLSX and JSON strings are read the same way; native numbers are untouched.
+    book = parse("a.xlsx", xlsx_bytes({"datos": [["monto", "n"], ["1.234,50", 7.25], ["10,00", 3]]}))
+    assert book.types == ["number", "number"] and [r[0] for r in book.rows] == ["1234.50", "10.00"]
+    assert [r[1] for r in book.rows] == ["7.25", "3"]
+    data = parse("a.json", json.dumps([{"monto": "2.500,75"}, {"monto": "3,1"}]).encode())
+    assert data.types == ["number"] and data.described_columns()[0]["notation"] == "1.234,56"

@@ -226,3 +226,19 @@ def test_pages_link_every_dcat_format(client, version):
     listing = client.get("/datos/").content.decode()
     assert '<link rel="alternate" type="text/turtle" href="/datos/catalogo.ttl"' in listing
     assert '<a href="/datos/catalogo.rdf" type="application/rdf+xml">RDF/XML</a>' in listing
+
+
+def test_bolivian_numbers_get_a_chart_typed_downloads_and_a_note(client, resource_version_factory, dataset_factory):
+    dataset = dataset_factory(slug="ejecucion-presupuestaria")
+    resource_version_factory(
+        resource__dataset=dataset,
+        resource__slug="ejecucion",
+        data="unidad;monto\nSalud;1.234,50\nEducación;12.000,00\nObras;950,25\n".encode(),
+    )
+    html = client.get("/datos/ejecucion-presupuestaria/").content.decode()
+    assert "Gráfico de «monto»" in html
+    assert "La columna monto se subió con punto de miles y coma decimal (1.234,56)" in html
+    records = json.loads(body(client.get("/datos/ejecucion-presupuestaria/ejecucion.json")))
+    assert [r["monto"] for r in records] == [1234.5, 12000.0, 950.25]
+    book = load_workbook(io.BytesIO(body(client.get("/datos/ejecucion-presupuestaria/ejecucion.xlsx"))))
+    assert [row[1] for row in book.active.iter_rows(min_row=2, values_only=True)] == [1234.5, 12000.0, 950.25]
