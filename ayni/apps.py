@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -13,3 +15,5 @@ class AyniConfig(AppConfig):
 
         # Tasks left RUNNING by a dead worker go back to the queue.
         schedule.register("ayni.stale_tasks", tasks.stale_tasks_requeue, every=schedule.stale_sweep_every())
+        # Grouped notifications whose window has closed (each is also flushed by a deferred task).
+        schedule.register("ayni.notification_groups", tasks.notification_groups_flush, every=timedelta(minutes=1))

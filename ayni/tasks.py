@@ -15,3 +15,15 @@ def deliver_notification(*, channel: str, recipient: dict, message: dict) -> Non
 def stale_tasks_requeue() -> int:
     """Tasks a dead worker left running go back to the queue (``ayni.schedule.stale_tasks_requeue``)."""
     return schedule.stale_tasks_requeue()
+
+
+@task()
+def flush_notification_group(*, pk: int) -> int:
+    """A group of changes is due: send it as one message (``ayni.notifications.notify_grouped``)."""
+    return notifications.notification_group_flush(pk=pk)
+
+
+@task()
+def notification_groups_flush() -> int:
+    """The periodic sweep: every due group goes out (``ayni.notifications.notification_groups_flush``)."""
+    return notifications.notification_groups_flush()

@@ -15,3 +15,5 @@ class ParticipationConfig(AppConfig):
         from . import tasks
 
         schedule.register("participation.personal_data_purge", tasks.personal_data_purge, every=timedelta(hours=24))
+        # Hourly: a case becomes due soon at midnight, and each case is reminded once a day at most.
+        schedule.register("participation.due_reminders", tasks.complaint_due_reminders, every=timedelta(hours=1))

@@ -298,3 +298,50 @@ def unread_notification_count(*, user) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# --- dashboard and reminders ---------------------------------------------------
+
+
+def complaint_deadlines_by_unit(*, user, today=None) -> list[dict]:
+    """Per unit, the open cases ``user`` may handle that are overdue and that are due soon.
+
+    Only units with at least one of either; the same visibility as the work queue.
+    """
+    today = today or timezone.localdate()
+    visible = complaints_visible_to(user=user)
+    overdue = visible.overdue(today=today).values("unit").annotate(n=Count("pk", distinct=True))
+    soon = visible.due_soon(today=today).values("unit").annotate(n=Count("pk", distinct=True))
+    counts: dict[int, dict] = {}
+    for key, rows in (("overdue", overdue), ("due_soon", soon)):
+        for row in rows:
+            counts.setdefault(row["unit"], {"overdue": 0, "due_soon": 0})[key] = row["n"]
+    units = MunicipalUnit.objects.filter(pk__in=counts).order_by("name")
+    return [{"unit": unit, **counts[unit.pk]} for unit in units]
+
+
+def moderation_pending_counts() -> dict[str, int]:
+    """How many proposals and comments have reports nobody has decided on yet."""
+    return {
+        "proposals": Proposal.objects.filter(reports__resolved_at__isnull=True).distinct().count(),
+        "comments": Comment.objects.filter(reports__resolved_at__isnull=True).distinct().count(),
+    }
+
+
+def complaints_due_soon(*, today=None):
+    """Every open case due within ``AYNI_COMPLAINT_DUE_SOON_DAYS`` (the staff reminders)."""
+    return Complaint.objects.due_soon(today=today).select_related("unit", "assigned_to").order_by("due_date", "pk")
+
+
+def complaint_reminder_staff(*, complaint: Complaint) -> list:
+    """Who is reminded of a case: its assignee while they may still handle it, else the staff of its unit
+    (the unit's complaint officers; the transparency unit for a denuncia), never every superuser."""
+    assignee = complaint.assigned_to
+    if assignee is not None and assignee.is_active and can(assignee, "handle_complaint", complaint):
+        return [assignee]
+    User = get_user_model()
+    if complaint.kind == Complaint.Kind.REPORT:
+        staff = User.objects.filter(groups__name=TRANSPARENCY)
+    else:
+        staff = User.objects.filter(groups__name=OFFICERS, unit_memberships__unit_id=complaint.unit_id)
+    return list(staff.filter(is_active=True).distinct().order_by("pk"))

@@ -258,6 +258,9 @@ AYNI_HOLIDAY_COUNTRY = env("AYNI_HOLIDAY_COUNTRY", "BO")
 AYNI_HOLIDAYS = env_list("AYNI_HOLIDAYS", [])
 # Contact details (e-mail, WhatsApp) of a closed case are erased after this many days.
 AYNI_COMPLAINT_CONTACT_RETENTION_DAYS = env_int("AYNI_COMPLAINT_CONTACT_RETENTION_DAYS", 180)
+# A case "vence pronto" this many days before its due date: the admin dashboard counts it and the
+# staff who handle it get one reminder e-mail a day (participation.services.notices).
+AYNI_COMPLAINT_DUE_SOON_DAYS = env_int("AYNI_COMPLAINT_DUE_SOON_DAYS", 2)
 AYNI_ATTACHMENT_MAX_COUNT = 3
 AYNI_ATTACHMENT_MAX_BYTES = env_int("AYNI_ATTACHMENT_MAX_MB", 5) * 1024 * 1024
 # Uploaded images are refused from their header (before decoding) above this many
@@ -342,6 +345,8 @@ AYNI_NOTIFICATION_CHANNELS = [
     "ayni.notifications.EmailChannel",
     "chatbot.notifications.WhatsAppChannel",
 ]
+# Changes within this many seconds go out as one message (ayni.notifications.notify_grouped; 0: each at once).
+AYNI_NOTIFY_GROUP_SECONDS = env_int("AYNI_NOTIFY_GROUP_SECONDS", 300)
 # Where pages open their live-count websocket; empty means the page's own host.
 AYNI_WEBSOCKET_ORIGIN = env("AYNI_WEBSOCKET_ORIGIN", "")
 

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Q, Value, When
@@ -24,6 +26,12 @@ class ComplaintQuerySet(models.QuerySet):
     def overdue(self, *, today=None):
         today = today or timezone.localdate()
         return self.open().filter(due_date__lt=today)
+
+    def due_soon(self, *, today=None, days: int | None = None):
+        """Open cases due between today and ``days`` days from now (``AYNI_COMPLAINT_DUE_SOON_DAYS``)."""
+        today = today or timezone.localdate()
+        days = settings.AYNI_COMPLAINT_DUE_SOON_DAYS if days is None else days
+        return self.open().filter(due_date__gte=today, due_date__lte=today + timedelta(days=days))
 
     def with_overdue(self, *, today=None):
         today = today or timezone.localdate()

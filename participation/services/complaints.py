@@ -13,7 +13,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ayni.notifications import Message, Recipient, notify
 from participation import codes, deadlines
 from participation.models import (
     Complaint,
@@ -29,6 +28,7 @@ from participation.text import plain_text, single_line
 from participation.uploads import clean_upload
 
 from .common import rate_limit, require_length
+from .notices import complaint_change_notify, complaint_receipt_send
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +166,7 @@ def complaint_create(
             )
             _save_attachments(complaint, files, saved, anonymous=anonymous, now=now)
             _record_created(complaint, now)
+            complaint_receipt_send(complaint)  # queued for after the commit
     except IntegrityError:
         _delete_stored(saved)
         existing = _submitted_before(token)
@@ -366,40 +367,6 @@ def complaint_track(*, raw_code: str, client: str, keys: tuple[str, ...] | list[
     return Complaint.objects.filter(code=code).first()
 
 
-def _recipient(complaint: Complaint) -> Recipient | None:
-    if complaint.anonymous:
-        return None
-    if complaint.notify_consent:
-        return Recipient(user_id=complaint.user_id, email=complaint.contact_email, whatsapp=complaint.contact_whatsapp)
-    if complaint.user_id:
-        return Recipient(user_id=complaint.user_id)
-    return None
-
-
-def _notify_public_change(complaint: Complaint, text: str) -> None:
-    recipient = _recipient(complaint)
-    if recipient is None or recipient.empty:
-        return
-    from django.urls import reverse
-
-    body = _("Tu caso %(code)s está ahora en estado «%(status)s».") % {
-        "code": complaint.code,
-        "status": complaint.get_status_display(),
-    }
-    if text:
-        body += "\n\n" + text
-    notify(
-        recipients=[recipient],
-        message=Message(
-            event="complaint_update",
-            subject=_("Novedades de tu caso %(code)s") % {"code": complaint.code},
-            body=body,
-            # The code never travels in a URL: the page asks for it (POST).
-            url=reverse("participation:tracking"),
-        ),
-    )
-
-
 def _locked(complaint: Complaint, actor) -> Complaint:
     if not can(actor, "handle_complaint", complaint):
         raise PermissionDenied(_("No tienes permiso sobre este caso."))
@@ -434,7 +401,7 @@ def complaint_assign(*, complaint: Complaint, actor, assignee) -> Complaint:
     )
     if complaint.status == Complaint.Status.RECEIVED:
         _set_status(complaint, actor, Complaint.Status.ASSIGNED)
-        _notify_public_change(complaint, "")
+        complaint_change_notify(complaint)
     return complaint
 
 
@@ -450,7 +417,7 @@ def complaint_change_status(*, complaint: Complaint, actor, status: str, text: s
     if status == complaint.status:
         raise ValidationError({"status": _("El caso ya está en ese estado.")})
     _set_status(complaint, actor, status, text)
-    _notify_public_change(complaint, text)
+    complaint_change_notify(complaint, text=text)
     return complaint
 
 
@@ -464,7 +431,7 @@ def complaint_reply(*, complaint: Complaint, actor, text: str) -> ComplaintEvent
         complaint=complaint, kind=ComplaintEvent.Kind.REPLY, public=True, text=text, actor=actor
     )
     complaint.save(update_fields=["updated_at"])
-    _notify_public_change(complaint, text)
+    complaint_change_notify(complaint, text=text, reply=True)
     return event
 
 

@@ -6,7 +6,9 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import timezone
 
+from ayni import notifications
 from participation import services
 from participation.models import Complaint, ComplaintEvent
 
@@ -111,10 +113,15 @@ def test_assign_reply_note_and_status_are_recorded_with_who_and_when(
         ("reply", True, officer_a.pk),
         ("status", True, officer_a.pk),
     ]
-    # The complainant was told of each public change (assignment, reply, answer), never of the note.
-    assert [m.to for m in mail.outbox] == [["vecino@ejemplo.bo"]] * 3
-    assert all("Llamar al jefe" not in m.body for m in mail.outbox)
-    assert "Repararemos la luminaria el jueves." in mail.outbox[1].body
+    # The complainant is told of the public changes (assignment, reply, answer) in one message
+    # when the grouping window closes, never of the note.
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notification_groups_flush(now=timezone.now() + notifications.group_window())
+    sent = [m for m in mail.outbox if m.to == ["vecino@ejemplo.bo"]]
+    assert len(sent) == 1 and complaint.code in sent[0].subject
+    assert "Llamar al jefe" not in sent[0].body
+    assert "3 novedades" in sent[0].body and "Repararemos la luminaria el jueves." in sent[0].body
     history = client.get(url).content.decode()
     assert "Llamar al jefe de cuadrilla" in history and "interno" in history
 
