@@ -31,5 +31,6 @@ $PY manage.py import_guides chatbot/eval/catalogue_large.yaml --publish
 $PY manage.py update_index -v 0
 echo "== 17 + catálogo grande — búsqueda: chatbot/eval/search_large.yaml"
 $PY manage.py search_eval chatbot/eval/search_large.yaml
-evaluate chatbot/eval/heldout_large.yaml "17 + catálogo grande"
+evaluate chatbot/eval/heldout_large.yaml "17 + catálogo grande (conjunto de desarrollo)"
+evaluate chatbot/eval/heldout_fresh.yaml "17 + catálogo grande (conjunto nuevo, nunca usado para ajustar)"
 evaluate chatbot/eval/heldout.yaml "17 + catálogo grande"

@@ -128,7 +128,8 @@ def _ranked_guide(text: str, u: Understanding, ranking: resolver.Ranking, state:
     close = ranking.close_call()
     if close:
         return _clarify(close, asks, state, confidence=ranking.confidence)
-    also = second_asks(text, asks)
+    # Where to go comes with what to take there.
+    also = second_asks(text, asks) or (["requirements"] if asks == "office" else [])
     return _guide(ranking.guides[0][0], asks, state, request, confidence=ranking.confidence, also=also)
 
 

@@ -28,6 +28,7 @@ from rapidfuzz import fuzz, process
 from search.analysis import chat_content_words as content_words
 from search.analysis import chat_normalize as normalize
 from search.analysis import chat_words as words
+from search.analysis import expansions
 from search.analysis import light_stem as stem
 from search.analysis import phonetic
 
@@ -46,6 +47,7 @@ PHRASE_BONUS = 4.0
 NAME_MISS = 4.0
 SEARCH_BONUS = (4.0, 2.0, 1.0)
 MIN_SCORE = 3.0
+THESAURUS_CLOSENESS = 0.85  # a word of search/data/sinonimos.txt counts as the catalogue's word, surely
 STRONG_SCORE = 9.0
 FUNCTION_WORDS = {
     "de",
@@ -77,6 +79,8 @@ class GuideEntry:
     name_stems: set[str] = field(default_factory=set)
     names: list[frozenset[str]] = field(default_factory=list)  # each name's content stems (title, aliases)
     variants: set[str] = field(default_factory=set)  # renewal, closure, duplicate… (its title says so)
+    sibling_variants: set[str] = field(default_factory=set)  # the variants other guides hold of this one
+    variant_terms: set[str] = field(default_factory=set)  # its names' words that say the variant ("traspaso")
 
 
 @dataclass
@@ -112,6 +116,12 @@ class GuideIndex:
         norm = normalize(text)
         stems = {stem(w) for w in content_words(text)}
         matched = {s: self._match(s) for s in stems}
+        for key, targets in expansions(text).items():
+            # a thesaurus word stands for the catalogue's words too ("ferreteria" -> negocio)
+            extra = tuple((stem(t), THESAURUS_CLOSENESS) for t in targets if stem(t) in self.idf)
+            if extra:
+                slot = stem(key) if " " not in key else key
+                matched[slot] = matched.get(slot, ()) + extra
         scores: dict[str, float] = {}
         for slug, entry in self.entries.items():
             total = self._guide_score(entry, matched, norm, corroborated=slug == corroborated)
@@ -126,6 +136,13 @@ class GuideIndex:
         """One guide's score for the question, or None when its lexical evidence is too thin."""
         evidence = self._evidence(entry, matched)
         total, explained = evidence.total, evidence.explained
+        said = _said_variant_stems(entry, norm)
+        if said is not None:
+            # "le vendi mi tienda": the question says the variant in its own words, so the guide's
+            # variant words ("transferencia", "traspaso") are not missing, and the words that said
+            # it are explained.
+            evidence.hit |= entry.variant_terms
+            explained += sum(1 for s in matched if s in said and not _surely_matched(matched[s], entry))
         # Near-twins ("Licencia…" / "Renovación de licencia…"): a guide whose every name has
         # distinctive words the question lacks loses their weight, so the plain one wins
         # unless the question says "renovar".
@@ -240,6 +257,7 @@ def build_index(guides: list[dict]) -> GuideIndex:
     for guide in guides:
         entry = GuideEntry(slug=guide["slug"], title=guide["title"], variants=_variants(guide["title"]))
         names = [guide["title"], *guide.get("aliases", [])]
+        entry.variant_terms = _variant_terms(entry, names)
         for name in names:
             _add(entry, name, W_NAME)
             entry.phrases.append(normalize(name))
@@ -289,6 +307,7 @@ def _inherit_family_names(entries: dict[str, GuideEntry], guides: list[dict]) ->
             for term, weight in entries[other].fields.items():
                 if weight >= W_NAME and term not in entry.fields:
                     entry.fields[term] = W_NAME
+            entries[other].sibling_variants |= entry.variants
 
 
 def _add(entry: GuideEntry, text: str, weight: float) -> None:
@@ -361,9 +380,37 @@ def _variants(title: str) -> set[str]:
     return {name for name, (in_title, _cue) in VARIANTS.items() if in_title.search(norm)}
 
 
+def _variant_terms(entry: GuideEntry, names: list[str]) -> set[str]:
+    """The stems of a variant guide's name words that say its variant."""
+    out: set[str] = set()
+    for name in names:
+        norm = normalize(name)
+        for variant in entry.variants:
+            for pattern in VARIANTS[variant]:
+                for match in pattern.finditer(norm):
+                    out.update(stem(w) for w in match.group(0).split() if w not in FUNCTION_WORDS)
+    return out
+
+
+def _said_variant_stems(entry: GuideEntry, norm_question: str) -> set[str] | None:
+    """The question's stems that say one of the guide's variants; None when none is said."""
+    said: set[str] | None = None
+    for variant in entry.variants:
+        for match in VARIANTS[variant][1].finditer(norm_question):
+            said = (said or set()) | {stem(w) for w in match.group(0).split()}
+    return said
+
+
+def _surely_matched(candidates: tuple, entry: GuideEntry) -> bool:
+    return any(closeness >= 0.85 and term in entry.fields for term, closeness in candidates)
+
+
 def _variant_adjustment(entry: GuideEntry, norm_question: str) -> float:
+    """A variant said wins, a variant not said loses; and the plain procedure loses when the
+    question says a variant that one of its variants' guides covers ("me doy de baja del puesto")."""
     if not entry.variants:
-        return 0.0
+        said_sibling = any(VARIANTS[name][1].search(norm_question) for name in entry.sibling_variants)
+        return -VARIANT_MISS if said_sibling else 0.0
     said = any(VARIANTS[name][1].search(norm_question) for name in entry.variants)
     return VARIANT_BONUS if said else -VARIANT_MISS
 
@@ -376,10 +423,12 @@ NATIONAL = re.compile(
     r"\b(carnet de identidad|carnet(?! (sanitario|de sanidad|de salud|de vendedor|de ambulante|de manipulador))|"
     r"cedula de identidad|cedula|ci|pasaporte|pasaportes|licencia de conducir|"
     r"licencia para conducir|licencia de manejo|brevet|segip|visa|visas|antecedentes penales|rejap|"
-    r"certificado de nacimiento|partida de nacimiento|certificado de matrimonio|sereci|nit|"
+    r"certificado de nacimiento|partida de nacimiento|registro civil|certificado de matrimonio|sereci|nit|"
     r"impuestos nacionales|renta dignidad|bono juancito pinto|bono|soat|libreta de servicio militar|"
     r"servicio militar|migracion|padron electoral|empadronarme para votar|titulo de bachiller|"
-    r"titulo profesional|seguro social|afp|jubilacion)\b"
+    r"titulo profesional|seguro social|afp|jubilacion|antecedentes|felcc|"
+    # not a procedure at all: sport, weather, holidays, the exchange rate
+    r"partido de|juega|jugara|feriado|feriados|clima|va a llover|dolar|tipo de cambio)\b"
 )
 # A clarifying question is asked when the second guide scores at least this share
 # of the first (and neither is named by the question's own words).

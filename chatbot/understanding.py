@@ -53,7 +53,7 @@ _PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]{1,40})(?P<entities>\{.{0,500}\})?$",
 
 SMALL_TALK_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("thank", re.compile(r"\b(gracias|grax|grcias|agradezco|muy amable|thanks|thank you|dios le pague|yusulpayki)\b")),
-    ("goodbye", re.compile(r"\b(chau|chao|adios|hasta luego|hasta pronto|hasta manana|bye|nos vemos)\b")),
+    ("goodbye", re.compile(r"\b(chau|chao|adios|hasta luego|hasta lueguito|chaito|hasta pronto|hasta manana|bye|nos vemos)\b")),
     (
         "bot_challenge",
         re.compile(r"\b(bot|robot|humano|maquina|inteligencia artificial|eres una persona|con quien hablo)\b"),
@@ -67,9 +67,14 @@ SMALL_TALK_PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
     ),
 ]
+# Following a case already filed: "seguimiento", "mi reclamo", "como va mi denuncia", or a short
+# message that is only about complaints ("reclamos"). "donde reclamo por el poste" is a question
+# about where to file one, and "mi caso es este: ..." is the start of a story: both go on to the guides.
 COMPLAINT_WORDS = re.compile(
-    r"\b(reclamo|reclamos|denuncia|denuncias|queja|quejas|seguimiento|codigo de seguimiento|mi caso)\b"
+    r"\b(seguimiento|codigo de seguimiento|(mi|mis|el|la) (reclamo|reclamos|denuncia|denuncias|queja|quejas)|"
+    r"(estado|como va|que paso con|como esta) (de )?(mi|el|la) (caso|tramite))\b"
 )
+COMPLAINT_ONLY = re.compile(r"^(ver |consultar |revisar )?(reclamo|reclamos|denuncia|denuncias|queja|quejas|mi caso)$")
 
 # Words that say *which fact* is asked, on chat-normalised text. The first kind
 # whose pattern matches wins, so "cuanto cuesta en linea" is cost.
@@ -77,23 +82,29 @@ ASKS_PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "cost",
         re.compile(
-            r"\b(cuanto (cuesta|vale|sale|cobran|es|hay que pagar|pago|se paga|debo pagar|tengo que pagar)|"
+            r"\b(cuanto (cuesta|cuestan|vale|valen|sale|salen|cobran|es|hay que pagar|pago|se paga|debo pagar|"
+            r"tengo que pagar|me van a cobrar|me cobran|me cobrarian)|"
             r"cuesta|costo|costos|costar|cobran|cobra|precio|valor|tarifa|arancel|gratis|gratuito|monto|"
-            r"cuanta plata|cuanto dinero|cuanto me sale|cuanto es|cuanto pago|cuanto se paga|qullqi|qolqe)\b"
+            r"cuanta plata|cuanto dinero|cuanto me sale|cuanto es|cuanto pago|cuanto se paga|qullqi|qolqe|"
+            r"cuanto (me )?(va a salir|saldria|seria|costaria|cobrarian)|(se paga|hay que pagar|cobran|pagar) algo|"
+            r"tiene (algun )?costo|es caro|sale caro|es barato)\b"
         ),
     ),
     (
         "duration",
         re.compile(
             r"\b(cuanto (tiempo|tarda|demora|dura|se tarda|se demora)|cuantos dias|tarda|tardan|demora|demoran|"
-            r"plazo|duracion|dias habiles|en cuanto tiempo|cuando (me lo )?(entregan|dan|sale)|rapido|que tan rapido)\b"
+            r"plazo|duracion|dias habiles|en cuanto tiempo|cuando (me lo |me la )?(entregan|dan|sale|estaria|esta listo)|"
+            r"rapido|que tan rapido|para cuando|hasta cuando|cuantas semanas|cuantos meses|en cuantos dias)\b"
         ),
     ),
     (
         "online",
         re.compile(
             r"\b(en linea|por internet|internet|online|on line|virtual|virtualmente|por la web|pagina web|web|"
-            r"desde (mi )?casa|sin ir|digital|por el celular|desde el celular|plataforma)\b"
+            r"desde (mi )?casa|sin ir|digital|(por|desde|con|en) (el|mi) (celular|celu|cel|telefono)|por celular|"
+            r"plataforma|(por|en|desde) (la|una) (app|aplicacion|pagina)|por (whatsapp|correo|email|mail)|"
+            r"sin salir|a distancia|remoto|remotamente|escanead\w*|sin hacer fila|sin hacer cola)\b"
         ),
     ),
     (
@@ -101,7 +112,8 @@ ASKS_PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"\b(donde|adonde|a donde|oficina|oficinas|direccion|horario|horarios|hora|horas|atienden|atencion|"
             r"ubicacion|ubicado|queda|quedan|ventanilla|a que lugar|que lugar|lugar|"
-            r"en que (hospital|hospitales|oficina|oficinas|sitio|zona|parte|ventanilla))\b"
+            r"(en|a) que (hospital|hospitales|oficina|oficinas|sitio|zona|parte|ventanilla|lugar|subalcaldia)|"
+            r"a quien (acudo|busco|recurro|voy)|donde me atienden)\b"
         ),
     ),
     (
@@ -214,7 +226,7 @@ def fallback_understand(text: str) -> Understanding:
     """The built-in understanding: rules over the shared text analysis."""
     code = find_tracking_code(text)
     norm = chat_normalize(text)
-    if code or COMPLAINT_WORDS.search(norm):
+    if code or COMPLAINT_WORDS.search(norm) or COMPLAINT_ONLY.match(norm):
         return Understanding(intent="complaint_status", engine="fallback", code=code)
     asks = detect_asks(text)
     talk = small_talk(text)

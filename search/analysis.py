@@ -202,3 +202,50 @@ def phonetic(word: str) -> str:
     word = word.replace("z", "s").replace("qu", "k").replace("c", "k").replace("ch", "ch")
     word = word.replace("kh", "ch").replace("v", "b").replace("ll", "y")
     return _DOUBLE.sub(r"\1", word)
+
+
+# --- the municipal thesaurus -------------------------------------------------------
+#
+# data/sinonimos.txt (Solr/Elasticsearch synonym format): the words residents use
+# ("ferreteria", "michi", "granizada") and the words a procedure catalogue uses for
+# them ("negocio", "mascota", "emergencia").
+
+
+def _load_thesaurus() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """(single-word rules keyed by light stem, phrase rules keyed by the folded phrase)."""
+    single: dict[str, list[str]] = {}
+    phrases: dict[str, list[str]] = {}
+    path = Path(__file__).with_name("data") / "sinonimos.txt"
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if "=>" not in line:
+            continue
+        left, right = line.split("=>", 1)
+        targets = [w for part in right.split(",") for w in words(part)]
+        for key in (k.strip() for k in left.split(",")):
+            key_words = words(key)
+            if len(key_words) == 1:
+                single.setdefault(light_stem(key_words[0]), []).extend(targets)
+            elif key_words:
+                phrases.setdefault(" ".join(key_words), []).extend(targets)
+    freeze = lambda rules: {k: tuple(dict.fromkeys(v)) for k, v in rules.items()}  # noqa: E731
+    return freeze(single), freeze(phrases)
+
+
+THESAURUS_WORDS, THESAURUS_PHRASES = _load_thesaurus()
+
+
+def expansions(text: str) -> dict[str, tuple[str, ...]]:
+    """The thesaurus's words for a chat message: {word or phrase of the message: catalogue words}."""
+    out: dict[str, tuple[str, ...]] = {}
+    chat = chat_words(text)
+    for word in chat:
+        targets = THESAURUS_WORDS.get(light_stem(word))
+        if targets and word not in out:
+            out[word] = targets
+    if THESAURUS_PHRASES:
+        line = f" {' '.join(chat)} "
+        for phrase, targets in THESAURUS_PHRASES.items():
+            if f" {phrase} " in line:
+                out[phrase] = targets
+    return out

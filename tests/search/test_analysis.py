@@ -38,3 +38,23 @@ def test_clean_text_drops_control_characters_and_cuts():
 
 def test_word_line_is_space_delimited_for_prefix_matching():
     assert word_line("Trámite Único") == " tramite unico "
+
+
+def test_the_thesaurus_expands_residents_words_and_phrases():
+    from search.analysis import expansions
+
+    found = expansions("kiero abrir una ferreterias y un cafe internet pa mi michi")
+    assert "negocio" in found["ferreterias"]  # plural of a listed word
+    assert "mascota" in found["michi"]
+    assert "internet" in found["cafe internet"]
+    assert expansions("cuanto cuesta la licencia") == {}
+
+
+def test_the_thesaurus_file_is_in_elasticsearch_synonym_format():
+    from pathlib import Path
+
+    import search
+
+    path = Path(search.__file__).with_name("data") / "sinonimos.txt"
+    rules = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    assert rules and all(line.count("=>") == 1 and line.split("=>")[0].strip() for line in rules)
