@@ -21,7 +21,7 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("robots.txt", web.robots_txt, name="robots_txt"),
     path("favicon.ico", web.favicon, name="favicon"),
-    path("manifest.webmanifest", web.web_manifest, name="web_manifest"),
+    path("manifest.webmanifest", cms_views.web_manifest, name="web_manifest"),
     path("sitemap.xml", sitemap_view, {"sitemaps": {"pages": web.PortalSitemap}}, name="sitemap"),
     path("django-admin/", django_admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),

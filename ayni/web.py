@@ -1,4 +1,4 @@
-"""Web basics served outside the page tree: robots.txt, the favicon, the manifest and the sitemap."""
+"""Web basics served outside the page tree: robots.txt, the favicon and the sitemap (the manifest: cms.views)."""
 
 from __future__ import annotations
 
@@ -103,30 +103,3 @@ class PortalSitemap(Sitemap):
         if last_mods and None not in last_mods:
             self.latest_lastmod = max(last_mods)
         return urls
-
-
-@require_GET
-@cache_control(max_age=86400, public=True)
-def web_manifest(request):
-    """A minimal web app manifest (name from the settings, icons from the static files)."""
-    from django.conf import settings
-    from django.http import JsonResponse
-    from django.utils.translation import get_language
-
-    name = settings.WAGTAIL_SITE_NAME
-    data = {
-        "name": name,
-        "short_name": name[:12],
-        "lang": get_language() or settings.LANGUAGE_CODE,
-        "start_url": "/",
-        "scope": "/",
-        "display": "browser",
-        "background_color": "#ffffff",
-        "theme_color": "#073763",
-        "icons": [
-            {"src": static("favicon.svg"), "sizes": "any", "type": "image/svg+xml"},
-            {"src": static("icon-192.png"), "sizes": "192x192", "type": "image/png"},
-            {"src": static("icon-512.png"), "sizes": "512x512", "type": "image/png"},
-        ],
-    }
-    return JsonResponse(data, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})

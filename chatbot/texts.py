@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import json
 
-from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+from cms.selectors import site_contact
 
 ASKS = ("requirements", "cost", "duration", "office", "online")
 
 
 def phone() -> str:
-    return settings.AYNI_MUNICIPALITY_PHONE
+    """The 800 line, as staff set it in the portal settings."""
+    return site_contact().phone
+
+
+def phone_with_hours() -> str:
+    """The 800 line and, when staff gave them, its opening hours: «800-13-5555 (Lunes a viernes…)»."""
+    contact = site_contact()
+    return f"{contact.phone} ({contact.hours})" if contact.hours else contact.phone
 
 
 # --- buttons ---------------------------------------------------------------------
@@ -152,7 +160,7 @@ def bot_challenge() -> str:
     return _(
         "Soy un asistente virtual (un programa), no una persona. Respondo con la información de las guías "
         "de trámites del portal. Para hablar con una persona, llama gratis al %(phone)s."
-    ) % {"phone": phone()}
+    ) % {"phone": phone_with_hours()}
 
 
 def menu_intro() -> str:

@@ -18,6 +18,7 @@ import re
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from cms.selectors import site_contact
 from search import analysis
 
 VIOLENCE = "violence"
@@ -103,7 +104,7 @@ def _lines() -> str:
 
 
 def reply_text(kind: str) -> str:
-    phone = settings.AYNI_MUNICIPALITY_PHONE
+    phone = site_contact().phone
     if kind == VIOLENCE:
         body = _(
             "Lo que cuentas es grave y no estás sola ni solo. Si estás en peligro ahora, llama al %(police)s "

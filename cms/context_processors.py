@@ -1,9 +1,13 @@
 from django.conf import settings
 
+from cms.selectors import site_contact
+
 
 def portal(request) -> dict:
+    contact = site_contact(request)
     return {
-        "site_name": settings.WAGTAIL_SITE_NAME,
-        "municipality_phone": settings.AYNI_MUNICIPALITY_PHONE,
+        "site_contact": contact,
+        "site_name": contact.name,
+        "municipality_phone": contact.phone,
         "interface_languages": settings.INTERFACE_LANGUAGES,
     }

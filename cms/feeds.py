@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +11,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from wagtail.models import Locale
 
-from cms.selectors import news_list
+from cms.selectors import news_list, site_contact
 
 FEED_SIZE = 20
 
@@ -36,7 +35,7 @@ class NewsFeed(Feed):
         return feed
 
     def title(self):
-        return _("Noticias · %(site)s") % {"site": settings.WAGTAIL_SITE_NAME}
+        return _("Noticias · %(site)s") % {"site": site_contact().name}
 
     def subtitle(self):
         return _("Comunicados del municipio, los más recientes primero.")
@@ -47,7 +46,7 @@ class NewsFeed(Feed):
 
     def author_name(self):
         # Atom requires an author for the feed (or for every entry): the municipality.
-        return settings.WAGTAIL_SITE_NAME
+        return site_contact().name
 
     def feed_url(self):
         return reverse("news_feed")

@@ -1,10 +1,11 @@
 """The one place that ties Wagtail publishing to the page cache.
 
 Publishing, unpublishing or deleting a page, adding, changing or removing a
-view restriction, and saving or deleting an office or a category, purge the
-page cache. Apps above cms that keep state derived from pages (the search
-index) connect their own receivers to Wagtail's signals and to the signals of
-``cms.signals`` (search.signals); cms imports none of them.
+view restriction, saving or deleting an office or a category, and saving the
+portal's settings (or changing its logo's image), purge the page cache. Apps
+above cms that keep state derived from pages (the search index) connect their
+own receivers to Wagtail's signals and to the signals of ``cms.signals``
+(search.signals); cms imports none of them.
 """
 
 from contextlib import contextmanager
@@ -31,15 +32,39 @@ def _view_restriction_changed(sender, **kwargs) -> None:
     transaction.on_commit(purge_page_cache, robust=True)
 
 
+def _site_settings_changed(sender, **kwargs) -> None:
+    """Staff saved the portal's details: every page, fragment and bot answer reads them again.
+
+    Again on commit, since a render racing the transaction may have cached the old values.
+    """
+    from cms.selectors import site_contact_forget
+
+    def forget() -> None:
+        site_contact_forget()
+        purge_page_cache()
+
+    forget()
+    transaction.on_commit(forget, robust=True)
+
+
+def _image_changed(sender, instance, **kwargs) -> None:
+    """The logo's image was replaced or deleted (deleting it empties the setting without a save)."""
+    from cms.selectors import site_contact
+
+    if instance.pk is not None and instance.pk == site_contact().logo_id:
+        _site_settings_changed(sender)
+
+
 def _view_restriction_groups_changed(sender, action: str, **kwargs) -> None:
     if action in ("post_add", "post_remove", "post_clear"):
         _view_restriction_changed(sender)
 
 
 def connect() -> None:
+    from wagtail.images import get_image_model
     from wagtail.models import PageViewRestriction, get_page_models
 
-    from cms.models import GuideCategory, Office
+    from cms.models import GuideCategory, Office, PortalSettings
 
     page_published.connect(_content_changed, dispatch_uid="ayni-purge-published")
     # The admin's privacy modal saves or deletes a PageViewRestriction (groups after saving it).
@@ -50,6 +75,10 @@ def connect() -> None:
     page_unpublished.connect(_content_changed, dispatch_uid="ayni-purge-unpublished")
     for snippet in (Office, GuideCategory):
         post_save.connect(_content_changed, sender=snippet, dispatch_uid=f"ayni-purge-{snippet.__name__}-saved")
+    post_save.connect(_site_settings_changed, sender=PortalSettings, dispatch_uid="ayni-site-settings-saved")
+    image = get_image_model()
+    post_save.connect(_image_changed, sender=image, dispatch_uid="ayni-site-logo-saved")
+    post_delete.connect(_image_changed, sender=image, dispatch_uid="ayni-site-logo-deleted")
     for model in (*get_page_models(), Office, GuideCategory):
         post_delete.connect(_content_changed, sender=model, dispatch_uid=f"ayni-purge-{model.__name__}-deleted")
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import asdict, dataclass
+
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Length, Substr
 from django.http import HttpRequest
@@ -16,12 +20,16 @@ from cms.models import (
     GuidePage,
     NewsIndexPage,
     NewsPage,
+    PortalSettings,
     RegulationIndexPage,
     RegulationPage,
     TransparencyDocument,
     TransparencyIndexPage,
     TransparencyPage,
 )
+from cms.models.settings import SOCIAL_NETWORKS
+
+logger = logging.getLogger(__name__)
 
 # Query budget: a page is served in a small, fixed number of queries, whatever
 # the number of guides, news or regulations it lists (tests/cms/test_query_counts.py).
@@ -174,8 +182,7 @@ def guide_detail(*, page: GuidePage, request: HttpRequest | None = None) -> dict
 
 def guide_jsonld(*, page: GuidePage, request: HttpRequest | None = None) -> dict:
     """schema.org GovernmentService for a guide page."""
-    from django.conf import settings
-
+    municipality = site_contact(request).name
     url = _absolute(page.get_url(request=request) or "", request)
     data: dict = {
         "@context": "https://schema.org",
@@ -186,8 +193,8 @@ def guide_jsonld(*, page: GuidePage, request: HttpRequest | None = None) -> dict
         "url": url,
         "serviceType": page.category.name if page.category else None,
         "alternateName": [alias.name for alias in page.alternative_names.all()] or None,
-        "provider": {"@type": "GovernmentOrganization", "name": settings.WAGTAIL_SITE_NAME},
-        "areaServed": {"@type": "AdministrativeArea", "name": settings.WAGTAIL_SITE_NAME},
+        "provider": {"@type": "GovernmentOrganization", "name": municipality},
+        "areaServed": {"@type": "AdministrativeArea", "name": municipality},
         "termsOfService": [item.text for item in page.requirements.all()] or None,
     }
     if page.cost_amount is not None or page.cost_text:
@@ -290,3 +297,124 @@ def home_sections(*, home: Page) -> dict:
         "guide_groups": list(groups.items()),
         "latest_news": list(news_list().descendant_of(home)[:3]),
     }
+
+
+# --- The portal's own details (cms.models.PortalSettings) ----------------------------
+# Read by every page (header, footer), the feeds, the JSON-LD, open data and the bot:
+# kept in the shared cache (no query per request) and dropped when staff save the
+# settings or change the logo's image (cms.publishing).
+
+SITE_CONTACT_KEY = "ayni:site-contact:1"
+LOGO_RENDITION = "max-480x96"  # shown 48 px high: twice that for sharp screens
+
+
+@dataclass(frozen=True)
+class SiteContact:
+    name: str
+    phone: str
+    short_name: str = ""
+    hours: str = ""
+    online_platform_name: str = ""
+    online_platform_url: str = ""
+    logo_id: int | None = None
+    logo_url: str = ""
+    logo_width: int = 0
+    logo_height: int = 0
+    social: tuple[tuple[str, str], ...] = ()  # (network, URL)
+
+    @property
+    def display_short_name(self) -> str:
+        return self.short_name or self.name
+
+    @property
+    def phone_uri(self) -> str:
+        """``tel:`` link of the 800 line (digits and a leading +)."""
+        digits = "".join(ch for ch in self.phone if ch.isdigit())
+        return f"tel:{'+' if self.phone.strip().startswith('+') else ''}{digits}"
+
+
+def _logo(image) -> dict:
+    if image is None:
+        return {}
+    try:
+        rendition = image.get_rendition(LOGO_RENDITION)
+    except Exception:  # a missing or unreadable file: the header shows the name alone
+        logger.warning("site logo: image %s cannot be rendered", image.pk, exc_info=True)
+        return {}
+    return {
+        "logo_id": image.pk,
+        "logo_url": rendition.url,
+        "logo_width": rendition.width,
+        "logo_height": rendition.height,
+    }
+
+
+def _site_contact_from_db() -> SiteContact:
+    from django.conf import settings
+
+    record = PortalSettings.base_queryset().first()
+    if record is None:  # never saved: the environment's values
+        return SiteContact(name=settings.WAGTAIL_SITE_NAME, phone=settings.AYNI_MUNICIPALITY_PHONE)
+    social = tuple(
+        (network, url) for field, network in SOCIAL_NETWORKS if (url := safe_http_url(getattr(record, field)))
+    )
+    return SiteContact(
+        name=record.name or settings.WAGTAIL_SITE_NAME,
+        phone=record.phone or settings.AYNI_MUNICIPALITY_PHONE,
+        short_name=record.short_name,
+        hours=record.hours,
+        online_platform_name=record.online_platform_name,
+        online_platform_url=safe_http_url(record.online_platform_url),
+        social=social,
+        **_logo(record.logo),
+    )
+
+
+def site_contact(request: HttpRequest | None = None) -> SiteContact:
+    """The municipality's name, logo, 800 line, hours, online platform and social links."""
+    if request is not None and hasattr(request, "_ayni_site_contact"):
+        return request._ayni_site_contact
+    cached = cache.get(SITE_CONTACT_KEY)
+    contact = None
+    if isinstance(cached, dict):
+        try:
+            contact = SiteContact(**{**cached, "social": tuple(map(tuple, cached.get("social", ())))})
+        except TypeError:  # stored by an older release with other fields
+            contact = None
+    if contact is None:
+        contact = _site_contact_from_db()
+        cache.set(SITE_CONTACT_KEY, asdict(contact), timeout=None)
+    if request is not None:
+        request._ayni_site_contact = contact
+    return contact
+
+
+def site_contact_forget() -> None:
+    """Drop the cached details (the settings or the logo changed)."""
+    cache.delete(SITE_CONTACT_KEY)
+
+
+# --- Admin dashboard --------------------------------------------------------------
+
+GUIDE_REVIEW_DAYS = 365
+
+
+def guide_review_cutoff(*, now=None):
+    """Guides last published before this moment (midnight, a year ago) count as not reviewed.
+
+    ``GuidePage`` has no review date of its own: publishing a guide is reviewing it.
+    """
+    import datetime as dt
+
+    from django.utils import timezone
+
+    day = timezone.localdate(now) - dt.timedelta(days=GUIDE_REVIEW_DAYS)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def guides_not_reviewed(*, user, now=None):
+    """The live guides ``user`` may edit or publish that nobody has published for a year."""
+    from wagtail.permission_policies.pages import PagePermissionPolicy
+
+    editable = PagePermissionPolicy(GuidePage).instances_user_has_any_permission_for(user, {"change", "publish"})
+    return editable.live().filter(last_published_at__lte=guide_review_cutoff(now=now))

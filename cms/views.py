@@ -1,13 +1,19 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from ayni.clients import client_key
 from cms.forms import FeedbackForm
 from cms.models import GuidePage
+from cms.selectors import site_contact
 from cms.services import RateLimited, feedback_submit
 
 
@@ -34,3 +40,26 @@ def guide_feedback(request, page_id: int):
         else:
             return redirect(f"{page.url}?opinion=gracias#opinion")
     return TemplateResponse(request, "cms/feedback_error.html", {"page": page, "form": form}, status=status)
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def web_manifest(request):
+    """A minimal web app manifest (the municipality's name from the portal settings, icons from the static files)."""
+    contact = site_contact(request)
+    data = {
+        "name": contact.name,
+        "short_name": (contact.short_name or contact.name)[:12],
+        "lang": get_language() or settings.LANGUAGE_CODE,
+        "start_url": "/",
+        "scope": "/",
+        "display": "browser",
+        "background_color": "#ffffff",
+        "theme_color": "#073763",
+        "icons": [
+            {"src": static("favicon.svg"), "sizes": "any", "type": "image/svg+xml"},
+            {"src": static("icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("icon-512.png"), "sizes": "512x512", "type": "image/png"},
+        ],
+    }
+    return JsonResponse(data, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})

@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 from wagtail.search import index
 
 from ayni.validators import validate_http_url
+from cms.selectors import site_contact
 from opendata import exports, vocab
 from opendata.ckan import services as ckan_services
 from opendata.models import Dataset, Resource, ResourceVersion
+from opendata.models.settings import default_licence
 from opendata.parsing import Table, parse_upload
 
 # Fields whose change makes a new dataset version (and a new CKAN push).
@@ -82,7 +84,7 @@ def dataset_create(
     slug: str = "",
     description: str = "",
     publisher: str = "",
-    licence: str = vocab.DEFAULT_LICENCE,
+    licence: str = "",
     temporal_start: date | None = None,
     temporal_end: date | None = None,
     frequency: str = "irregular",
@@ -97,7 +99,7 @@ def dataset_create(
         slug=slug or slugify(title)[:100],
         description=description,
         publisher=publisher,
-        licence=licence,
+        licence=licence or default_licence(),
         temporal_start=temporal_start,
         temporal_end=temporal_end,
         frequency=frequency,
@@ -284,7 +286,7 @@ def participation_dataset_refresh() -> Dataset | None:
                 "distrito). Se regenera cada semana. No contiene datos personales: las cifras menores que el umbral "
                 "(5 por defecto) se muestran como «<5» y no se suman en los totales."
             ),
-            publisher=settings.WAGTAIL_SITE_NAME,
+            publisher=site_contact().name,
             frequency="weekly",
             theme="GOVE",
             tags=["participación ciudadana", "reclamos", "propuestas"],

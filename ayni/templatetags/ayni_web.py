@@ -1,11 +1,13 @@
-"""Head tags every public page carries: canonical URL, hreflang alternates, Open Graph locale."""
+"""Tags every public page uses: the head links (canonical URL, hreflang alternates, Open Graph locale)
+and the header's sections."""
 
 from __future__ import annotations
 
 from django import template
 from django.conf import settings
-from django.urls import translate_url
+from django.urls import reverse, translate_url
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from ayni.web import page_absolute_url
 
@@ -58,3 +60,42 @@ def head_links(context):
         "og_locale": OG_LOCALES.get(language, language),
         "og_alternate_locales": [OG_LOCALES.get(code, code) for code in codes if code != language],
     }
+
+
+# --- The header's sections ---------------------------------------------------------------
+# (key: the first segment of the path, URL name and arguments, label). The URLs resolve in
+# the active language (/en/… in English), so a visitor never leaves it from the header.
+MAIN_SECTIONS = (
+    ("tramites", "wagtail_serve", ("tramites/",), _("Trámites")),
+    ("participa", "participation:home", (), _("Participa")),
+    ("datos", "opendata:dataset_list", (), _("Datos")),
+    ("normativa", "wagtail_serve", ("normativa/",), _("Normativa")),
+    ("transparencia", "wagtail_serve", ("transparencia/",), _("Transparencia")),
+    ("noticias", "wagtail_serve", ("noticias/",), _("Noticias")),
+)
+
+
+def current_section(path: str, language: str | None = None) -> tuple[str, bool]:
+    """The header section ``path`` is in ("" for none) and whether it is that section's own page."""
+    language = language or get_language() or settings.LANGUAGE_CODE
+    prefix = f"/{language}/"
+    if language != settings.LANGUAGE_CODE and path.startswith(prefix):
+        path = path[len(prefix) - 1 :]
+    parts = [part for part in path.split("/") if part]
+    keys = {key for key, *_rest in MAIN_SECTIONS}
+    if not parts or parts[0] not in keys:
+        return "", False
+    return parts[0], len(parts) == 1
+
+
+@register.simple_tag(takes_context=True)
+def main_navigation(context) -> dict:
+    """The header's links, the current one marked: ``aria-current="page"`` on the section's own
+    page, ``"true"`` inside it. ``key`` and ``exact`` key the cached header fragment."""
+    request = context.get("request")
+    key, exact = current_section(request.path if request is not None else "")
+    items = []
+    for section, name, args, label in MAIN_SECTIONS:
+        current = ("page" if exact else "true") if section == key else ""
+        items.append({"key": section, "url": reverse(name, args=args), "label": label, "current": current})
+    return {"items": items, "key": key, "exact": exact}

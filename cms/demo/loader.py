@@ -7,15 +7,18 @@ changed it; only what is missing is created. Run twice, same counts.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import yaml
 from django.core.files.base import ContentFile
+from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils.text import slugify
 from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
 from cms.models import (
@@ -25,6 +28,7 @@ from cms.models import (
     NewsIndexPage,
     NewsPage,
     Office,
+    PortalSettings,
     RegulationIndexPage,
     RegulationPage,
     TransparencyDocument,
@@ -146,12 +150,51 @@ def ensure_regulations(index: RegulationIndexPage, *, report: Report) -> dict[st
     return regulations
 
 
-def ensure_guides(index: GuideIndexPage, *, offices, regulations, report: Report) -> int:
-    """Create the catalogue's missing guides (published); existing ones are left as editors keep them."""
+def _logo_png() -> bytes:
+    """The demo municipality's emblem: a sun over two peaks, white and gold on a transparent ground."""
+    from PIL import Image, ImageDraw
+
+    size = 192
+    emblem = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(emblem)
+    draw.ellipse((6, 6, size - 6, size - 6), outline=(255, 255, 255, 255), width=10)
+    draw.ellipse((70, 38, 122, 90), fill=(242, 169, 0, 255))
+    draw.polygon([(28, 146), (78, 70), (116, 124), (138, 96), (170, 146)], fill=(255, 255, 255, 255))
+    out = io.BytesIO()
+    emblem.save(out, format="PNG")
+    return out.getvalue()
+
+
+def ensure_site_settings(municipality: dict, *, report: Report) -> PortalSettings:
+    """The portal's details (name, logo, 800 line, hours, online platform), unless staff saved them already."""
+    existing = PortalSettings.objects.first()
+    if existing is not None:
+        return existing
+    logo = get_image_model().objects.create(
+        title="Logotipo del municipio (demostración)",
+        file=ImageFile(io.BytesIO(_logo_png()), name="logo-municipio.png"),
+    )
+    settings = PortalSettings.objects.create(
+        name=municipality["name"],
+        short_name=municipality.get("short_name", ""),
+        logo=logo,
+        phone=municipality["phone"],
+        hours=municipality.get("hours", ""),
+        online_platform_name=municipality.get("online_platform", ""),
+        online_platform_url=municipality.get("online_platform_url", ""),
+    )
+    report(f"  datos del portal: {settings.name}, línea gratuita {settings.phone}")
+    return settings
+
+
+def ensure_guides(index: GuideIndexPage, *, offices, regulations, online_url: str, report: Report) -> int:
+    """Create the catalogue's missing guides (published); existing ones are left as editors keep them.
+
+    A guide done online links to the municipality's online platform (``online_url``).
+    """
     from cms.importers import catalogue_row, validate_row
 
     catalogue = read("tramites.yaml")
-    online_url = "https://24-7.ejemplo.gob.bo/"
     created = 0
     categories = set()
     for n, item in enumerate(catalogue["tramites"], start=1):
@@ -242,13 +285,15 @@ def load_demo(*, report: Report = lambda message: None) -> None:
     municipality = read("tramites.yaml")["municipality"]
     report("Cargando el municipio de demostración…")
     home = ensure_home(report=report)
+    site_settings = ensure_site_settings(municipality, report=report)
     guide_index = ensure_index(home, GuideIndexPage, "guides", report=report)
     regulation_index = ensure_index(home, RegulationIndexPage, "regulations", report=report)
     transparency_index = ensure_index(home, TransparencyIndexPage, "transparency", report=report)
     news_index = ensure_index(home, NewsIndexPage, "news", report=report)
-    offices = ensure_offices(phone=municipality["phone"], hours=municipality["hours"], report=report)
+    offices = ensure_offices(phone=site_settings.phone, hours=site_settings.hours, report=report)
     regulations = ensure_regulations(regulation_index, report=report)
-    ensure_guides(guide_index, offices=offices, regulations=regulations, report=report)
+    online_url = site_settings.online_platform_url or municipality.get("online_platform_url", "")
+    ensure_guides(guide_index, offices=offices, regulations=regulations, online_url=online_url, report=report)
     ensure_transparency(transparency_index, report=report)
     ensure_news(news_index, report=report)
     report("Listo.")

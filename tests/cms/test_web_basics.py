@@ -192,8 +192,9 @@ def test_header_links_every_section_and_the_account_in_the_current_language(clie
     hrefs = re.findall(r'<a href="([^"]+)">', nav.group(0))
     assert len(hrefs) == 6 and all(h.startswith("/en/") for h in hrefs), hrefs
     assert re.search(r'<a class="brand" href="/en/">', english)
-    # Anonymous: "Ingresar" leads to the login form.
-    assert '<a href="/cuentas/">Ingresar</a>' in html
+    # Anonymous: "Ingresar" leads to the login form (and back here), "Registrarse" to the registration.
+    assert '<a href="/cuentas/ingresar/?next=/">Ingresar</a>' in html
+    assert '<a href="/cuentas/registro/">Registrarse</a>' in html
     assert client.get("/cuentas/")["Location"] == "/cuentas/ingresar/"
     assert client.get("/en/cuentas/")["Location"] == "/en/cuentas/ingresar/"
 
