@@ -374,19 +374,27 @@ def site_contact(request: HttpRequest | None = None) -> SiteContact:
     """The municipality's name, logo, 800 line, hours, online platform and social links."""
     if request is not None and hasattr(request, "_ayni_site_contact"):
         return request._ayni_site_contact
-    cached = cache.get(SITE_CONTACT_KEY)
-    contact = None
-    if isinstance(cached, dict):
-        try:
-            contact = SiteContact(**{**cached, "social": tuple(map(tuple, cached.get("social", ())))})
-        except TypeError:  # stored by an older release with other fields
-            contact = None
+    contact = site_contact_cached()
     if contact is None:
         contact = _site_contact_from_db()
         cache.set(SITE_CONTACT_KEY, asdict(contact), timeout=None)
     if request is not None:
         request._ayni_site_contact = contact
     return contact
+
+
+def site_contact_cached() -> SiteContact | None:
+    """The details if the cache has them, without ever reading the database (the error page's case)."""
+    try:
+        cached = cache.get(SITE_CONTACT_KEY)
+    except Exception:  # noqa: BLE001 (whatever failed, the caller has its own fallback)
+        return None
+    if not isinstance(cached, dict):
+        return None
+    try:
+        return SiteContact(**{**cached, "social": tuple(map(tuple, cached.get("social", ())))})
+    except TypeError:  # stored by an older release with other fields
+        return None
 
 
 def site_contact_forget() -> None:

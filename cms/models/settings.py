@@ -1,4 +1,4 @@
-"""The portal's own details, edited by staff (Configuración → Portal del municipio).
+"""The portal's own details, edited by staff (admin menu Propiedades → Portal del municipio).
 
 One record for the whole installation (a ``BaseGenericSetting``: one municipality
 per portal; the bot, e-mails and tasks have no request to pick a site from).

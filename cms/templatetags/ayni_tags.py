@@ -56,3 +56,15 @@ def content_generation(context) -> int:
     Every publish bumps it, so a publish purges the fragments as it purges the page cache.
     """
     return request_content_generation(context.get("request"))
+
+
+@register.simple_tag
+def error_page_phone() -> str:
+    """The 800 line for the server-error page: from the cached portal settings, else the environment's.
+
+    Never reads the database, which may be what failed.
+    """
+    from cms.selectors import site_contact_cached
+
+    contact = site_contact_cached()
+    return contact.phone if contact is not None else settings.AYNI_MUNICIPALITY_PHONE

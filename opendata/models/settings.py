@@ -1,4 +1,4 @@
-"""Open-data defaults edited by staff (Configuración → Datos abiertos).
+"""Open-data defaults edited by staff (admin menu Propiedades → Datos abiertos).
 
 One record for the installation; until staff save it the defaults of
 ``opendata.vocab`` apply. Read through ``opendata.selectors.default_licence()``.

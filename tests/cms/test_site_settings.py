@@ -216,3 +216,16 @@ def test_new_datasets_take_the_default_licence_staff_chose():
     assert Dataset().licence == "ODbL-1.0"  # the admin's form starts from it
     # A licence given explicitly still wins.
     assert opendata_services.dataset_create(title="Otra", slug="otra", licence="CC0-1.0").licence == "CC0-1.0"
+
+
+def test_the_server_error_page_gives_the_line_without_reading_the_database(django_assert_num_queries, settings):
+    from django.template.loader import render_to_string
+
+    _portal(phone="800-12-3434")
+    selectors.site_contact()  # the cache holds the details once any page was served
+    with django_assert_num_queries(0):
+        assert "línea gratuita 800-12-3434." in render_to_string("500.html")
+    selectors.site_contact_forget()
+    settings.AYNI_MUNICIPALITY_PHONE = "800-99-0000"
+    with django_assert_num_queries(0):
+        assert "línea gratuita 800-99-0000." in render_to_string("500.html")
