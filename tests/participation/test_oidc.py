@@ -304,3 +304,17 @@ def test_signed_in_person_verifies_identity_from_the_profile(client, provider, m
     client.force_login(other)
     response = _sign_in(client, provider, _claims(email="otra@ejemplo.bo"))
     assert response.status_code == 400 and "ya está vinculada a otra cuenta" in response.content.decode()
+
+
+def test_the_sign_out_form_may_end_at_the_provider(client, provider, settings):
+    """RP-initiated logout: the sign-out form's redirect goes to the provider, and browsers apply
+    the page's form-action to it (the browser test signs out through it)."""
+
+    def form_action(response) -> list[str]:
+        header = response.get("Content-Security-Policy") or response["Content-Security-Policy-Report-Only"]
+        directive = next(d.strip() for d in header.split(";") if d.strip().startswith("form-action"))
+        return directive.split()[1:]
+
+    assert form_action(client.get("/participa/propuestas/")) == ["'self'", provider.issuer]
+    settings.OIDC_ENABLED = False
+    assert form_action(client.get("/participa/propuestas/")) == ["'self'"]

@@ -1,0 +1,155 @@
+"""Sign-in with Ciudadanía Digital in a real browser, through the stand-in provider on loopback.
+
+A resident signs in at the provider (its own sign-in and consent pages, on
+another origin), supports a proposal as a verified resident (the support
+counts at the identity level, which this municipality asks for), and signs out
+at the portal and at the provider (RP-initiated logout, confirmed on the
+provider's page, back to the portal). The error path: consent denied at the
+provider gives a clear Spanish page, and signing in with e-mail and password
+still works.
+
+The portal is a live server in this process (its database is the tests' one);
+the provider is tests/participation/oidc_provider.py. Slow and independent of
+the database backend: it runs once per CI, in the embedded-defaults pass.
+Run with ``pytest -m e2e tests/participation/e2e/test_oidc_browser.py``; needs Debian's Chromium.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from participation.models import Profile, Support
+from tests.participation.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
+
+# Playwright's sync API keeps an event loop in the main thread; the ORM calls of the tests run there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.e2e, pytest.mark.embedded_only, pytest.mark.django_db]
+
+AXE = Axe()
+USERNAME, PASSWORD = "juana", "clave-del-proveedor"
+CLAIMS = {
+    "sub": "cd-e2e-0001",
+    "name": "Juana Mamani Quispe",
+    "email": "juana.e2e@ejemplo.bo",
+    "email_verified": True,
+    "documento_identidad": "7654321-LP",
+}
+
+
+def assert_accessible(page) -> None:
+    blocking = [v for v in AXE.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert blocking == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in blocking]
+
+
+@pytest.fixture(scope="module")
+def provider():
+    stand_in = Provider().start()
+    stand_in.users[USERNAME] = (PASSWORD, CLAIMS)
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture(scope="module")
+def site(participation_browser, provider, django_db_setup, django_db_blocker):
+    """A live server of the portal (started after Chromium, so that it shares the tests' connection)."""
+    from pytest_django.live_server_helper import LiveServer
+
+    with django_db_blocker.unblock():
+        server = LiveServer("localhost")
+        server._live_server_modified_settings.enable()
+        try:
+            provider.redirect_uris = {f"{server.url}/cuentas/identidad/volver/"}
+            provider.post_logout_redirect_uris = {f"{server.url}/participa/propuestas/"}
+            yield server.url
+        finally:
+            server._live_server_modified_settings.disable()
+            server.stop()
+
+
+@pytest.fixture
+def tab(participation_browser, site, provider, settings):
+    settings.OIDC_ISSUER = provider.issuer
+    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+    settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
+    settings.OIDC_BUTTON_LABEL = "Ciudadanía Digital"
+    settings.OIDC_ENABLED = True
+    context = participation_browser.new_context(base_url=site, locale="es-BO", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _account(page):
+    """The participation pages' account bar, in the main content (the site header may repeat its links)."""
+    return page.get_by_role("main").get_by_role("navigation", name="Tu cuenta")
+
+
+def _to_the_provider(page, provider) -> None:
+    page.goto("/cuentas/ingresar/")
+    page.get_by_role("link", name="Ingresar con Ciudadanía Digital").click()
+    page.wait_for_url(f"{provider.issuer}/auth?**")
+
+
+def test_a_verified_resident_signs_in_supports_and_signs_out_everywhere(
+    tab, provider, settings, make_proposal, make_user
+):
+    # This municipality asks for identity to support, and counts verified residents towards the threshold.
+    settings.AYNI_ACTION_LEVELS = {**settings.AYNI_ACTION_LEVELS, "support": "identity"}
+    settings.AYNI_LEVEL_THRESHOLD = "identity"
+    proposal = make_proposal(title="Bebederos de agua en la plaza 15 de Agosto")
+    Support.objects.create(proposal=proposal, user=make_user())  # one earlier support at the e-mail level
+    type(proposal).objects.filter(pk=proposal.pk).update(support_count=1)
+
+    _to_the_provider(tab, provider)
+    tab.get_by_label("Usuario").fill(USERNAME)
+    tab.get_by_label("Contraseña").fill(PASSWORD)
+    tab.get_by_role("button", name="Permitir").click()
+    tab.wait_for_url("**/participa/propuestas/")
+    expect(_account(tab).get_by_role("link", name="Mi perfil")).to_be_visible()
+    profile = Profile.objects.get(identity_sub=CLAIMS["sub"])
+    assert profile.level == "identity" and profile.user.email == CLAIMS["email"]
+
+    tab.goto(proposal.get_absolute_url())
+    expect(tab.locator("#support-count")).to_have_text("1")
+    expect(tab.locator("#identity-support-count")).to_have_text("0")
+    tab.get_by_role("button", name="Apoyar esta propuesta").click()
+    expect(tab.get_by_role("button", name="Retirar mi apoyo")).to_be_visible()
+    expect(tab.locator("#support-count")).to_have_text("2")
+    expect(tab.locator("#identity-support-count")).to_have_text("1")
+    expect(tab.locator("#apoyos")).to_contain_text("de residentes verificados con Ciudadanía Digital")
+    assert Support.objects.get(proposal=proposal, user=profile.user).level == "identity"
+    assert_accessible(tab)
+
+    # Signing out of the portal continues at the provider, which confirms and sends the browser back.
+    _account(tab).get_by_role("button", name="Salir").click()
+    tab.wait_for_url(f"{provider.issuer}/session/end?**")
+    tab.get_by_role("button", name="Sí, cerrar sesión").click()
+    tab.wait_for_url("**/participa/propuestas/")
+    expect(_account(tab).get_by_role("link", name="Ingresar", exact=True)).to_be_visible()
+    expect(tab.get_by_role("link", name="Mi perfil")).to_have_count(0)
+    assert provider.logouts == [{"client_id": CLIENT_ID, "user": USERNAME}]
+    # The provider's session ended too: signing in again asks for the password.
+    _to_the_provider(tab, provider)
+    expect(tab.get_by_label("Contraseña")).to_be_visible()
+
+
+def test_consent_denied_gives_a_spanish_page_and_local_sign_in_still_works(tab, provider, make_user):
+    local = make_user()  # an e-mail and password account (make_user's password)
+    _to_the_provider(tab, provider)
+    tab.get_by_role("button", name="Rechazar").click()
+    tab.wait_for_url("**/cuentas/identidad/volver/?**")
+    expect(tab.get_by_role("heading", name="No se completó el ingreso con Ciudadanía Digital")).to_be_visible()
+    expect(tab.get_by_role("main").get_by_role("status")).to_have_text("El ingreso fue cancelado o rechazado en Ciudadanía Digital.")
+    assert_accessible(tab)
+    tab.get_by_role("link", name="Ingresar con correo y contraseña").click()
+    tab.get_by_label("Correo electrónico").fill(local.email)
+    tab.get_by_label("Contraseña").fill("clave-segura-123")
+    tab.get_by_role("button", name="Ingresar", exact=True).click()
+    tab.wait_for_url("**/participa/propuestas/")
+    expect(_account(tab).get_by_role("link", name="Mi perfil")).to_be_visible()
