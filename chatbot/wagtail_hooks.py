@@ -27,3 +27,29 @@ class ChatLogMenuItem(MenuItem):
 @hooks.register("register_reports_menu_item")
 def register_chatbot_report_menu_item():
     return ChatLogMenuItem(_("Preguntas sin respuesta"), reverse("chatbot_unanswered"), icon_name="help", order=700)
+
+
+@hooks.register("construct_homepage_summary_items")
+def add_unanswered_summary_item(request, items):
+    """Dashboard: the distinct questions the bot could not answer in the last 7 days (issue 13, item 5)."""
+    from django.utils.translation import ngettext
+
+    from ayni.dashboard import CountSummaryItem
+    from chatbot import selectors
+
+    items.append(
+        CountSummaryItem(
+            request,
+            count=lambda: selectors.unanswered_questions(days=7).count(),
+            label=lambda n: (
+                ngettext(
+                    "%(count)d pregunta sin respuesta esta semana", "%(count)d preguntas sin respuesta esta semana", n
+                )
+                % {"count": n}
+            ),
+            url=reverse("chatbot_unanswered") + "?dias=7",
+            icon="help",
+            order=170,
+            shown=rules.can_view_chat_log(request.user),
+        )
+    )

@@ -52,3 +52,38 @@ def register_import_guides_urls():
 @hooks.register("register_admin_menu_item")
 def register_import_guides_menu_item():
     return ImportGuidesMenuItem(_("Importar guías"), reverse("cms_import_guides"), icon_name="upload", order=310)
+
+
+@hooks.register("construct_homepage_summary_items")
+def add_guides_not_reviewed_summary_item(request, items):
+    """Dashboard: live guides not published (reviewed) for 12 months, linked to Wagtail's aging pages report."""
+    from urllib.parse import urlencode
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils.translation import ngettext
+    from wagtail.permission_policies.pages import PagePermissionPolicy
+
+    from ayni.dashboard import CountSummaryItem
+    from cms import selectors
+    from cms.models import GuidePage
+
+    query = {
+        "content_type": ContentType.objects.get_for_model(GuidePage).pk,
+        "last_published_at": selectors.guide_review_cutoff().date().isoformat(),
+        "live": "true",
+    }
+    items.append(
+        CountSummaryItem(
+            request,
+            count=lambda: selectors.guides_not_reviewed(user=request.user).count(),
+            label=lambda n: (
+                ngettext("%(count)d guía sin revisar en 12 meses", "%(count)d guías sin revisar en 12 meses", n)
+                % {"count": n}
+            ),
+            url=reverse("wagtailadmin_reports:aging_pages") + "?" + urlencode(query),
+            icon="time",
+            order=180,
+            # Who may open the aging pages report.
+            shown=PagePermissionPolicy().user_has_any_permission(request.user, ["add", "change", "publish"]),
+        )
+    )

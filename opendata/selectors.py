@@ -286,3 +286,14 @@ def participation_tables() -> dict[str, tuple[list[str], list[list]]] | None:
             [[d, cell(n), s if shown(n) else small] for d, (n, s) in sorted(by_district.items())],
         ),
     }
+
+
+def ckan_outbox_error_counts() -> dict[str, int]:
+    """CKAN outbox entries with an error (the admin dashboard): ``failed`` (CKAN refused them; no more
+    attempts) and ``retrying`` (a transient error; the worker tries again later)."""
+    from opendata.models import CkanOutbox
+
+    return CkanOutbox.objects.aggregate(
+        failed=Count("pk", filter=Q(state=CkanOutbox.State.FAILED)),
+        retrying=Count("pk", filter=Q(state=CkanOutbox.State.PENDING) & ~Q(last_error="")),
+    )

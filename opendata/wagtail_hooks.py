@@ -227,6 +227,9 @@ class CkanOutboxViewSet(ModelViewSet):
     ordering = ["-created_at"]
 
 
+ckan_outbox_viewset = CkanOutboxViewSet("ckan_outbox")
+
+
 class OpenDataGroup(ViewSetGroup):
     menu_label = _("Datos abiertos")
     menu_icon = "table"
@@ -234,10 +237,59 @@ class OpenDataGroup(ViewSetGroup):
     items = (
         DatasetViewSet("opendata_datasets"),
         ResourceViewSet("opendata_resources"),
-        CkanOutboxViewSet("ckan_outbox"),
+        ckan_outbox_viewset,
     )
 
 
 @hooks.register("register_admin_viewset")
 def register_opendata_viewsets():
     return OpenDataGroup()
+
+
+@hooks.register("construct_homepage_summary_items")
+def add_ckan_outbox_summary_items(request, items):
+    """Dashboard: outbox entries CKAN refused, and those waiting to be tried again after an error."""
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from ayni.dashboard import CountSummaryItem
+
+    shown = ckan_outbox_viewset.permission_policy.user_has_permission(request.user, "view")
+    index = reverse(ckan_outbox_viewset.get_url_name("index"))
+    counts = {}
+
+    def count(key):
+        if not counts:
+            counts.update(selectors.ckan_outbox_error_counts())
+        return counts[key]
+
+    items += [
+        CountSummaryItem(
+            request,
+            count=lambda: count("failed"),
+            label=lambda n: (
+                ngettext("%(count)d cambio rechazado por CKAN", "%(count)d cambios rechazados por CKAN", n)
+                % {"count": n}
+            ),
+            url=f"{index}?state={CkanOutbox.State.FAILED}",
+            icon="warning",
+            order=190,
+            shown=shown,
+        ),
+        CountSummaryItem(
+            request,
+            count=lambda: count("retrying"),
+            label=lambda n: (
+                ngettext(
+                    "%(count)d cambio para CKAN por reintentar tras un error",
+                    "%(count)d cambios para CKAN por reintentar tras un error",
+                    n,
+                )
+                % {"count": n}
+            ),
+            url=f"{index}?state={CkanOutbox.State.PENDING}",
+            icon="resubmit",
+            order=191,
+            shown=shown,
+        ),
+    ]

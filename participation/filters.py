@@ -72,7 +72,7 @@ class ComplaintFilterSet(WagtailFilterSet):
     vencidos = django_filters.ChoiceFilter(
         label=_("Plazo"),
         method="filter_overdue",
-        choices=[("1", _("Solo vencidos"))],
+        choices=[("1", _("Solo vencidos")), ("pronto", _("Vencen pronto"))],
         empty_label=_("Todos"),
         widget=forms.RadioSelect,
     )
@@ -97,6 +97,8 @@ class ComplaintFilterSet(WagtailFilterSet):
         return queryset
 
     def filter_overdue(self, queryset, name, value):
+        if value == "pronto":  # within AYNI_COMPLAINT_DUE_SOON_DAYS (the dashboard's and the reminders' rule)
+            return queryset.due_soon()
         return queryset.overdue() if value == "1" else queryset
 
 

@@ -322,9 +322,12 @@ def complaint_deadlines_by_unit(*, user, today=None) -> list[dict]:
 
 def moderation_pending_counts() -> dict[str, int]:
     """How many proposals and comments have reports nobody has decided on yet."""
+    from django.db.models import Exists, OuterRef
+
+    open_reports = ContentReport.objects.filter(resolved_at__isnull=True)
     return {
-        "proposals": Proposal.objects.filter(reports__resolved_at__isnull=True).distinct().count(),
-        "comments": Comment.objects.filter(reports__resolved_at__isnull=True).distinct().count(),
+        "proposals": Proposal.objects.filter(Exists(open_reports.filter(proposal=OuterRef("pk")))).count(),
+        "comments": Comment.objects.filter(Exists(open_reports.filter(comment=OuterRef("pk")))).count(),
     }
 
 

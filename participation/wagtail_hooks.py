@@ -1,12 +1,18 @@
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from participation import admin_views
+from ayni.dashboard import CountSummaryItem
+from participation import admin_views, selectors
 from participation.bulk_actions import BULK_ACTIONS
 from participation.models import ProblemType
 from participation.rules import can
@@ -108,3 +114,104 @@ def register_participation_menu():
         ]
     )
     return SubmenuMenuItem(_("Participación"), menu, icon_name="group", order=250)
+
+
+# --- Dashboard: deadlines of the user's cases, reports waiting (issue 13, item 5) ------------
+
+
+def _deadlines(request) -> list[dict]:
+    """The user's open cases overdue and due soon, per unit (read once per request)."""
+    if not hasattr(request, "_participation_deadlines"):
+        request._participation_deadlines = selectors.complaint_deadlines_by_unit(user=request.user)
+    return request._participation_deadlines
+
+
+def _queue_url(**params) -> str:
+    return reverse("participation_admin:queue") + "?" + urlencode(params)
+
+
+class ComplaintDeadlinesPanel(Component):
+    """Per unit of the user: overdue cases and cases due soon, each linked to the filtered queue."""
+
+    name = "participation_complaint_deadlines"
+    template_name = "participation/dashboard/complaint_deadlines.html"
+    order = 50
+
+    def __init__(self, request):
+        self.request = request
+
+    def get_context_data(self, parent_context=None) -> dict:
+        rows = [
+            {
+                **row,
+                "overdue_url": _queue_url(unidad=row["unit"].slug, vencidos="1"),
+                "due_soon_url": _queue_url(unidad=row["unit"].slug, vencidos="pronto"),
+            }
+            for row in _deadlines(self.request)
+        ]
+        return {"rows": rows, "days": settings.AYNI_COMPLAINT_DUE_SOON_DAYS, "queue_url": _queue_url(abiertos="1")}
+
+
+@hooks.register("construct_homepage_panels")
+def add_complaint_deadlines_panel(request, panels):
+    if can(request.user, "use_complaint_queue"):
+        panels.append(ComplaintDeadlinesPanel(request))
+
+
+@hooks.register("construct_homepage_summary_items")
+def add_participation_summary_items(request, items):
+    queue = can(request.user, "use_complaint_queue")
+    moderate = can(request.user, "moderate")
+    pending = {}
+
+    def reports(kind):
+        if not pending:
+            pending.update(selectors.moderation_pending_counts())
+        return pending[kind]
+
+    items += [
+        CountSummaryItem(
+            request,
+            count=lambda: sum(row["overdue"] for row in _deadlines(request)),
+            label=lambda n: ngettext("%(count)d caso vencido", "%(count)d casos vencidos", n) % {"count": n},
+            url=_queue_url(vencidos="1"),
+            icon="warning",
+            order=150,
+            shown=queue,
+        ),
+        CountSummaryItem(
+            request,
+            count=lambda: sum(row["due_soon"] for row in _deadlines(request)),
+            label=lambda n: ngettext("%(count)d caso vence pronto", "%(count)d casos vencen pronto", n) % {"count": n},
+            url=_queue_url(vencidos="pronto"),
+            icon="time",
+            order=151,
+            shown=queue,
+        ),
+        CountSummaryItem(
+            request,
+            count=lambda: reports("comments"),
+            label=lambda n: (
+                ngettext(
+                    "%(count)d comentario reportado por revisar", "%(count)d comentarios reportados por revisar", n
+                )
+                % {"count": n}
+            ),
+            url=reverse("participation_admin:moderation") + "?pendientes=1",
+            icon="pick",
+            order=160,
+            shown=moderate,
+        ),
+        CountSummaryItem(
+            request,
+            count=lambda: reports("proposals"),
+            label=lambda n: (
+                ngettext("%(count)d propuesta reportada por revisar", "%(count)d propuestas reportadas por revisar", n)
+                % {"count": n}
+            ),
+            url=reverse("participation_admin:proposals") + "?reportadas=1",
+            icon="pick",
+            order=161,
+            shown=moderate,
+        ),
+    ]

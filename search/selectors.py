@@ -583,3 +583,14 @@ def index_is_complete() -> bool:
     """Whether every searchable object has its search document (``manage.py ensure_index``)."""
     expected = sum(search_type.get_queryset().count() for search_type in registry.get_types())
     return SearchDocument.objects.count() == expected
+
+
+def zero_result_query_count(*, days: int = 7) -> int:
+    """How many different searches found nothing in the last ``days`` days (the admin dashboard)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from search.models import ZeroResultQuery
+
+    return ZeroResultQuery.objects.filter(last_seen__gte=timezone.now() - timedelta(days=days)).count()

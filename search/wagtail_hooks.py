@@ -36,3 +36,31 @@ zero_result_viewset = ZeroResultQueryViewSet("zero_result_queries")
 @hooks.register("register_admin_viewset")
 def register_zero_result_viewset():
     return zero_result_viewset
+
+
+@hooks.register("construct_homepage_summary_items")
+def add_zero_result_summary_item(request, items):
+    """Dashboard: the different searches that found nothing in the last 7 days (issue 13, item 5)."""
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from ayni.dashboard import CountSummaryItem
+    from search import selectors
+
+    policy = zero_result_viewset.permission_policy
+    items.append(
+        CountSummaryItem(
+            request,
+            count=lambda: selectors.zero_result_query_count(days=7),
+            label=lambda n: (
+                ngettext(
+                    "%(count)d búsqueda sin resultados esta semana", "%(count)d búsquedas sin resultados esta semana", n
+                )
+                % {"count": n}
+            ),
+            url=reverse(zero_result_viewset.get_url_name("index")) + "?ordering=-last_seen",
+            icon="search",
+            order=171,
+            shown=policy.user_has_any_permission(request.user, ["add", "change", "delete", "view"]),
+        )
+    )

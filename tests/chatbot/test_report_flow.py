@@ -284,7 +284,15 @@ def test_a_status_change_reaches_the_resident_once(client, wa_settings, graph, o
     before = graph.call_count
     with on_commit():
         complaint_change_status(complaint=case, actor=staff, status="en_proceso", text="Cuadrilla asignada.")
+    assert graph.call_count == before  # grouped with any other change for AYNI_NOTIFY_GROUP_SECONDS
+    from django.utils import timezone
+
+    from ayni import notifications
+
+    with on_commit():
+        notifications.notification_groups_flush(now=timezone.now() + notifications.group_window())
     sent = [json.loads(call.request.content) for call in graph.calls[before:]]
+    sent = [body for body in sent if body["to"] == wa]
     assert len(sent) == 1 and sent[0]["to"] == wa
     assert case.code in json.dumps(sent[0], ensure_ascii=False) or "reclamo" in json.dumps(sent[0], ensure_ascii=False)
 
