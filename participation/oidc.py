@@ -156,7 +156,14 @@ class Backend(OIDCAuthenticationBackend):
         return super().authenticate(request, **kwargs)
 
     def verify_token(self, token, **kwargs):
-        payload = super().verify_token(token, **kwargs)  # signature (provider's keys), expiry, nonce
+        if self.OIDC_RP_SIGN_ALGO.startswith("PS"):
+            # The library takes the client secret as the key of any algorithm but RS*/ES*:
+            # RSASSA-PSS is checked against the provider's keys here, as RS256 is there.
+            payload = self.get_payload_data(token, self.retrieve_matching_jwk(token))
+            if payload.get("nonce") != kwargs.get("nonce"):
+                raise SuspiciousOperation("JWT Nonce verification failed.")
+        else:
+            payload = super().verify_token(token, **kwargs)  # signature (provider's keys), expiry, nonce
         if payload.get("iss", "").rstrip("/") != settings.OIDC_ISSUER:
             raise SuspiciousOperation("ID token from another issuer.")
         audience = payload.get("aud")

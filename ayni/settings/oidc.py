@@ -19,7 +19,11 @@ OIDC_ENABLED = bool(OIDC_ISSUER and OIDC_RP_CLIENT_ID)
 # Seconds to wait for the provider (discovery, keys, token, userinfo).
 OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
 
-OIDC_RP_SIGN_ALGO = "RS256"
+# How the provider signs its ID tokens (its discovery's id_token_signing_alg_values_supported):
+# RS256 by default; PS256 or ES256 if the provider signs so. Only asymmetric algorithms.
+OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", "RS256")
+if OIDC_RP_SIGN_ALGO not in {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}:
+    raise ValueError("OIDC_SIGN_ALGO: use RS256, PS256 or ES256 (or their 384/512 variants)")
 OIDC_USE_PKCE = True
 OIDC_USE_NONCE = True
 OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
+import jwt
 import requests
 from django.conf import settings
 from django.contrib import auth, messages
@@ -87,7 +88,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
                 request.session[oidc.SESSION_PENDING_LINK] = {**stop.pending_link, "at": time.time()}
                 return redirect("accounts:oidc_link")
             return _failure(request, stop.message)
-        except SuspiciousOperation as exc:
+        except (SuspiciousOperation, jwt.PyJWTError) as exc:  # tampered, forged, expired or otherwise bad token
             logger.warning("OpenID Connect sign-in refused: %s", exc)
             return _failure(
                 request, _("La respuesta del proveedor de identidad no es válida o ya fue usada. Vuelve a ingresar.")

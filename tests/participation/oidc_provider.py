@@ -30,9 +30,9 @@ CLIENT_SECRET = "secreto-de-prueba"
 SESSION_COOKIE = "proveedor_sesion"  # not the portal's cookie names (cookies do not tell ports apart)
 
 
-def _jwk(private_key, kid: str) -> dict:
+def _jwk(private_key, kid: str, alg: str) -> dict:
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private_key.public_key()))
-    return {**jwk, "kid": kid, "alg": "RS256", "use": "sig"}
+    return {**jwk, "kid": kid, "alg": alg, "use": "sig"}
 
 
 def _page(title: str, body: str) -> bytes:
@@ -56,6 +56,8 @@ class Provider:
         self.tokens: dict[str, dict] = {}
         self.token_requests: list[dict] = []
         self.sign_with = self.key  # a test swaps in another key to forge a signature
+        self.sign_alg = "RS256"  # or "PS256" (RSASSA-PSS), as some providers sign
+        self.token_lifetime = 300  # seconds; a test makes it negative to send an expired ID token
         self.auth_methods = ["client_secret_basic"]  # token_endpoint_auth_methods_supported
         # For a browser: test users (username -> (password, claims)), the registered
         # addresses, the provider's own sessions (cookie -> username), pending sign-ins.
@@ -105,7 +107,7 @@ class Provider:
                 if url.path == "/.well-known/openid-configuration":
                     return self._json(provider.discovery())
                 if url.path == "/jwks":
-                    return self._json({"keys": [_jwk(provider.key, provider.kid)]})
+                    return self._json({"keys": [_jwk(provider.key, provider.kid, provider.sign_alg)]})
                 if url.path == "/me":
                     token = self.headers.get("Authorization", "").removeprefix("Bearer ")
                     if token not in provider.tokens:
@@ -238,11 +240,11 @@ class Provider:
                         "iss": provider.issuer,
                         "aud": CLIENT_ID,
                         "iat": now,
-                        "exp": now + 300,
+                        "exp": now + provider.token_lifetime,
                         "nonce": grant["nonce"],
                     },
                     provider.sign_with,
-                    algorithm="RS256",
+                    algorithm=provider.sign_alg,
                     headers={"kid": provider.kid},
                 )
                 return self._json(
@@ -271,7 +273,7 @@ class Provider:
             "end_session_endpoint": f"{self.issuer}/session/end",
             "response_types_supported": ["code"],
             "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
+            "id_token_signing_alg_values_supported": [self.sign_alg],
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": self.auth_methods,
         }

@@ -318,3 +318,27 @@ def test_the_sign_out_form_may_end_at_the_provider(client, provider, settings):
     assert form_action(client.get("/participa/propuestas/")) == ["'self'", provider.issuer]
     settings.OIDC_ENABLED = False
     assert form_action(client.get("/participa/propuestas/")) == ["'self'"]
+
+
+def test_a_provider_that_signs_with_pss(client, provider, settings):
+    """Some providers sign ID tokens with RSASSA-PSS (PS256): OIDC_SIGN_ALGO follows them."""
+    provider.sign_alg = "PS256"
+    response = _sign_in(client, provider, _claims())
+    # Not the algorithm the portal expects: refused in Spanish, nobody signed in.
+    assert response.status_code == 400 and "no es válida" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    settings.OIDC_RP_SIGN_ALGO = "PS256"
+    assert _sign_in(client, provider, _claims())["Location"] == "/participa/propuestas/"
+    assert Profile.objects.get(identity_sub="cd-0001").level == "identity"
+    # A forged PSS signature is refused as well.
+    client.post("/cuentas/salir/")
+    provider.sign_with = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    response = _sign_in(client, provider, _claims())
+    assert response.status_code == 400 and "_auth_user_id" not in client.session
+
+
+def test_an_expired_id_token_is_refused_in_spanish(client, provider):
+    provider.token_lifetime = -60
+    response = _sign_in(client, provider, _claims())
+    assert response.status_code == 400 and "no es válida" in response.content.decode()
+    assert not get_user_model().objects.filter(email="juana@ejemplo.bo").exists()

@@ -145,7 +145,9 @@ def test_consent_denied_gives_a_spanish_page_and_local_sign_in_still_works(tab, 
     tab.get_by_role("button", name="Rechazar").click()
     tab.wait_for_url("**/cuentas/identidad/volver/?**")
     expect(tab.get_by_role("heading", name="No se completó el ingreso con Ciudadanía Digital")).to_be_visible()
-    expect(tab.get_by_role("main").get_by_role("status")).to_have_text("El ingreso fue cancelado o rechazado en Ciudadanía Digital.")
+    expect(tab.get_by_role("main").get_by_role("status")).to_have_text(
+        "El ingreso fue cancelado o rechazado en Ciudadanía Digital."
+    )
     assert_accessible(tab)
     tab.get_by_role("link", name="Ingresar con correo y contraseña").click()
     tab.get_by_label("Correo electrónico").fill(local.email)
