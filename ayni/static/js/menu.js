@@ -6,7 +6,7 @@
   "use strict";
   var menu = document.getElementById("menu");
   if (!menu || !window.matchMedia) return;
-  var wide = window.matchMedia("(min-width: 48rem)");
+  var wide = window.matchMedia("(min-width: 64rem)");
   var button = menu.querySelector("summary");
 
   function sync() { menu.open = wide.matches; }
