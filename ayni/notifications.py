@@ -284,6 +284,13 @@ def notification_claim(key: str) -> bool:
     return True
 
 
+def notification_claimed(keys) -> set[str]:
+    """Which of ``keys`` were claimed already (to skip them without trying)."""
+    from ayni.models import NotificationMark
+
+    return set(NotificationMark.objects.filter(key__in=[key[:150] for key in keys]).values_list("key", flat=True))
+
+
 def notification_marks_purge(*, prefix: str, before) -> int:
     """Forget the marks of one kind (their keys start with ``prefix``) claimed before ``before``."""
     from ayni.models import NotificationMark

@@ -30,6 +30,7 @@ from ayni.notifications import (
     Message,
     Recipient,
     notification_claim,
+    notification_claimed,
     notification_marks_purge,
     notify,
     notify_grouped,
@@ -126,9 +127,16 @@ def complaint_due_reminders_send(*, today=None) -> int:
     reminded = 0
     per_user: dict[int, tuple] = {}
     with transaction.atomic():
-        for complaint in selectors.complaints_due_soon(today=today):
+        due = {
+            f"{REMINDER_KEY}{complaint.pk}:{today.isoformat()}": complaint
+            for complaint in selectors.complaints_due_soon(today=today)
+        }
+        done = notification_claimed(due)  # the hourly runs after the first of the day stop here
+        for key, complaint in due.items():
+            if key in done:
+                continue
             staff = [user for user in selectors.complaint_reminder_staff(complaint=complaint) if user.email]
-            if not staff or not notification_claim(f"{REMINDER_KEY}{complaint.pk}:{today.isoformat()}"):
+            if not staff or not notification_claim(key):  # a concurrent run claimed it meanwhile
                 continue
             reminded += 1
             for user in staff:

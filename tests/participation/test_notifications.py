@@ -433,3 +433,42 @@ def test_reminders_are_a_registered_job_that_rolls_back_whole(
         notices.complaint_due_reminders_send()
     # Nothing was claimed: the next run reminds the case.
     assert not NotificationMark.objects.filter(key__startswith=f"complaint-due:{complaint.pk}:").exists()
+
+
+def test_a_claim_is_given_once():
+    assert notifications.notification_claim("tests:claim:1")
+    assert not notifications.notification_claim("tests:claim:1")
+    assert notifications.notification_claimed(["tests:claim:1", "tests:claim:2"]) == {"tests:claim:1"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not ON_POSTGRES, reason="concurrency needs PostgreSQL; SQLite serialises all writers")
+def test_concurrent_reminder_runs_remind_each_case_once(municipal_unit_factory, case_worker_factory, complaint_factory):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+    from django.utils import timezone
+
+    from participation.services.notices import complaint_due_reminders_send
+
+    unit = municipal_unit_factory()
+    worker = case_worker_factory(units=[unit])
+    cases = [complaint_factory(unit=unit, due_date=timezone.localdate()) for _ in range(3)]
+    runs = 6
+    barrier = threading.Barrier(runs)
+
+    def run(_index):
+        try:
+            barrier.wait(timeout=30)
+            return complaint_due_reminders_send()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=runs) as pool:
+        reminded = list(pool.map(run, range(runs)))
+    assert sum(reminded) >= 3  # the demo's cases due soon may be reminded too
+    sent = _reminded(worker)
+    for case in cases:
+        assert sum(case.code in message.body for message in sent) == 1
