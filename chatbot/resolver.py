@@ -28,9 +28,8 @@ from rapidfuzz import fuzz, process
 from search.analysis import chat_content_words as content_words
 from search.analysis import chat_normalize as normalize
 from search.analysis import chat_words as words
-from search.analysis import expansions
+from search.analysis import expansions, phonetic
 from search.analysis import light_stem as stem
-from search.analysis import phonetic
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +41,7 @@ W_PHRASE = 2.5
 W_TAG = 1.5
 W_EXAMPLE = 1.0
 W_SUMMARY = 0.6
+W_DETAIL = 0.3
 W_CATEGORY = 0.5
 PHRASE_BONUS = 4.0
 NAME_MISS = 4.0
@@ -49,6 +49,7 @@ SEARCH_BONUS = (4.0, 2.0, 1.0)
 MIN_SCORE = 3.0
 THESAURUS_CLOSENESS = 0.85  # a word of search/data/sinonimos.txt counts as the catalogue's word, surely
 STRONG_SCORE = 9.0
+NAMED_MISSING = 0.25
 FUNCTION_WORDS = {
     "de",
     "del",
@@ -81,6 +82,7 @@ class GuideEntry:
     variants: set[str] = field(default_factory=set)  # renewal, closure, duplicate… (its title says so)
     sibling_variants: set[str] = field(default_factory=set)  # the variants other guides hold of this one
     variant_terms: set[str] = field(default_factory=set)  # its names' words that say the variant ("traspaso")
+    has_base: bool = False  # its title holds another guide's name: a variant of that guide
 
 
 @dataclass
@@ -127,7 +129,10 @@ class GuideIndex:
             total = self._guide_score(entry, matched, norm, corroborated=slug == corroborated)
             if total is None:
                 continue
-            scores[slug] = total + (boosts or {}).get(slug, 0.0)
+            # The portal search does not know near-twins apart: its boost never lifts a variant
+            # ("baja de…") that the question does not ask for.
+            lifted = not entry.has_base or _variant_adjustment(entry, norm) > 0
+            scores[slug] = total + ((boosts or {}).get(slug, 0.0) if lifted else 0.0)
         return sorted(scores.items(), key=lambda item: -item[1])
 
     def _guide_score(
@@ -146,9 +151,16 @@ class GuideIndex:
         # Near-twins ("Licencia…" / "Renovación de licencia…"): a guide whose every name has
         # distinctive words the question lacks loses their weight, so the plain one wins
         # unless the question says "renovar".
+        missing = min((self._missing_share(name, evidence.hit) for name in entry.names), default=1.0)
         if entry.names:
-            total -= NAME_MISS * min(self._missing_share(name, evidence.hit) for name in entry.names)
-        total += _variant_adjustment(entry, norm)
+            total -= NAME_MISS * missing
+        adjustment = _variant_adjustment(entry, norm)
+        if adjustment < 0 and (entry.has_base or entry.sibling_variants):
+            # A near-twin the question does not point at loses a share of its score (not a fixed
+            # amount: long questions score high).
+            total *= VARIANT_MISS_FACTOR
+        else:
+            total += adjustment
         if _says_a_phrase(entry, norm):
             total += PHRASE_BONUS
             explained = len(matched)
@@ -160,6 +172,8 @@ class GuideIndex:
             or (evidence.anchored and coverage >= 0.5)
             or (total >= STRONG_SCORE and explained >= 2)
             or (evidence.tagged and corroborated and coverage >= 1 / 3)
+            # one of the guide's names, all but a minor word of it, in a longer story ("pasacalles")
+            or (evidence.anchored and missing <= NAMED_MISSING and total >= STRONG_SCORE)
         ):
             return None
         return total
@@ -264,10 +278,7 @@ def build_index(guides: list[dict]) -> GuideIndex:
             entry.name_stems.update(stem(w) for w in words(name) if w not in FUNCTION_WORDS)
             entry.names.append(frozenset(stem(w) for w in content_words(name)))
             name_owner[normalize(name)] = guide["slug"]
-        for tag in guide.get("tags", []):
-            _add(entry, tag, W_TAG)
-        _add(entry, guide.get("summary", ""), W_SUMMARY)
-        _add(entry, guide.get("category") or "", W_CATEGORY)
+        _add_words(entry, guide)
         entries[guide["slug"]] = entry
     for slug, pairs in phrases.items():
         for phrase, example in pairs:
@@ -291,6 +302,16 @@ def build_index(guides: list[dict]) -> GuideIndex:
     return GuideIndex(entries=entries, idf=idf, vocabulary=sorted(idf), df=document_frequency, sounds=sounds)
 
 
+def _add_words(entry: GuideEntry, guide: dict) -> None:
+    """A guide's other words: tags, summary, requirements and steps, category."""
+    for tag in guide.get("tags", []):
+        _add(entry, tag, W_TAG)
+    _add(entry, guide.get("summary", ""), W_SUMMARY)
+    for line in [*guide.get("requirements", []), *guide.get("steps", [])]:
+        _add(entry, line, W_DETAIL)
+    _add(entry, guide.get("category") or "", W_CATEGORY)
+
+
 def _inherit_family_names(entries: dict[str, GuideEntry], guides: list[dict]) -> None:
     """A variant inherits the names of the guide it is a variant of.
 
@@ -308,6 +329,7 @@ def _inherit_family_names(entries: dict[str, GuideEntry], guides: list[dict]) ->
                 if weight >= W_NAME and term not in entry.fields:
                     entry.fields[term] = W_NAME
             entries[other].sibling_variants |= entry.variants
+            entry.has_base = True
 
 
 def _add(entry: GuideEntry, text: str, weight: float) -> None:
@@ -352,7 +374,7 @@ VARIANTS: dict[str, tuple[re.Pattern, re.Pattern]] = {
     name: (re.compile(rf"\b({title})\b"), re.compile(rf"\b({cue})\b"))
     for name, title, cue in [
         ("renewal", r"renovacion|renovar|revalidacion|prorroga",
-         r"renov\w*|revalid\w*|se (me )?vencio|se (me )?vence|vencid[oa]s?|caduc\w*|prorrog\w*|"
+         r"renov\w*|renuev\w*|revalid\w*|se (me )?vencio|se (me )?vence|vencid[oa]s?|caduc\w*|prorrog\w*|"
          r"del ano pasado"),
         ("closure", r"baja|cierre definitivo|cancelacion|clausura",
          r"baja|dar de baja|doy de baja|cerre|cerrar|cierro|cancelar|cancelo|"
@@ -373,6 +395,7 @@ VARIANTS: dict[str, tuple[re.Pattern, re.Pattern]] = {
 }  # fmt: skip
 VARIANT_BONUS = 3.0
 VARIANT_MISS = 3.0
+VARIANT_MISS_FACTOR = 0.8
 
 
 def _variants(title: str) -> set[str]:

@@ -27,6 +27,8 @@ def guide_catalogue() -> list[dict]:
                 "aliases": [alias.name for alias in page.alternative_names.all()],
                 "tags": sorted(tag.name for tag in page.tags.all()),
                 "summary": page.summary or "",
+                "requirements": [r.text for r in page.requirements.all()],
+                "steps": [step.text for step in page.steps.all()],
                 "category": page.category.name if page.category else "",
                 "category_slug": page.category.slug if page.category else "",
             }

@@ -53,7 +53,10 @@ _PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]{1,40})(?P<entities>\{.{0,500}\})?$",
 
 SMALL_TALK_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("thank", re.compile(r"\b(gracias|grax|grcias|agradezco|muy amable|thanks|thank you|dios le pague|yusulpayki)\b")),
-    ("goodbye", re.compile(r"\b(chau|chao|adios|hasta luego|hasta lueguito|chaito|hasta pronto|hasta manana|bye|nos vemos)\b")),
+    (
+        "goodbye",
+        re.compile(r"\b(chau|chao|chaito|adios|hasta luego|hasta lueguito|hasta pronto|hasta manana|bye|nos vemos)\b"),
+    ),
     (
         "bot_challenge",
         re.compile(r"\b(bot|robot|humano|maquina|inteligencia artificial|eres una persona|con quien hablo)\b"),
@@ -94,7 +97,8 @@ ASKS_PATTERNS: list[tuple[str, re.Pattern]] = [
         "duration",
         re.compile(
             r"\b(cuanto (tiempo|tarda|demora|dura|se tarda|se demora)|cuantos dias|tarda|tardan|demora|demoran|"
-            r"plazo|duracion|dias habiles|en cuanto tiempo|cuando (me lo |me la )?(entregan|dan|sale|estaria|esta listo)|"
+            r"plazo|duracion|dias habiles|en cuanto tiempo|"
+            r"cuando (me lo |me la )?(entregan|dan|sale|estaria|esta listo)|"
             r"rapido|que tan rapido|para cuando|hasta cuando|cuantas semanas|cuantos meses|en cuantos dias)\b"
         ),
     ),
@@ -257,6 +261,14 @@ def rasa_understand(text: str) -> Understanding:
     procedures.sort(key=lambda item: -item[0])
     slugs = list(dict.fromkeys(value for _length, value in procedures))
     code = code or find_tracking_code(text)
+    norm = chat_normalize(text)
+    # Rasa's two intents that take the conversation elsewhere are kept only when the words agree:
+    # following a case needs a code or the words for it, and a message that asks a question
+    # ("construi sin planos, q me piden?") is a question about a guide, not a report being made.
+    if intent == "complaint_status" and not code and not (COMPLAINT_WORDS.search(norm) or COMPLAINT_ONLY.match(norm)):
+        intent = "nlu_fallback"
+    if intent == "report_problem" and detect_asks(text):
+        intent = "nlu_fallback"
     asks = ASK_INTENTS.get(intent)
     if asks is None and intent not in {"out_of_scope", *SMALL_TALK, "complaint_status"}:
         asks = detect_asks(text)  # "nlu_fallback" with words that say what is asked
