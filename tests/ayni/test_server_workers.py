@@ -150,7 +150,7 @@ def test_a_support_saved_by_another_process_reaches_every_open_page(portal):
         assert count == 1
         for socket in sockets:
             message = json.loads(socket.recv(timeout=20))
-            assert message == {"proposal": pk, "count": 1}
+            assert message == {"proposal": pk, "count": 1, "identity_count": 0}
 
 
 def test_the_chat_answers_over_its_websocket(portal):
