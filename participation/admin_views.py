@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from participation import selectors, services
-from participation.forms import AnswerForm, ModerationForm, StatusForm, TextForm, apply_errors
+from participation.forms import AnswerForm, ModerationForm, ReplyForm, StatusForm, TextForm, apply_errors
 from participation.models import Comment, Complaint, Proposal
 from participation.models.accounts import LEVEL_LABELS
 from participation.rules import can
@@ -42,7 +42,11 @@ def _complaint(request, pk: int) -> Complaint:
 
 def complaint_detail(request, pk: int):
     complaint = _complaint(request, pk)
-    forms = {"status": StatusForm(prefix="s"), "reply": TextForm(prefix="r"), "note": TextForm(prefix="n")}
+    forms = {
+        "status": StatusForm(prefix="s"),
+        "reply": ReplyForm(prefix="r", complaint=complaint),
+        "note": TextForm(prefix="n"),
+    }
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
@@ -69,13 +73,21 @@ def complaint_detail(request, pk: int):
                     status=form.cleaned_data["status"],
                     text=form.cleaned_data["text"],
                 )
-            elif action in ("reply", "note"):
-                prefix = "r" if action == "reply" else "n"
-                form = forms[action] = TextForm(request.POST, prefix=prefix)
+            elif action == "reply":
+                form = forms["reply"] = ReplyForm(request.POST, prefix="r", complaint=complaint)
                 if not form.is_valid():
                     raise ValidationError(_("Escribe un texto de hasta 5000 caracteres."))
-                service = services.complaint_reply if action == "reply" else services.complaint_note
-                service(complaint=complaint, actor=request.user, text=form.cleaned_data["text"])
+                services.complaint_reply(
+                    complaint=complaint,
+                    actor=request.user,
+                    text=form.cleaned_data["text"],
+                    status=form.cleaned_data["status"],
+                )
+            elif action == "note":
+                form = forms["note"] = TextForm(request.POST, prefix="n")
+                if not form.is_valid():
+                    raise ValidationError(_("Escribe un texto de hasta 5000 caracteres."))
+                services.complaint_note(complaint=complaint, actor=request.user, text=form.cleaned_data["text"])
             else:
                 raise ValidationError(_("Acción desconocida."))
         except ValidationError as exc:

@@ -223,6 +223,21 @@ class TextForm(forms.Form):
     text = forms.CharField(label=_("Texto"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 
 
+class ReplyForm(TextForm):
+    """A public reply that can move the case in the same step (to "respondido" unless staff choose otherwise)."""
+
+    status = forms.ChoiceField(
+        label=_("Y el caso pasa a"),
+        choices=[("", _("sin cambio de estado")), *Complaint.Status.choices],
+        required=False,
+    )
+
+    def __init__(self, *args, complaint: Complaint | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if complaint is not None and not complaint.is_final and complaint.status != Complaint.Status.ANSWERED:
+            self.fields["status"].initial = Complaint.Status.ANSWERED
+
+
 class ModerationForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decisión"),

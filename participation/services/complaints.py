@@ -422,16 +422,27 @@ def complaint_change_status(*, complaint: Complaint, actor, status: str, text: s
 
 
 @transaction.atomic
-def complaint_reply(*, complaint: Complaint, actor, text: str) -> ComplaintEvent:
-    """A public reply: shown on the tracking page and sent to the complainant."""
+def complaint_reply(*, complaint: Complaint, actor, text: str, status: str = "") -> ComplaintEvent:
+    """A public reply: shown on the tracking page and sent to the complainant.
+
+    ``status`` (optional) moves the case in the same step (e.g. to "respondido"
+    or "cerrado"): the history records the reply and the change, the
+    complainant gets one message with both. The same status as now changes nothing.
+    """
     complaint = _locked(complaint, actor)
+    if status and status not in Complaint.Status.values:
+        raise ValidationError({"status": _("Elige un estado válido.")})
     text = plain_text(text)
     require_length("text", text, maximum=5000, minimum=2)
     event = ComplaintEvent.objects.create(
         complaint=complaint, kind=ComplaintEvent.Kind.REPLY, public=True, text=text, actor=actor
     )
-    complaint.save(update_fields=["updated_at"])
-    complaint_change_notify(complaint, text=text, reply=True)
+    if status and status != complaint.status:
+        _set_status(complaint, actor, status)
+        complaint_change_notify(complaint, text=text)
+    else:
+        complaint.save(update_fields=["updated_at"])
+        complaint_change_notify(complaint, text=text, reply=True)
     return event
 
 

@@ -126,6 +126,31 @@ def test_assign_reply_note_and_status_are_recorded_with_who_and_when(
     assert "Llamar al jefe de cuadrilla" in history and "interno" in history
 
 
+def test_a_public_reply_sets_the_status_in_the_same_step(client, unit_a, officer_a, django_capture_on_commit_callbacks):
+    complaint = _complaint(unit_a, contact_email="vecina@ejemplo.bo", notify_consent=True)
+    client.force_login(officer_a)
+    url = reverse("participation_admin:complaint", args=[complaint.pk])
+    # The reply form proposes "respondido" for an open case.
+    form = client.get(url).content.decode().split('name="r-status"')[1].split("</select>")[0]
+    assert '<option value="respondido" selected>' in form
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"action": "reply", "r-text": "Cambiamos la luminaria.", "r-status": "cerrado"})
+    assert response.status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.status == "cerrado" and complaint.closed_at
+    events = list(complaint.events.order_by("pk").values_list("kind", "status_from", "status_to", "text"))
+    assert events[1:] == [("reply", "", "", "Cambiamos la luminaria."), ("status", "recibido", "cerrado", "")]
+    # A closed case proposes no change; an unknown status is refused and records nothing.
+    assert '<option value="" selected>' in client.get(url).content.decode().split('name="r-status"')[1]
+    assert client.post(url, {"action": "reply", "r-text": "Otra cosa", "r-status": "inventado"}).status_code == 400
+    assert complaint.events.count() == 3
+    # The complainant gets one message with the answer and the new status.
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notification_groups_flush(now=timezone.now() + notifications.group_window())
+    sent = [m for m in mail.outbox if m.to == ["vecina@ejemplo.bo"] and "Novedades" in m.subject]
+    assert len(sent) == 1 and "Cambiamos la luminaria." in sent[0].body and "cerrado" in sent[0].body
+
+
 def test_rejecting_needs_a_public_reason_and_bad_actions_are_4xx(client, unit_a, officer_a):
     complaint = _complaint(unit_a)
     client.force_login(officer_a)
