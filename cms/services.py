@@ -24,7 +24,7 @@ from cms.models import (
     Office,
     RegulationPage,
 )
-from cms.rules import guide_publish_problems
+from cms.rules import PublishProblem
 
 FEEDBACK_COMMENT_MAX = 1000
 
@@ -209,11 +209,51 @@ def _guide_fill(page: GuidePage, data: GuideData, *, regulations: dict[str, Regu
     page.tags.add(*data.tags)
 
 
-def guide_publish_check(data: GuideData) -> None:
-    """The publishing rule of ``cms.rules`` applied to catalogue data (raises ValidationError)."""
-    problems = guide_publish_problems(requirement_count=len(data.requirements), office=data.office.strip() or None)
+def guide_preview(
+    data: GuideData, *, regulations: dict[str, RegulationPage], current: GuidePage | None = None
+) -> GuidePage:
+    """An unsaved guide with ``data``'s content (nothing is written), as publishing would leave it.
+
+    ``current``: the existing guide, whose online link stays when ``data`` gives none.
+    """
+    office = office_find(data.office) or (Office(name=data.office.strip()) if data.office.strip() else None)
+    online_url = data.online_url if data.online_url is not None else (current.online_url if current else "")
+    page = GuidePage(
+        slug=data.slug,
+        title=data.title,
+        summary=data.summary,
+        cost_amount=data.cost_amount,
+        cost_text=data.cost_text,
+        duration_days=data.duration_days,
+        duration_text=data.duration_text,
+        office=office,
+        online=data.online,
+        online_url=online_url or "",
+    )
+    page.requirements = [GuideRequirement(text=text, sort_order=i) for i, text in enumerate(data.requirements)]
+    page.steps = [GuideStep(text=text, sort_order=i) for i, text in enumerate(data.steps)]
+    page.legal_basis = [
+        GuideLegalBasis(regulation=regulations[slug], sort_order=i)
+        for i, slug in enumerate(s for s in data.legal_basis if s in regulations)
+    ]
+    return page
+
+
+def guide_publish_problems(
+    data: GuideData, *, regulations: dict[str, RegulationPage], current: GuidePage | None = None
+) -> list[PublishProblem]:
+    """``GuidePage.publish_problems()`` of the guide ``data`` would publish."""
+    return guide_preview(data, regulations=regulations, current=current).publish_problems()
+
+
+def guide_publish_check(page: GuidePage) -> None:
+    """Raise ValidationError (field -> messages) when ``page`` may not be published."""
+    problems = page.publish_problems()
     if problems:
-        raise ValidationError([problem.message for problem in problems])
+        errors: dict[str, list[str]] = {}
+        for problem in problems:
+            errors.setdefault(problem.field or "__all__", []).append(problem.message)
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -236,9 +276,12 @@ def guide_upsert(
     """
     if regulations is None:
         regulations = regulations_by_slug(data.legal_basis)
-    if publish:
-        guide_publish_check(data)
     existing = index.get_children().filter(slug=data.slug).first()
+    if publish:
+        current = existing.specific if existing is not None else None
+        guide_publish_check(
+            guide_preview(data, regulations=regulations, current=current if isinstance(current, GuidePage) else None)
+        )
     if existing is None:
         page = GuidePage(slug=data.slug, live=publish)
         _guide_fill(page, data, regulations=regulations)
@@ -263,3 +306,83 @@ def guide_upsert(
     if publish:
         revision.publish(user=user)
     return GuideUpsertResult(page=existing, action="updated", changes=tuple(changes) or ("publish",))
+
+
+# --- Aliases from what citizens could not find (issue 13, item 4) ---------------
+
+GUIDE_ALIAS_MAX = 200
+
+
+@dataclass(frozen=True)
+class GuideAliasResult:
+    page: GuidePage
+    name: str
+    added: bool  # False when the guide already had this name (nothing was saved)
+    published: bool  # True when the name is on the live guide (the bot and the search use it)
+
+
+def _alias_fold(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", " ".join(text.split()))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def _has_name(page: GuidePage, folded: str) -> bool:
+    names = [page.title, *(alias.name for alias in page.alternative_names.all())]
+    return any(_alias_fold(name) == folded for name in names)
+
+
+def _with_alias(page: GuidePage, name: str) -> GuidePage:
+    page.alternative_names.add(GuideAlias(name=name))
+    return page
+
+
+@transaction.atomic
+def guide_add_alias(*, guide: GuidePage, name: str, user) -> GuideAliasResult:
+    """Give ``guide`` the alternative name ``name`` (what a citizen typed and did not find).
+
+    A user who may publish the guide gets a new published revision, so the
+    chat's guide index and the portal search pick the name up at once; if the
+    guide also had a pending draft, the draft gets the name too and stays a
+    draft. A user who may only edit the guide gets a draft revision (an editor
+    publishes it later). A name the guide already has (its title or an alias,
+    ignoring case and accents) is not added twice. Raises ``PermissionDenied``
+    when the user may not edit the guide, ``ValidationError`` for an empty or
+    too long name.
+    """
+    from django.core.exceptions import PermissionDenied
+
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": _("Escriba el nombre alternativo.")})
+    if len(name) > GUIDE_ALIAS_MAX:
+        raise ValidationError(
+            {"name": _("El nombre alternativo no puede superar los %(max)d caracteres.") % {"max": GUIDE_ALIAS_MAX}}
+        )
+    # Lock the guide's row: two staff adding names at once make two revisions in turn, not one lost.
+    guide = GuidePage.objects.select_for_update().get(pk=guide.pk)
+    permissions = guide.permissions_for_user(user)
+    if not permissions.can_edit():
+        raise PermissionDenied(_("No tiene permiso para editar la guía «%(title)s».") % {"title": guide.title})
+    folded = _alias_fold(name)
+    draft = guide.get_latest_revision_as_object()
+    in_draft = _has_name(draft, folded)
+    if not (guide.live and permissions.can_publish()):
+        if in_draft:
+            return GuideAliasResult(
+                page=guide, name=name, added=False, published=guide.live and _has_name(guide, folded)
+            )
+        _with_alias(draft, name).save_revision(user=user, log_action=True)
+        return GuideAliasResult(page=guide, name=name, added=True, published=False)
+    in_live = _has_name(guide, folded)
+    if in_live and in_draft:
+        return GuideAliasResult(page=guide, name=name, added=False, published=True)
+    pending = guide.has_unpublished_changes
+    if not in_live:
+        # The live content (the page's row) plus the name, published: a pending draft is not published with it.
+        live = guide if pending else draft
+        _with_alias(live, name).save_revision(user=user, log_action=True).publish(user=user)
+    if pending and not in_draft:  # the draft (read before publishing) keeps its changes and gets the name
+        _with_alias(draft, name).save_revision(user=user, log_action=True)
+    return GuideAliasResult(page=guide, name=name, added=True, published=True)
