@@ -60,6 +60,7 @@ APP_SECRET = "bench-secret"
 PHONE_ID = "100200300"
 TEXT = "hola"  # answered with one reply (the greeting and the menu in one message)
 REDELIVERY_DELAY = 0.5
+IDLE_LIMIT = 4.0  # seconds: keep-alive connections idle longer are not reused (the server's limit is 5 s)
 
 
 def say(text: str) -> None:
@@ -323,21 +324,32 @@ async def open_loop(url: str, schedule: list[tuple[float, bytes, dict, int]], co
     """POST each body at its offset (seconds from the start), reusing idle keep-alive connections.
 
     Each request takes the most recently freed connection (or opens one, up to ``connections``
-    at once; beyond that it waits for one). Latency (ms) is counted from the moment the request
-    was due, so any wait for a connection counts; answers other than the expected status are
-    counted. A plain asyncio client: httpx's pool cannot keep up with hundreds of requests a second.
+    at once; beyond that it waits for one). A connection idle for ``IDLE_LIMIT`` seconds is
+    closed instead of reused, as HTTP clients do: the server closes keep-alive connections
+    idle for 5 s (``ayni.server``), and a request sent on one it just closed would fail.
+    Latency (ms) is counted from the moment the request was due, so any wait for a connection
+    counts; answers other than the expected status are counted. A plain asyncio client:
+    httpx's pool cannot keep up with hundreds of requests a second.
     """
     parts = urlsplit(url)
     latencies: list[float] = []
     others: collections.Counter[str] = collections.Counter()
-    idle: list = []
+    idle: list = []  # (reader, writer, freed at)
     slots = asyncio.Semaphore(connections)
+
+    def take():
+        while idle:
+            reader, writer, freed = idle.pop()
+            if time.perf_counter() - freed < IDLE_LIMIT:
+                return reader, writer
+            writer.close()
+        return None
 
     async def one(due: float, body: bytes, headers: dict, expected: int) -> None:
         head = f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Length: {len(body)}\r\n"
         head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
         async with slots:
-            conn = idle.pop() if idle else None
+            conn = take()
             try:
                 if conn is None:
                     conn = await asyncio.open_connection(parts.hostname, parts.port)
@@ -348,7 +360,7 @@ async def open_loop(url: str, schedule: list[tuple[float, bytes, dict, int]], co
                 if conn is not None:
                     conn[1].close()
                 return
-            idle.append(conn)
+            idle.append((*conn, time.perf_counter()))
         if status == expected:
             latencies.append((time.perf_counter() - due) * 1000)
         else:
@@ -363,7 +375,7 @@ async def open_loop(url: str, schedule: list[tuple[float, bytes, dict, int]], co
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(due, body, headers, expected)))
     await asyncio.gather(*tasks)
-    for _reader, writer in idle:
+    for _reader, writer, _freed in idle:
         writer.close()
     return latencies, others
 
@@ -485,6 +497,7 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--only", choices=["embedded", "postgres"])
+    parser.add_argument("--no-write", action="store_true", help="no escribir bench/results.md")
     args = parser.parse_args()
     started = time.monotonic()
     database_url = os.environ.get("DATABASE_URL", "")
@@ -517,7 +530,8 @@ def main() -> int:
         graph.close()
     section = report(rows, args, started, server)
     print(section)
-    write_section(section)
+    if not args.no_write:
+        write_section(section)
     bad = [r for r in rows if sum(r["others"].values()) or r["none"] or r["twice"]]
     return 1 if bad else 0
 

@@ -313,14 +313,27 @@ def whatsapp_delivery_record(*, body: bytes) -> None:
     queue is not in the database (Redis, or the tests' immediate backend), a processing
     task is also enqueued, once per burst, so that the split starts at once.
     """
-    digest = hmac.new(settings.SECRET_KEY.encode(), body, hashlib.sha256).hexdigest()
-    WhatsAppDelivery.objects.bulk_create(
-        [WhatsAppDelivery(digest=digest, body=body.decode("utf-8"))], ignore_conflicts=True
-    )
-    _deliveries_wake()
+    whatsapp_deliveries_record(bodies=[body])
 
 
-def _deliveries_wake() -> None:
+def whatsapp_deliveries_record(*, bodies: list[bytes], wake: bool = True) -> None:
+    """Record several signed deliveries in one INSERT (``ON CONFLICT DO NOTHING``), then wake the worker.
+
+    The webhook's fast path (``chatbot.webhook``) records the deliveries that arrive
+    together in one statement; a delivery repeated in ``bodies`` is recorded once.
+    ``wake=False`` leaves the wake-up to the caller (``whatsapp_deliveries_wake``).
+    """
+    rows = {}
+    for body in bodies:
+        digest = hmac.new(settings.SECRET_KEY.encode(), body, hashlib.sha256).hexdigest()
+        rows.setdefault(digest, WhatsAppDelivery(digest=digest, body=body.decode("utf-8")))
+    WhatsAppDelivery.objects.bulk_create(list(rows.values()), ignore_conflicts=True)
+    if wake:
+        whatsapp_deliveries_wake()
+
+
+def whatsapp_deliveries_wake() -> None:
+    """Start the worker's split of the recorded deliveries now (not on the database queue: its poll does)."""
     from chatbot import tasks
 
     try:

@@ -17,10 +17,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from ayni import schedule
+from ayni import rq_worker, schedule
 
-# django-tasks-rq's jobs only run with its own job class (a plain rq Job cannot call a django_tasks Task).
-RQ_JOB_CLASS = "django_tasks_rq.Job"
+# django-tasks-rq's jobs only run with its own job class (a plain rq Job cannot call a django_tasks Task);
+# ayni.rq_worker's subclass also closes the job's database connections, and its worker runs the jobs
+# in this process (no fork per job) with the forking worker's heartbeats.
+RQ_JOB_CLASS = rq_worker.JOB_CLASS
+RQ_WORKER_CLASS = rq_worker.WORKER_CLASS
+RQ_OPTIONS = ("--job-class", RQ_JOB_CLASS, "--worker-class", RQ_WORKER_CLASS)
 
 
 class Command(BaseCommand):
@@ -45,7 +49,7 @@ class Command(BaseCommand):
                 enqueued = schedule.tick()
                 self.stdout.write(f"Encoladas: {', '.join(enqueued) or 'ninguna'}")
                 schedule.poll_once()
-            call_command("rqworker", "default", "--burst", "--job-class", RQ_JOB_CLASS) if rq else call_command(
+            call_command("rqworker", "default", "--burst", *RQ_OPTIONS) if rq else call_command(
                 "db_worker", "--batch", "--backend", backend
             )
             return
@@ -58,7 +62,7 @@ class Command(BaseCommand):
             if schedule.polls():
                 threading.Thread(target=self._poll, args=(stop,), name="ayni-polls", daemon=True).start()
         if rq:
-            call_command("rqworker", "default", "--with-scheduler", "--job-class", RQ_JOB_CLASS)
+            call_command("rqworker", "default", "--with-scheduler", *RQ_OPTIONS)
         else:
             call_command("db_worker", "--backend", backend)
 
