@@ -23,6 +23,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from wagtail.admin.views.pages.bulk_actions.publish import PublishBulkAction
 
 from cms.importers import EXTENSIONS, ImportFileError, guide_index, import_guides
 
@@ -177,3 +178,84 @@ def import_guides_confirm_view(request):
         % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
     )
     return redirect(reverse("cms_import_guides"))
+
+
+# --- Bulk publish ---------------------------------------------------------------
+
+
+def page_publish_problems(page) -> list:
+    """What the page's model objects to (``publish_problems()``) in the content publishing would make live."""
+    specific = page.specific
+    if not hasattr(specific, "publish_problems"):
+        return []
+    latest = specific.get_latest_revision_as_object() if specific.latest_revision_id else specific
+    return latest.publish_problems()
+
+
+class CheckedPublishBulkAction(PublishBulkAction):
+    """Wagtail's bulk publish that leaves out the pages whose model objects (``GuidePage.publish_problems()``).
+
+    The confirmation lists them with their problems; after publishing the rest,
+    a message names them again, and draft subpages published with their parent
+    ("include descendants") are checked the same way.
+    """
+
+    template_name = "cms/admin/bulk_publish.html"
+
+    def get_actionable_objects(self):
+        objects, extra = super().get_actionable_objects()
+        publishable, refused = [], []
+        for page in objects:
+            problems = page_publish_problems(page)
+            if problems:
+                refused.append({"item": page.specific_deferred, "problems": problems})
+            else:
+                publishable.append(page)
+        return publishable, {**extra, "items_with_problems": refused}
+
+    def get_execution_context(self):
+        self.refused_descendants: list = []
+        return {**super().get_execution_context(), "refused": self.refused_descendants}
+
+    def prepare_action(self, objects, objects_without_access):
+        self.refused_pages = objects_without_access.get("items_with_problems", [])
+
+    @classmethod
+    def execute_action(cls, objects, include_descendants=False, user=None, refused=None, **kwargs):
+        num_parent_objects = num_child_objects = 0
+        for page in objects:
+            if page_publish_problems(page):  # changed since the confirmation
+                if refused is not None:
+                    refused.append(page)
+                continue
+            num = super().execute_action([page], include_descendants=False, user=user)[0]
+            num_parent_objects += num
+            if include_descendants:
+                for descendant in page.get_descendants().not_live().defer_streamfields().specific().iterator():
+                    if user is not None and not descendant.permissions_for_user(user).can_publish():
+                        continue
+                    if page_publish_problems(descendant):
+                        if refused is not None:
+                            refused.append(descendant)
+                        continue
+                    revision = descendant.get_latest_revision() or descendant.save_revision(user=user)
+                    revision.publish(user=user)
+                    num_child_objects += 1
+        return num_parent_objects, num_child_objects
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        refused = [entry["item"] for entry in getattr(self, "refused_pages", [])]
+        refused += getattr(self, "refused_descendants", [])
+        if refused:
+            messages.error(
+                self.request,
+                _("No se publicaron, porque les falta lo necesario para publicarse: %(pages)s.")
+                % {"pages": "; ".join(_title_and_problems(page) for page in refused)},
+            )
+        return response
+
+
+def _title_and_problems(page) -> str:
+    reasons = " ".join(problem.message for problem in page_publish_problems(page))
+    return f"«{page.get_admin_display_title()}» ({reasons})"

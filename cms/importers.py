@@ -115,6 +115,8 @@ MAX_LENGTHS = {
     "legal_basis": 255,
     "tags": 100,
 }
+# The catalogue column of each field GuidePage.publish_problems() names.
+PUBLISH_COLUMNS = {"cost_amount": "cost_bs"}
 TRUE = {"si", "s", "yes", "y", "true", "verdadero", "1", "x"}
 FALSE = {"no", "n", "false", "falso", "0", ""}
 
@@ -469,6 +471,15 @@ def _bool(value, problems: list, column: str) -> bool:
 
 def validate_row(row: Row) -> tuple[services.GuideData | None, list[Problem]]:
     """Turn one row into GuideData, or list what is wrong with it."""
+    data, found = _row_data(row)
+    problems = [Problem(row.row, row.names.get(c, YAML_NAMES.get(c, c)), m) for c, m in found]
+    if problems:
+        return None, problems
+    return data, []
+
+
+def _row_data(row: Row) -> tuple[services.GuideData, list[tuple[str, str]]]:
+    """The row read as GuideData as far as it can be (unreadable cells left empty), and (column, error) pairs."""
     found: list[tuple[str, str]] = []
     v = row.values
     slug = _text(v.get("slug"), found, "slug")
@@ -490,9 +501,6 @@ def validate_row(row: Row) -> tuple[services.GuideData | None, list[Problem]]:
     if not values["title"]:
         found.append(("title", _("El título es obligatorio.")))
     _check_lengths(values, lists, online_url, found)
-    problems = [Problem(row.row, row.names.get(c, YAML_NAMES.get(c, c)), m) for c, m in found]
-    if problems:
-        return None, problems
     data = services.GuideData(
         **values,
         **{name: tuple(items) for name, items in lists.items()},
@@ -501,7 +509,7 @@ def validate_row(row: Row) -> tuple[services.GuideData | None, list[Problem]]:
         online=online,
         online_url=online_url,
     )
-    return data, []
+    return data, found
 
 
 def _online_url(v: dict, found: list) -> str | None:
@@ -556,7 +564,7 @@ def plan_import(rows: list[Row], *, publish: bool, index: GuideIndexPage, user=N
     seen: dict[str, str] = {}
     datas = []
     for row in rows:
-        item = _plan_row(row, seen, publish=publish)
+        item = _plan_row(row, seen)
         plan.items.append(item)
         if item.data is not None:
             datas.append((row, item, item.data))
@@ -569,11 +577,27 @@ def plan_import(rows: list[Row], *, publish: bool, index: GuideIndexPage, user=N
         plan.errors.append(Problem("", "", _("No tienes permiso para publicar guías.")))
     for row, item, data in datas:
         _plan_action(item, row, data, children.get(data.slug), publish=publish, user=user, regulations=regulations)
+    if publish:  # rows with other errors too, so that every error is listed at once
+        for row, item in zip(rows, plan.items, strict=True):
+            if item.data is None:
+                _publish_errors(item, row, _row_data(row)[0], regulations={}, current=None)
     return plan
 
 
-def _plan_row(row: Row, seen: dict[str, str], *, publish: bool) -> PlanItem:
-    """A row validated; a repeated slug (``seen``: slug -> first row) and publishing problems are its errors too."""
+def _publish_errors(item: PlanItem, row: Row, data, *, regulations: dict, current) -> None:
+    """What ``GuidePage.publish_problems()`` says of the guide the row would publish, as the row's errors.
+
+    A column that already has an error (an unreadable cell) gets no second one.
+    """
+    taken = {problem.column for problem in item.errors}
+    for problem in services.guide_publish_problems(data, regulations=regulations, current=current):
+        column = _column(row, PUBLISH_COLUMNS.get(problem.field, problem.field or ""))
+        if column not in taken:
+            item.errors.append(Problem(row.row, column, problem.message))
+
+
+def _plan_row(row: Row, seen: dict[str, str]) -> PlanItem:
+    """A row validated; a repeated slug (``seen``: slug -> first row) is an error too."""
     data, problems = validate_row(row)
     item = PlanItem(
         row=row.row,
@@ -587,12 +611,6 @@ def _plan_row(row: Row, seen: dict[str, str], *, publish: bool) -> PlanItem:
         message = _("Slug repetido (ya está en %(row)s).") % {"row": seen[slug]}
         item.errors.append(Problem(row.row, _column(row, "slug"), message))
     seen.setdefault(slug, row.row)
-    if publish:  # also for rows with other errors: every error is listed at once
-        ignored: list = []
-        requirements = _list(row.values.get("requirements"), ignored, "requirements")
-        office = _text(row.values.get("office"), ignored, "office")
-        for problem in services.guide_publish_problems(requirement_count=len(requirements), office=office or None):
-            item.errors.append(Problem(row.row, _column(row, problem.field or "requirements"), problem.message))
     return item
 
 
@@ -607,6 +625,8 @@ def _plan_action(item: PlanItem, row: Row, data, existing, *, publish: bool, use
                 _("Normas desconocidas (se omiten): %(ids)s") % {"ids": ", ".join(unknown)},
             )
         )
+    if publish and (existing is None or isinstance(existing, GuidePage)):
+        _publish_errors(item, row, data, regulations=regulations, current=existing)
     if existing is None:
         item.action = "create"
         return

@@ -24,7 +24,7 @@ from cms.models import (
     Office,
     RegulationPage,
 )
-from cms.rules import guide_publish_problems
+from cms.rules import PublishProblem
 
 FEEDBACK_COMMENT_MAX = 1000
 
@@ -209,11 +209,51 @@ def _guide_fill(page: GuidePage, data: GuideData, *, regulations: dict[str, Regu
     page.tags.add(*data.tags)
 
 
-def guide_publish_check(data: GuideData) -> None:
-    """The publishing rule of ``cms.rules`` applied to catalogue data (raises ValidationError)."""
-    problems = guide_publish_problems(requirement_count=len(data.requirements), office=data.office.strip() or None)
+def guide_preview(
+    data: GuideData, *, regulations: dict[str, RegulationPage], current: GuidePage | None = None
+) -> GuidePage:
+    """An unsaved guide with ``data``'s content (nothing is written), as publishing would leave it.
+
+    ``current``: the existing guide, whose online link stays when ``data`` gives none.
+    """
+    office = office_find(data.office) or (Office(name=data.office.strip()) if data.office.strip() else None)
+    online_url = data.online_url if data.online_url is not None else (current.online_url if current else "")
+    page = GuidePage(
+        slug=data.slug,
+        title=data.title,
+        summary=data.summary,
+        cost_amount=data.cost_amount,
+        cost_text=data.cost_text,
+        duration_days=data.duration_days,
+        duration_text=data.duration_text,
+        office=office,
+        online=data.online,
+        online_url=online_url or "",
+    )
+    page.requirements = [GuideRequirement(text=text, sort_order=i) for i, text in enumerate(data.requirements)]
+    page.steps = [GuideStep(text=text, sort_order=i) for i, text in enumerate(data.steps)]
+    page.legal_basis = [
+        GuideLegalBasis(regulation=regulations[slug], sort_order=i)
+        for i, slug in enumerate(s for s in data.legal_basis if s in regulations)
+    ]
+    return page
+
+
+def guide_publish_problems(
+    data: GuideData, *, regulations: dict[str, RegulationPage], current: GuidePage | None = None
+) -> list[PublishProblem]:
+    """``GuidePage.publish_problems()`` of the guide ``data`` would publish."""
+    return guide_preview(data, regulations=regulations, current=current).publish_problems()
+
+
+def guide_publish_check(page: GuidePage) -> None:
+    """Raise ValidationError (field -> messages) when ``page`` may not be published."""
+    problems = page.publish_problems()
     if problems:
-        raise ValidationError([problem.message for problem in problems])
+        errors: dict[str, list[str]] = {}
+        for problem in problems:
+            errors.setdefault(problem.field or "__all__", []).append(problem.message)
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -236,9 +276,12 @@ def guide_upsert(
     """
     if regulations is None:
         regulations = regulations_by_slug(data.legal_basis)
-    if publish:
-        guide_publish_check(data)
     existing = index.get_children().filter(slug=data.slug).first()
+    if publish:
+        current = existing.specific if existing is not None else None
+        guide_publish_check(
+            guide_preview(data, regulations=regulations, current=current if isinstance(current, GuidePage) else None)
+        )
     if existing is None:
         page = GuidePage(slug=data.slug, live=publish)
         _guide_fill(page, data, regulations=regulations)

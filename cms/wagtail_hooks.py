@@ -87,3 +87,14 @@ def add_guides_not_reviewed_summary_item(request, items):
             shown=PagePermissionPolicy().user_has_any_permission(request.user, ["add", "change", "publish"]),
         )
     )
+
+
+def _checked_bulk_publish():
+    """Bulk publish asks each page's ``publish_problems()`` (cms.admin_views.CheckedPublishBulkAction)."""
+    from cms.admin_views import CheckedPublishBulkAction
+
+    return CheckedPublishBulkAction
+
+
+# Registered after Wagtail's own publish action (``order``), which it replaces.
+hooks.register("register_bulk_action", _checked_bulk_publish(), order=100)

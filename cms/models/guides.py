@@ -4,7 +4,11 @@ The page template, the search index, the JSON API, the chatbot's answers and
 its training data are all derived from these typed fields.
 """
 
+import re
+import unicodedata
+
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -16,6 +20,7 @@ from wagtail.search import index
 
 from ayni.validators import validate_http_url
 from cms.forms import GuidePageForm
+from cms.rules import PublishProblem
 
 from .base import AyniBasePage
 
@@ -135,6 +140,88 @@ class GuidePage(AyniBasePage):
         verbose_name = _("guía de trámite")
         verbose_name_plural = _("guías de trámites")
 
+    # A summary shorter than this cannot say what the procedure is for; a longer one is
+    # no longer a summary (it heads search results, the guide list and the bot's answer).
+    SUMMARY_MIN_CHARS = 20
+    SUMMARY_MAX_CHARS = 300
+
+    def publish_problems(self) -> list[PublishProblem]:
+        """What this guide lacks before it may be published (empty: it may be published).
+
+        The one publishing rule of guides: the edit form, the bulk publish action,
+        the catalogue import and ``cms.services.guide_upsert`` all ask it. It reads
+        the fields and child relations as they are in memory, so it also judges an
+        unsaved guide built from a form or a catalogue row. The rules cover what
+        the guide page and the chatbot answer: what it is for, what to bring, what
+        it costs, how long it takes, where (or at which address online) and how.
+        """
+        return [
+            *self._summary_problems(),
+            *self._requirement_problems(),
+            *self._cost_and_duration_problems(),
+            *self._where_and_how_problems(),
+            *self._legal_basis_problems(),
+        ]
+
+    def _summary_problems(self) -> list[PublishProblem]:
+        summary = " ".join((self.summary or "").split())
+        if len(summary) < self.SUMMARY_MIN_CHARS:
+            message = gettext("Escribe un resumen de al menos %(min)d caracteres que diga para qué sirve el trámite.")
+            return [PublishProblem("summary", message % {"min": self.SUMMARY_MIN_CHARS})]
+        if len(summary) > self.SUMMARY_MAX_CHARS:
+            message = gettext("El resumen no puede pasar de %(max)d caracteres; el detalle va en requisitos y pasos.")
+            return [PublishProblem("summary", message % {"max": self.SUMMARY_MAX_CHARS})]
+        return []
+
+    def _requirement_problems(self) -> list[PublishProblem]:
+        requirements = [r.text for r in self.requirements.all() if (r.text or "").strip()]
+        if not requirements:
+            return [PublishProblem("requirements", gettext("No se puede publicar una guía sin requisitos."))]
+        repeated = _repeated(requirements)
+        if repeated:
+            items = "; ".join(f"«{r}»" for r in repeated)
+            return [PublishProblem("requirements", gettext("Requisitos repetidos: %(items)s.") % {"items": items})]
+        return []
+
+    def _cost_and_duration_problems(self) -> list[PublishProblem]:
+        problems = []
+        if self.cost_amount is None and not (self.cost_text or "").strip():
+            message = gettext("Indica el costo: un monto (0 si es gratuito) o, si depende del caso, el detalle.")
+            problems.append(PublishProblem("cost_amount", message))
+        if self.duration_days is None and not (self.duration_text or "").strip():
+            message = gettext("Indica el plazo: los días hábiles o, si depende del caso, el detalle.")
+            problems.append(PublishProblem("duration_days", message))
+        return problems
+
+    def _where_and_how_problems(self) -> list[PublishProblem]:
+        """In person: an office and the steps. Online: an address (its own, or the portal's online platform)."""
+        problems = []
+        if self.online:
+            if not (self.online_url or "").strip() and not _portal_online_platform_url():
+                message = gettext(
+                    "Una guía que se hace en línea necesita el enlace al trámite en línea "
+                    "(o el de la plataforma en línea en la configuración del portal)."
+                )
+                problems.append(PublishProblem("online_url", message))
+            return problems
+        if self.office_id is None and self.office is None:
+            problems.append(PublishProblem("office", gettext("No se puede publicar una guía sin oficina de atención.")))
+        if not any((step.text or "").strip() for step in self.steps.all()):
+            problems.append(PublishProblem("steps", gettext("Un trámite presencial necesita sus pasos.")))
+        return problems
+
+    def _legal_basis_problems(self) -> list[PublishProblem]:
+        """The norms cited must be published (their page is linked) and cited once."""
+        problems = []
+        regulations = [item.regulation for item in self.legal_basis.all() if item.regulation_id]
+        drafts = [regulation.title for regulation in regulations if not regulation.live]
+        if drafts:
+            message = gettext("La base legal cita normas no publicadas: %(items)s.")
+            problems.append(PublishProblem("legal_basis", message % {"items": "; ".join(f"«{t}»" for t in drafts)}))
+        if len({regulation.pk for regulation in regulations}) < len(regulations):
+            problems.append(PublishProblem("legal_basis", gettext("La base legal cita la misma norma más de una vez.")))
+        return problems
+
     def get_context(self, request, *args, **kwargs):
         from cms.selectors import guide_jsonld
 
@@ -142,6 +229,30 @@ class GuidePage(AyniBasePage):
         context["jsonld"] = guide_jsonld(page=self, request=request)
         context["legal_pages"] = [item.regulation for item in self.legal_basis.all() if item.regulation_id]
         return context
+
+
+def _requirement_key(text: str) -> str:
+    """A requirement line folded for comparison: case, accents, spacing and final punctuation ignored."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", folded).strip(" .;,:")
+
+
+def _repeated(texts: list[str]) -> list[str]:
+    seen: set[str] = set()
+    repeated = []
+    for text in texts:
+        key = _requirement_key(text)
+        if key in seen and text not in repeated:
+            repeated.append(text)
+        seen.add(key)
+    return repeated
+
+
+def _portal_online_platform_url() -> str:
+    from cms.selectors import site_contact
+
+    return site_contact().online_platform_url
 
 
 class GuideRequirement(Orderable):

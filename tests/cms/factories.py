@@ -119,6 +119,7 @@ class GuidePageFactory(PageFactory):
 
     title = factory.Sequence(lambda n: f"Guía de prueba {n}")
     slug = factory.Sequence(lambda n: f"guia-de-prueba-{n}")
+    summary = "Resumen de prueba de un trámite municipal."  # long enough for GuidePage.publish_problems()
     category = factory.SubFactory(GuideCategoryFactory)
     office = factory.SubFactory(OfficeFactory)
     cost_amount = Decimal("25.00")

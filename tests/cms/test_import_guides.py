@@ -34,7 +34,7 @@ def _guide(slug, **extra):
         "title": f"Trámite {slug}",
         "aliases": [f"alias de {slug}"],
         "category": "Servicios Funerarios",
-        "summary": f"Resumen de {slug}.",
+        "summary": f"Resumen del trámite {slug}.",
         "requirements": ["Cédula de identidad", "Formulario de solicitud"],
         "cost": {"amount_bs": 25.5, "text": "Bs 25,50 por formulario"},
         "duration": {"business_days": 4, "text": "4 días hábiles"},
@@ -166,11 +166,14 @@ def test_xlsx_import(tmp_path):
     workbook = Workbook()
     sheet = workbook.active
     # Spanish header names are accepted too.
-    sheet.append(["Slug", "Título", "Requisitos", "Oficina", "Costo (Bs)", "Plazo (días)", "En línea", "Etiquetas"])
+    sheet.append(
+        ["Slug", "Título", "Resumen", "Requisitos", "Oficina", "Costo (Bs)", "Plazo (días)", "En línea", "Etiquetas"]
+    )
     sheet.append(
         [
             "pase-de-cementerio",
             "Pase de cementerio",
+            "Autoriza el ingreso de un difunto al cementerio municipal.",
             "Cédula\nCertificado de defunción",
             "Oficina X",
             12.5,

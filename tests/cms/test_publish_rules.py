@@ -2,8 +2,7 @@ import pytest
 from django.urls import reverse
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
-from cms.models import GuideIndexPage, GuidePage, Office
-from cms.rules import guide_publish_problems
+from cms.models import GuideIndexPage, GuidePage, GuideRequirement, GuideStep, Office
 from tests.cms.factories import section_index
 
 pytestmark = pytest.mark.django_db
@@ -17,13 +16,13 @@ def _form(*, requirements, office, publish):
             "summary": "Autoriza la venta de comida en vehículos.",
             "alternative_names": inline_formset([]),
             "requirements": inline_formset([{"text": t, "note": ""} for t in requirements]),
-            "steps": inline_formset([]),
+            "steps": inline_formset([{"text": "Presentar los requisitos en ventanilla"}] if requirements else []),
             "legal_basis": inline_formset([]),
             "office": office.pk if office else "",
             "online": "",
             "tags": "",
-            "cost_amount": "",
-            "duration_days": "",
+            "cost_amount": "0" if requirements else "",
+            "duration_days": "1" if requirements else "",
         }
     )
     if publish:
@@ -32,9 +31,13 @@ def _form(*, requirements, office, publish):
 
 
 def test_rule_names_what_is_missing():
-    problems = guide_publish_problems(requirement_count=0, office=None)
-    assert [p.field for p in problems] == [None, "office"]
-    assert guide_publish_problems(requirement_count=2, office=Office(name="x")) == []
+    summary = "Autoriza la venta de comida en vehículos."
+    problems = GuidePage(summary=summary, cost_amount=0, duration_days=1).publish_problems()
+    assert [p.field for p in problems] == ["requirements", "office", "steps"]
+    page = GuidePage(summary=summary, cost_amount=0, duration_days=1, office=Office(name="x"))
+    page.requirements = [GuideRequirement(text="Cédula de identidad")]
+    page.steps = [GuideStep(text="Presentar la cédula")]
+    assert page.publish_problems() == []
 
 
 def test_admin_refuses_to_publish_an_incomplete_guide(client, admin_user):
