@@ -122,12 +122,14 @@ def _guides(count: int) -> list[str]:
         data = GuideData(
             slug=f"tramite-de-prueba-{i}",
             title=f"Trámite de prueba {i}",
-            summary="Un trámite más.",
+            summary="Un trámite más del catálogo de prueba.",
             category=f"Categoría de prueba {i % 3}",  # new categories too
             aliases=(f"alias {i}", f"otro alias {i}"),
             requirements=tuple(f"Requisito {j}" for j in range(6)),
             steps=tuple(f"Paso {j}" for j in range(4)),
             office=f"Oficina de prueba {i}",
+            cost_text="Gratuito",
+            duration_text="En el día",
             online=bool(i % 2),
             legal_basis=("ley-482-2014", "ley-031-2010"),
             tags=(f"etiqueta-{i}", "prueba"),
