@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 TEST_LOCK := requirements-test.lock
 
-.PHONY: run test install install-test lock lint check migrations-check bench fuzz eval clean help
+.PHONY: run test install install-test lock lint check migrations-check bench fuzz eval vnu clean help
 
 help:
 	@echo "make run    – instala, migra, carga la demo y levanta el portal en http://127.0.0.1:8000"
@@ -78,6 +78,10 @@ fuzz: install
 # The assistant's accuracy at 17 and at 180+ guides (fallback understanding); its own database under var/eval/.
 eval: install
 	PY=$(PY) bin/eval.sh
+
+# The Nu Html Checker (vnu-jar from npm, pinned, into var/vnu; needs Java) over the public pages, es and en.
+vnu: install
+	$(PY) -m pytest tests/test_markup_vnu.py -q -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
