@@ -1,5 +1,6 @@
 """The bot's records: the conversation log and the WhatsApp message ledger."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -193,3 +194,29 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return self.sender_hash[:12]
+
+
+class UnansweredHandled(models.Model):
+    """Staff dealt with a group of questions the bot could not answer (issue 13, item 4).
+
+    ``key`` is the group's sorted stemmed content words (``search.selectors.similar_key``),
+    never a sender; the group stays hidden until it is asked again after ``handled_at``.
+    Marks older than the log's retention are deleted (no question they cover is left).
+    """
+
+    key = models.CharField(_("clave del grupo"), max_length=255, unique=True)
+    guide = models.ForeignKey(
+        "cms.GuidePage", verbose_name=_("guía"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    alias = models.CharField(_("alias añadido"), max_length=200, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("atendida por"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_at = models.DateTimeField(_("atendida el"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("pregunta sin respuesta atendida")
+        verbose_name_plural = _("preguntas sin respuesta atendidas")
+
+    def __str__(self) -> str:
+        return self.key

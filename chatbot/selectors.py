@@ -109,3 +109,25 @@ def exchange_stats(*, days: int = 30) -> dict:
 def whatsapp_window_open(*, wa_id: str) -> bool:
     """True while the 24-hour customer service window is open (the person wrote in the last 24 h)."""
     return WhatsAppMessage.objects.filter(wa_id=wa_id, received_at__gte=timezone.now() - WHATSAPP_WINDOW).exists()
+
+
+def unanswered_question_groups(*, days: int = 30, channel: str | None = None, state: str = "pending") -> list[dict]:
+    """Unanswered questions grouped by similar text (``search.selectors.similar_key``), most asked first.
+
+    Each group: ``key``, ``text`` (its latest wording), ``times``, ``variants``, ``last_seen``,
+    ``handled`` (the ``UnansweredHandled`` mark, or None when pending or asked again since).
+    ``state``: "pending", "handled" or "all".
+    """
+    from chatbot.models import UnansweredHandled
+    from search import selectors as search_selectors
+
+    rows = list(unanswered_questions(days=days, channel=channel))
+    keys = {search_selectors.similar_key(row["text"]) for row in rows}
+    marks = UnansweredHandled.objects.filter(key__in=keys).select_related("handled_by", "guide")
+    groups = search_selectors.group_similar(rows, handled={mark.key: mark for mark in marks})
+    return search_selectors.filter_groups(groups, state=state)
+
+
+def unanswered_group(*, key: str, days: int = 365) -> dict | None:
+    """The group of unanswered questions with this key (any channel, handled or not), or None."""
+    return next((g for g in unanswered_question_groups(days=days, state="all") if g["key"] == key), None)

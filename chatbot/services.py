@@ -1005,3 +1005,27 @@ def _erased_id(message_id: str) -> str:
     if not message_id or message_id.startswith("h:"):
         return message_id
     return "h:" + key_for(message_id, namespace="whatsapp")
+
+
+# --- Unanswered questions staff dealt with (issue 13, item 4) ------------------------------------
+
+
+def unanswered_mark_handled(*, key: str, user, guide=None, alias: str = ""):
+    """Mark the group of unanswered questions ``key`` as handled by ``user`` (again, if it was).
+
+    Marks older than the log's retention go at the same time: the questions they covered are gone.
+    """
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from chatbot.models import UnansweredHandled
+
+    key = " ".join((key or "").split())
+    if not key or len(key) > 255:
+        raise ValidationError(_("Pregunta no válida."))
+    now = timezone.now()
+    UnansweredHandled.objects.filter(handled_at__lt=now - timedelta(days=settings.CHATBOT_LOG_RETENTION_DAYS)).delete()
+    mark, _created = UnansweredHandled.objects.update_or_create(
+        key=key, defaults={"handled_by": user, "handled_at": now, "guide": guide, "alias": alias}
+    )
+    return mark

@@ -4,7 +4,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from chatbot import rules
-from chatbot.admin_views import UnansweredQuestionsReportView
+from chatbot.admin_views import UnansweredAliasView, UnansweredHandledView, UnansweredQuestionsReportView
 
 
 @hooks.register("register_admin_urls")
@@ -16,6 +16,8 @@ def register_chatbot_urls():
             UnansweredQuestionsReportView.as_view(results_only=True),
             name="chatbot_unanswered_results",
         ),
+        path("asistente/sin-respuesta/alias/", UnansweredAliasView.as_view(), name="chatbot_unanswered_alias"),
+        path("asistente/sin-respuesta/atendida/", UnansweredHandledView.as_view(), name="chatbot_unanswered_handled"),
     ]
 
 
@@ -31,7 +33,7 @@ def register_chatbot_report_menu_item():
 
 @hooks.register("construct_homepage_summary_items")
 def add_unanswered_summary_item(request, items):
-    """Dashboard: the distinct questions the bot could not answer in the last 7 days (issue 13, item 5)."""
+    """Dashboard: the groups of questions the bot could not answer in the last 7 days, not yet handled."""
     from django.utils.translation import ngettext
 
     from ayni.dashboard import CountSummaryItem
@@ -40,7 +42,7 @@ def add_unanswered_summary_item(request, items):
     items.append(
         CountSummaryItem(
             request,
-            count=lambda: selectors.unanswered_questions(days=7).count(),
+            count=lambda: len(selectors.unanswered_question_groups(days=7)),
             label=lambda n: (
                 ngettext(
                     "%(count)d pregunta sin respuesta esta semana", "%(count)d preguntas sin respuesta esta semana", n

@@ -4,6 +4,7 @@ Everything here except visit counts and the zero-result report can be rebuilt
 from content with ``manage.py update_index``.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -99,3 +100,28 @@ class ZeroResultQuery(models.Model):
 
     def __str__(self) -> str:
         return self.example
+
+
+class ZeroResultHandled(models.Model):
+    """Staff dealt with a group of zero-result searches (issue 13, item 4).
+
+    ``key`` is the group's sorted stemmed content words (``search.selectors.similar_key``);
+    the group stays hidden until it is searched again after ``handled_at``.
+    """
+
+    key = models.CharField(_("clave del grupo"), max_length=255, unique=True)
+    guide = models.ForeignKey(
+        "cms.GuidePage", verbose_name=_("guía"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    alias = models.CharField(_("alias añadido"), max_length=200, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("atendida por"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_at = models.DateTimeField(_("atendida el"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("búsqueda sin resultados atendida")
+        verbose_name_plural = _("búsquedas sin resultados atendidas")
+
+    def __str__(self) -> str:
+        return self.key

@@ -594,3 +594,86 @@ def zero_result_query_count(*, days: int = 7) -> int:
     from search.models import ZeroResultQuery
 
     return ZeroResultQuery.objects.filter(last_seen__gte=timezone.now() - timedelta(days=days)).count()
+
+
+# --- What citizens could not find, grouped (issue 13, item 4) -------------------------------------
+
+GROUP_KEY_LENGTH = 255
+
+
+def similar_key(text: str) -> str:
+    """The key that groups similar questions: their distinct stemmed content words, sorted.
+
+    Case and accents are folded, chat spellings expanded ("kiero" -> "quiero"), and
+    stop words dropped (Spanish and how people ask, "requisitos", "cuánto cuesta"),
+    so "¿Requisitos de la cevichería?" and "cevicheria requisitos" share a key. A
+    text of stop words only keys on its stemmed Spanish content words, or on its words.
+    """
+    from search.analysis import chat_content_words, chat_words, stem
+
+    chosen = chat_content_words(text) or [w for w in content_words(" ".join(chat_words(text))) if len(w) > 1]
+    if not chosen:
+        return " ".join(words(text))[:GROUP_KEY_LENGTH]
+    return " ".join(sorted({stem(word) for word in chosen}))[:GROUP_KEY_LENGTH]
+
+
+def group_similar(rows, *, handled: dict) -> list[dict]:
+    """Merge ``rows`` ({"text", "times", "last_seen"}) by ``similar_key`` into groups.
+
+    A group: ``key``, ``text`` (the most recent wording, an example), ``times``,
+    ``variants`` (distinct wordings), ``last_seen`` and ``handled`` (the mark from
+    ``handled``, key -> mark with ``handled_at``, when nothing was seen after it, else None).
+    """
+    groups: dict[str, dict] = {}
+    for row in rows:
+        key = similar_key(row["text"])
+        if not key:
+            continue
+        group = groups.get(key)
+        if group is None:
+            groups[key] = {"key": key, "text": row["text"], "times": 0, "variants": 0, "last_seen": row["last_seen"]}
+            group = groups[key]
+        elif row["last_seen"] > group["last_seen"]:
+            group["text"], group["last_seen"] = row["text"], row["last_seen"]
+        group["times"] += row["times"]
+        group["variants"] += 1
+    for group in groups.values():
+        mark = handled.get(group["key"])
+        group["handled"] = mark if mark is not None and mark.handled_at >= group["last_seen"] else None
+    return sorted(groups.values(), key=lambda g: (-g["times"], -g["last_seen"].timestamp(), g["key"]))
+
+
+def zero_result_groups(*, days: int = 30, state: str = "pending") -> list[dict]:
+    """Zero-result searches of the last ``days`` days grouped by ``similar_key``.
+
+    ``state``: "pending" (not handled, or searched again since), "handled" or "all".
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from search.models import ZeroResultHandled, ZeroResultQuery
+
+    since = timezone.now() - timedelta(days=days)
+    rows = [
+        {"text": example, "times": count, "last_seen": last_seen}
+        for example, count, last_seen in ZeroResultQuery.objects.filter(last_seen__gte=since).values_list(
+            "example", "count", "last_seen"
+        )
+    ]
+    keys = {similar_key(row["text"]) for row in rows}
+    marks = ZeroResultHandled.objects.filter(key__in=keys).select_related("handled_by", "guide")
+    return filter_groups(group_similar(rows, handled={mark.key: mark for mark in marks}), state=state)
+
+
+def filter_groups(groups: list[dict], *, state: str) -> list[dict]:
+    if state == "handled":
+        return [g for g in groups if g["handled"] is not None]
+    if state == "all":
+        return groups
+    return [g for g in groups if g["handled"] is None]
+
+
+def zero_result_group(*, key: str, days: int = 365) -> dict | None:
+    """The group of zero-result searches with this key (handled or not), or None."""
+    return next((g for g in zero_result_groups(days=days, state="all") if g["key"] == key), None)

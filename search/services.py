@@ -388,3 +388,19 @@ def search_queries_add(*, entries: list[list]) -> None:
                 ZeroResultQuery.objects.filter(pk=entry.pk).update(
                     count=F("count") + count, example=example, last_seen=now
                 )
+
+
+def zero_result_mark_handled(*, key: str, user, guide=None, alias: str = ""):
+    """Mark the group of zero-result searches ``key`` as handled by ``user`` (again, if it was)."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from search.models import ZeroResultHandled
+
+    key = " ".join((key or "").split())
+    if not key or len(key) > 255:
+        raise ValidationError(_("Búsqueda no válida."))
+    mark, _created = ZeroResultHandled.objects.update_or_create(
+        key=key, defaults={"handled_by": user, "handled_at": timezone.now(), "guide": guide, "alias": alias}
+    )
+    return mark

@@ -1,5 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
@@ -10,17 +11,18 @@ register_permission_policy(ZeroResultQuery, ReportPermissionPolicy(ZeroResultQue
 
 
 class ZeroResultQueryViewSet(ModelViewSet):
-    """What citizens searched for and did not find, most frequent first.
+    """Every search that found nothing, one row per wording (the raw records).
 
-    Editors add the missing words as guide aliases (or promote a page for the
-    query in "Resultados de búsqueda promocionados") and then delete the row.
+    Staff work from the grouped report ``search.admin_views.ZeroResultsReportView``
+    (Informes > "Búsquedas sin resultados"): add the words as a guide alias or
+    mark the group handled; this listing links from there and can delete rows.
     """
 
     model = ZeroResultQuery
     icon = "search"
     menu_label = _("Búsquedas sin resultados")
     menu_order = 310
-    add_to_admin_menu = True
+    add_to_admin_menu = False  # reached from the grouped report
     list_display = ["example", "count", "first_seen", "last_seen"]
     list_export = ["example", "query", "count", "first_seen", "last_seen"]
     search_fields = ["query", "example"]
@@ -63,4 +65,38 @@ def add_zero_result_summary_item(request, items):
             order=171,
             shown=policy.user_has_any_permission(request.user, ["add", "change", "delete", "view"]),
         )
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_zero_results_report_urls():
+    from django.urls import path
+
+    from search.admin_views import ZeroResultAliasView, ZeroResultHandledView, ZeroResultsReportView
+
+    return [
+        path("busquedas-sin-resultados/", ZeroResultsReportView.as_view(), name="search_zero_results"),
+        path(
+            "busquedas-sin-resultados/resultados/",
+            ZeroResultsReportView.as_view(results_only=True),
+            name="search_zero_results_results",
+        ),
+        path("busquedas-sin-resultados/alias/", ZeroResultAliasView.as_view(), name="search_zero_results_alias"),
+        path("busquedas-sin-resultados/atendida/", ZeroResultHandledView.as_view(), name="search_zero_results_handled"),
+    ]
+
+
+class ZeroResultsMenuItem(MenuItem):
+    def is_shown(self, request):
+        from search.admin_views import can_view_zero_results
+
+        return can_view_zero_results(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_zero_results_report_menu_item():
+    from django.urls import reverse
+
+    return ZeroResultsMenuItem(
+        _("Búsquedas sin resultados"), reverse("search_zero_results"), icon_name="search", order=710
     )
