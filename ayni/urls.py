@@ -12,7 +12,9 @@ from ayni.api import api
 from ayni.health import health
 from ayni.media import media_urlpatterns
 from ayni.wagtail_api import api_router
+from chatbot import uploads as chatbot_uploads
 from chatbot import views as chatbot_views
+from chatbot import views_figures as chatbot_figures
 from cms import views as cms_views
 from cms.feeds import NewsFeed
 from search import views as search_views
@@ -27,6 +29,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documentos/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
+    path("api/chat/foto/", chatbot_uploads.chat_photo, name="chat_photo"),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
@@ -44,6 +47,7 @@ urlpatterns += i18n_patterns(
     path("participa/", include("participation.urls")),
     path("cuentas/", include("participation.urls_accounts")),
     path("noticias/feed/", NewsFeed(), name="news_feed"),
+    path("asistente/cifras/", chatbot_figures.chat_figures, name="chat_figures"),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

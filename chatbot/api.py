@@ -10,6 +10,7 @@ from ayni.api_errors import errors
 from ayni.clients import client_key
 from ayni.ratelimit import RateLimited, hit
 from chatbot import services
+from chatbot.uploads import upload_offer
 
 router = Router()
 
@@ -40,6 +41,12 @@ class OptionOut(Schema):
     title: str
 
 
+class UploadOut(Schema):
+    url: str
+    token: str
+    accept: list[str]
+
+
 class ChatOut(Schema):
     replies: list[ReplyOut]
     intent: str
@@ -49,6 +56,15 @@ class ChatOut(Schema):
         description=str(_("Cuando dos guías están demasiado cerca, las opciones que el asistente ofrece.")),
     )
     engine: str
+    upload: UploadOut | None = Field(
+        None,
+        description=str(
+            _(
+                "En el paso de la foto de un reclamo: dónde enviar la foto (multipart/form-data, campos "
+                "«photo» y «conversation» con este token, y el token CSRF que da un GET a la misma dirección)."
+            )
+        ),
+    )
 
 
 class ErrorOut(Schema):
@@ -67,6 +83,7 @@ async def chat(request, payload: ChatIn):
         await sync_to_async(hit)(scope="chat", key=client, limit=limit, window=window)
     except RateLimited:
         return 429, {"detail": gettext_now("Demasiados mensajes seguidos. Espera un momento y vuelve a escribir.")}
-    return await services.chat_message_answer_async(
+    answer = await services.chat_message_answer_async(
         sender=payload.sender, text=payload.text, channel="api", request=request, client=client, language=payload.lang
     )
+    return upload_offer(answer, channel="api", sender=payload.sender)

@@ -1,7 +1,8 @@
 """``/ws/chat/``: the web chat widget's websocket.
 
 Each connection is one conversation; the widget sends ``{"text": "...", "lang": "es"}`` and
-receives the same JSON as ``POST /api/chat/``. The conversation id is made
+receives the same JSON as ``POST /api/chat/`` (with ``upload`` at a reclamo's photo step:
+``chatbot.uploads``). The conversation id is made
 here, so nothing per-user is ever in the cached page.
 
 Bad input never closes the socket with an error (1011): a binary frame, a
@@ -27,6 +28,7 @@ from ayni import jsonsafe
 from ayni.clients import scope_client_key
 from ayni.ratelimit import RateLimited, hit
 from chatbot import services
+from chatbot.uploads import upload_offer
 
 # A message of MAX_TEXT characters, each escaped as \uXXXX\uXXXX, with room to spare.
 MAX_FRAME = 64 * 1024
@@ -76,7 +78,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             client=self.client_key,
             language=lang[:8] if isinstance(lang, str) else "",
         )
-        await self.send_json(answer)
+        await self.send_json(upload_offer(answer, channel="web", sender=self.conversation))
 
     async def _error(self, message: str) -> None:
         await self.send_json({"error": message})

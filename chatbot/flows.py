@@ -1,7 +1,8 @@
 """The guided reclamo flow: report a problem in the chat (WhatsApp or the web chat).
 
 Steps: what happened (a problem type staff map to a unit) → a short description
-→ photos (WhatsApp) → the place (a WhatsApp location or words) → consent to
+→ photos (WhatsApp; on the web chat, uploaded through ``chatbot.uploads`` at the same
+step as the place) → the place (a WhatsApp location or words) → consent to
 updates (WhatsApp) → a summary to confirm → the case, filed through
 ``participation.services.complaints.complaint_create`` with the same validation
 as the web form, and its tracking code and deadline.
@@ -133,8 +134,23 @@ def _to_photo_or_place(flow: dict, *, intro: str = "") -> tuple[dict, list[dict]
                 [_button(_("Omitir"), "omitir")],
             )
         ]
-    flow["step"] = "place"
-    return flow, [_reply(prefix + _ask_place(flow))]
+    # The web chat (the widget, or any client of /api/chat/): an optional photo, uploaded
+    # with the answer's ``upload`` (chatbot.uploads), and the place at the same step.
+    flow["step"] = "photo"
+    return flow, [_photo_reply(prefix + _ask_web_photo(), flow)]
+
+
+def _ask_web_photo() -> str:
+    return _("Si tienes una foto del problema, adjúntala con el botón «Adjuntar foto».")
+
+
+def _photo_reply(text: str, flow: dict, buttons: list[dict] | None = None) -> dict:
+    """A reply at the photo step; on the web chat it says where, and offers the photo upload."""
+    if flow["channel"] == "whatsapp":
+        return _reply(text, buttons)
+    reply = _reply(f"{text} {_ask_place(flow)}", buttons)
+    reply["attach"] = "photo"  # the widget shows its file input (chatbot.uploads.upload_offer)
+    return reply
 
 
 def _ask_place(flow: dict) -> str:
@@ -194,28 +210,48 @@ def _on_description(flow, *, text, norm, attachment, contact):
 
 
 def _on_photo(flow, *, text, norm, attachment, contact):
-    from chatbot import media
-
+    web = flow["channel"] != "whatsapp"
     if attachment and attachment.get("type") == "image":
-        photos = flow["data"]["photos"]
-        if len(photos) >= settings.AYNI_ATTACHMENT_MAX_COUNT:
-            flow["step"] = "place"
-            return flow, [_reply(_("Ya tengo el máximo de fotos.") + " " + _ask_place(flow))]
-        try:
-            data, mime = media.whatsapp_media_download(media_id=str(attachment.get("media_id", "")))
-            photos.append(media.pending_photo_store(data=data, mime_type=mime))
-        except media.MediaError as exc:
-            return flow, [_reply(str(exc) + " " + _("Envía otra foto o escribe «omitir»."))]
-        if len(photos) < settings.AYNI_ATTACHMENT_MAX_COUNT:
-            return flow, [_reply(_("Foto recibida. Envía otra o escribe «listo»."), [_button(_("Listo"), "listo")])]
-        flow["step"] = "place"
-        return flow, [_reply(_("Foto recibida.") + " " + _ask_place(flow))]
+        return _photo_received(flow, attachment)
     if SKIP.match(norm):
         flow["step"] = "place"
         return flow, [_reply(_ask_place(flow))]
     if attachment and attachment.get("type") == "location":
         return _on_place(flow, text=text, norm=norm, attachment=attachment, contact=contact)
+    if web:  # the place, typed at the same step
+        if len(" ".join(text.split())) < LOCATION_MIN or text.startswith("/"):
+            return flow, [_photo_reply(_ask_web_photo(), flow)]
+        return _on_place(flow, text=text, norm=norm, attachment=None, contact=contact)
     return flow, [_reply(_("Envía una foto, o escribe «omitir» para seguir sin foto."))]
+
+
+def _photo_received(flow: dict, attachment: dict) -> tuple[dict, list[dict]]:
+    """A photo at the photo step: a WhatsApp image (downloaded from Meta) or a web chat upload (its bytes)."""
+    from chatbot import media
+
+    web = flow["channel"] != "whatsapp"
+    photos = flow["data"]["photos"]
+    if len(photos) >= settings.AYNI_ATTACHMENT_MAX_COUNT:
+        flow["step"] = "place"
+        return flow, [_reply(_("Ya tengo el máximo de fotos.") + " " + _ask_place(flow))]
+    try:
+        if web:  # uploaded to the portal (chatbot.uploads): the bytes, never a path
+            data, mime = attachment.get("data"), str(attachment.get("mime_type", ""))
+            if not isinstance(data, bytes) or not data:
+                raise media.MediaError(_("No recibí ninguna foto."))
+        else:
+            data, mime = media.whatsapp_media_download(media_id=str(attachment.get("media_id", "")))
+        photos.append(media.pending_photo_store(data=data, mime_type=mime))
+    except media.MediaError as exc:
+        if web:
+            return flow, [_photo_reply(str(exc) + " " + _("Adjunta otra foto o continúa sin foto."), flow)]
+        return flow, [_reply(str(exc) + " " + _("Envía otra foto o escribe «omitir»."))]
+    if len(photos) < settings.AYNI_ATTACHMENT_MAX_COUNT:
+        if web:
+            return flow, [_photo_reply(_("Foto recibida. Puedes adjuntar otra."), flow)]
+        return flow, [_reply(_("Foto recibida. Envía otra o escribe «listo»."), [_button(_("Listo"), "listo")])]
+    flow["step"] = "place"
+    return flow, [_reply(_("Foto recibida.") + " " + _ask_place(flow))]
 
 
 def _on_place(flow, *, text, norm, attachment, contact):

@@ -107,7 +107,7 @@ def complaint_detail(request, pk: int):
         "complaint": complaint,
         "events": events,
         "days_left": (complaint.due_date - today).days,
-        "attachments": complaint.attachments.all(),
+        "attachments": _with_photo_flags(complaint.attachments.all()),
         "assignable": selectors.complaint_assignable_users(complaint=complaint),
         "overdue": complaint.overdue_on(today),
         **{f"{name}_form": form for name, form in forms.items()},
@@ -115,14 +115,28 @@ def complaint_detail(request, pk: int):
     return TemplateResponse(request, "participation/admin/complaint.html", context, status=status)
 
 
+# Attachments shown inline on the detail page (thumbnails, the full image on click); others are downloads.
+INLINE_TYPES = {"image/jpeg", "image/png"}
+
+
+def _with_photo_flags(attachments) -> list:
+    attachments = list(attachments)
+    for attachment in attachments:
+        attachment.is_photo = attachment.content_type in INLINE_TYPES
+    return attachments
+
+
 def complaint_attachment(request, pk: int, attachment_pk: int):
+    """An attachment, only to staff who may see the case (404 otherwise); ``?ver=1`` shows a photo inline."""
     complaint = _complaint(request, pk)
     attachment = get_object_or_404(complaint.attachments, pk=attachment_pk)
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    disposition = "inline" if request.GET.get("ver") and attachment.content_type in INLINE_TYPES else "attachment"
     response["Content-Disposition"] = (
-        f'attachment; filename="{complaint.code}-{attachment.pk}.{attachment.file.name.rsplit(".", 1)[-1]}"'
+        f'{disposition}; filename="{complaint.code}-{attachment.pk}.{attachment.file.name.rsplit(".", 1)[-1]}"'
     )
     response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -1,7 +1,8 @@
 """A reclamo filed through the web chat widget, in a real browser (issue 15).
 
 A resident opens the chat on the home page, asks to report a problem, presses
-the problem type button the bot shows, types what happens and where, checks
+the problem type button the bot shows, types what happens, attaches a photo and
+types where, checks
 the summary and presses "Enviar": the bot answers with the tracking code, and
 exactly one case arrives in the staff queue marked as filed by the web chat.
 
@@ -109,7 +110,17 @@ def _bot_button(page, name: str):
     return page.locator("#chat-log .chat-buttons").last.get_by_role("button", name=name, exact=True)
 
 
-def _up_to_the_summary(page, *, check_accessibility: bool = False) -> None:
+def _small_jpeg() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (64, 48), (120, 90, 60)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _up_to_the_summary(page, *, check_accessibility: bool = False, photo: bool = False) -> None:
     page.goto("/")
     page.get_by_role("button", name="¿Consultas? Asistente virtual").click()
     panel = page.get_by_role("region", name="Asistente virtual")
@@ -128,11 +139,24 @@ def _up_to_the_summary(page, *, check_accessibility: bool = False) -> None:
 
     _type_in_chat(page, DESCRIPTION)
     _bot_says(page, "¿Dónde es?")
+    # The photo step: a labelled file input, shown with the question.
+    attach, attach_label = page.get_by_label("Adjuntar foto"), page.locator("#chat-photo label")
+    expect(attach_label).to_have_text(re.compile("Adjuntar foto"))
+    expect(attach_label).to_be_visible()
+    if photo:
+        if check_accessibility:
+            _assert_no_blocking_axe_violations(page)  # the photo step with its upload control
+        attach.set_input_files({"name": "bache.jpg", "mimeType": "image/jpeg", "buffer": _small_jpeg()})
+        expect(page.locator("#chat-log .chat-msg.you").last).to_contain_text("bache.jpg")
+        _bot_says(page, "Foto recibida")
     _type_in_chat(page, PLACE)
     summary = _bot_says(page, "Revisa tu reclamo")
     expect(summary).to_contain_text(f"Tipo: {TYPE_NAME}")
     expect(summary).to_contain_text(DESCRIPTION)
     expect(summary).to_contain_text(PLACE)
+    if photo:
+        expect(summary).to_contain_text("Fotos: 1")
+    expect(page.locator("#chat-photo label")).to_be_hidden()  # offered only at the photo step
     expect(_bot_button(page, "Enviar reclamo")).to_be_visible()
     expect(_bot_button(page, "Cancelar")).to_be_visible()
 
@@ -160,7 +184,7 @@ def test_a_resident_files_a_reclamo_in_the_web_chat(chromium, site_url, site_pag
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = site_page
-    _up_to_the_summary(page, check_accessibility=True)
+    _up_to_the_summary(page, check_accessibility=True, photo=True)
     _buttons_fit(page)
     _assert_no_blocking_axe_violations(page)  # the summary with its "Enviar" / "Cancelar"
     page.screenshot(path=str(SHOTS / "chat-resumen-escritorio-1280x900.png"))
@@ -179,6 +203,8 @@ def test_a_resident_files_a_reclamo_in_the_web_chat(chromium, site_url, site_pag
     assert case.unit_id == case.problem_type.unit_id
     assert case.description == DESCRIPTION and case.location == PLACE
     assert not case.anonymous and not case.contact_whatsapp
+    [attachment] = case.attachments.all()  # the photo attached in the widget, cleaned and kept privately
+    assert attachment.content_type == "image/jpeg" and attachment.size > 0
 
     # The staff queue shows the case with its channel badge.
     context = chromium.new_context(base_url=site_url, viewport=DESKTOP, locale="es-BO")

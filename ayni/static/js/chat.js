@@ -13,9 +13,13 @@
   var statusLine = document.getElementById("chat-status");
   var form = document.getElementById("chat-form");
   var input = document.getElementById("chat-input");
+  var photoBox = document.getElementById("chat-photo");
+  var photoInput = document.getElementById("chat-photo-input");
   var socket = null;
   var pending = [];
   var sender = null;
+  var upload = null; // {url, token}: the reclamo's photo step is open (the latest answer said so)
+  var csrfToken = null;
 
   function conversationId() {
     if (sender) return sender;
@@ -91,6 +95,50 @@
       addMessage("bot", reply.text);
       addButtons(reply.buttons);
     });
+    offerPhoto(answer.upload || null);
+  }
+
+  // The photo upload (chatbot.uploads): offered only while the flow waits for a photo.
+  function offerPhoto(offer) {
+    if (!photoBox) return;
+    upload = offer && offer.url && offer.token ? offer : null;
+    photoBox.hidden = !upload;
+  }
+
+  function csrf(url) {
+    if (csrfToken) return Promise.resolve(csrfToken);
+    return fetch(url, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) { csrfToken = data.csrfToken; return csrfToken; });
+  }
+
+  function sendPhoto(file) {
+    if (!upload || !file) return;
+    var offer = upload;
+    addMessage("you", text("photoSent", "Foto adjunta") + ": " + file.name);
+    statusLine.textContent = text("photoSending", "…");
+    offerPhoto(null); // one photo at a time; the answer offers the next
+    csrf(offer.url).then(function (token) {
+      var body = new FormData();
+      body.append("photo", file);
+      body.append("conversation", offer.token);
+      return fetch(offer.url, {
+        method: "POST", body: body, credentials: "same-origin", headers: { "X-CSRFToken": token }
+      });
+    }).then(function (r) {
+      return r.json().then(function (data) { return { ok: r.ok, data: data }; }, function () {
+        return { ok: false, data: {} };
+      });
+    }).then(function (result) {
+      if (result.ok) { show(result.data); return; }
+      statusLine.textContent = "";
+      addMessage("bot", result.data.detail || text("photoError", "No se pudo enviar la foto."));
+      offerPhoto(offer); // the step is still open: another photo, or the place in words
+    }).catch(function () {
+      statusLine.textContent = "";
+      addMessage("bot", text("photoError", "No se pudo enviar la foto."));
+      offerPhoto(offer);
+    });
   }
 
   function connect() {
@@ -136,6 +184,13 @@
     else post(value);
   }
 
+  if (photoInput) {
+    photoInput.addEventListener("change", function () {
+      var file = photoInput.files && photoInput.files[0];
+      photoInput.value = "";
+      sendPhoto(file);
+    });
+  }
   toggle.addEventListener("click", function () { if (panel.hidden) open(); else close(); });
   closeButton.addEventListener("click", close);
   panel.addEventListener("keydown", function (event) { if (event.key === "Escape") close(); });
