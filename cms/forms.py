@@ -18,7 +18,8 @@ class GuidePageForm(WagtailAdminPageForm):
                 if formset is not None:
                     formset.non_form_errors().append(problem.message)
                 elif problem.field in self.fields:
-                    self.add_error(problem.field, problem.message)
+                    if problem.field not in self.errors:  # an invalid value is already explained
+                        self.add_error(problem.field, problem.message)
                 else:
                     self.add_error(None, problem.message)
         return cleaned
