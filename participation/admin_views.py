@@ -76,6 +76,8 @@ def complaint_detail(request, pk: int):
             elif action == "reply":
                 form = forms["reply"] = ReplyForm(request.POST, prefix="r", complaint=complaint)
                 if not form.is_valid():
+                    if "status" in form.errors:
+                        raise ValidationError(_("Elige un estado válido."))
                     raise ValidationError(_("Escribe un texto de hasta 5000 caracteres."))
                 services.complaint_reply(
                     complaint=complaint,

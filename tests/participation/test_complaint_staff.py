@@ -142,8 +142,12 @@ def test_a_public_reply_sets_the_status_in_the_same_step(client, unit_a, officer
     assert events[1:] == [("reply", "", "", "Cambiamos la luminaria."), ("status", "recibido", "cerrado", "")]
     # A closed case proposes no change; an unknown status is refused and records nothing.
     assert '<option value="" selected>' in client.get(url).content.decode().split('name="r-status"')[1]
-    assert client.post(url, {"action": "reply", "r-text": "Otra cosa", "r-status": "inventado"}).status_code == 400
+    refused = client.post(url, {"action": "reply", "r-text": "Otra cosa", "r-status": "inventado"})
+    assert refused.status_code == 400 and refused.content.decode().count("Elige un estado válido.") == 1
     assert complaint.events.count() == 3
+    # Wagtail's message area says it once (the page did not repeat it).
+    done = client.post(url, {"action": "note", "n-text": "Revisado en terreno."}, follow=True).content.decode()
+    assert done.count("Cambio guardado.") == 1
     # The complainant gets one message with the answer and the new status.
     with django_capture_on_commit_callbacks(execute=True):
         notifications.notification_groups_flush(now=timezone.now() + notifications.group_window())
