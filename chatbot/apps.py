@@ -15,6 +15,8 @@ class ChatbotConfig(AppConfig):
 
         # Chat logs and WhatsApp ledgers are kept only for their retention periods.
         schedule.register("chatbot.purge", tasks.chat_log_purge, every=timedelta(hours=6))
+        # The bot's weekly figures, published as an open dataset (GOV.UK Service Standard, point 10).
+        schedule.register("chatbot.figures_dataset", tasks.chat_figures_dataset, every=timedelta(days=7))
         # The webhook only records deliveries: the worker splits them into messages at once.
         from .services import whatsapp_deliveries_process
 

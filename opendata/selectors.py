@@ -122,6 +122,19 @@ def version_get(*, resource: Resource, number: int | None = None) -> ResourceVer
     return next((v for v in versions if v.number == number), None)
 
 
+def resource_rows(*, dataset_slug: str, resource_slug: str) -> list[list[str]]:
+    """Every row of the latest version of a resource (a generated dataset's previous figures); [] if none."""
+    from opendata.exports import read_table
+
+    resource = Resource.objects.filter(dataset__slug=dataset_slug, slug=resource_slug).first()
+    version = version_get(resource=resource) if resource is not None else None
+    if version is None:
+        return []
+    with version.table_file.open("rb") as handle:
+        _columns, rows = read_table(handle)
+        return [row for row in rows if any(row)]
+
+
 def version_preview(*, version: ResourceVersion, limit: int = PREVIEW_ROWS) -> tuple[list[str], list[list[str]]]:
     from opendata.exports import read_table
 

@@ -292,6 +292,16 @@ def participation_dataset_refresh() -> Dataset | None:
             tags=["participación ciudadana", "reclamos", "propuestas"],
             publish=True,
         )
+    aggregate_tables_store(dataset=dataset, tables=tables)
+    return Dataset.objects.get(pk=dataset.pk)
+
+
+def aggregate_tables_store(*, dataset: Dataset, tables: dict[str, tuple[list[str], list[list]]]) -> Dataset:
+    """Store each table as a resource of ``dataset`` (``{resource slug: (columns, rows)}``).
+
+    A resource gets a new version only when its bytes changed, so running a weekly
+    job twice adds nothing. Used by the generated datasets (participation, the bot's figures).
+    """
     for slug, (columns, rows) in tables.items():
         if not rows:
             rows = [["" for _c in columns]]
@@ -304,3 +314,26 @@ def participation_dataset_refresh() -> Dataset | None:
             continue
         resource_version_upload(resource=resource, filename=f"{slug}.csv", data=data)
     return Dataset.objects.get(pk=dataset.pk)
+
+
+@transaction.atomic
+def generated_dataset_refresh(
+    *, slug: str, title: str, description: str, tags: list[str], tables: dict[str, tuple[list[str], list[list]]]
+) -> Dataset:
+    """Create (published, weekly, licence from the open-data settings) or update a generated dataset.
+
+    The dataset is created once; later runs only store changed tables (``aggregate_tables_store``).
+    """
+    dataset = Dataset.objects.select_for_update().filter(slug=slug).first()
+    if dataset is None:
+        dataset = dataset_create(
+            title=title,
+            slug=slug,
+            description=description,
+            publisher=site_contact().name,
+            frequency="weekly",
+            theme="GOVE",
+            tags=tags,
+            publish=True,
+        )
+    return aggregate_tables_store(dataset=dataset, tables=tables)
