@@ -15,7 +15,6 @@ from ayni.wagtail_api import api_router
 from chatbot import uploads as chatbot_uploads
 from chatbot import views as chatbot_views
 from chatbot import views_figures as chatbot_figures
-from chatbot import views_figures as chatbot_figures
 from cms import views as cms_views
 from cms.feeds import NewsFeed
 from search import views as search_views
@@ -48,7 +47,6 @@ urlpatterns += i18n_patterns(
     path("participa/", include("participation.urls")),
     path("cuentas/", include("participation.urls_accounts")),
     path("noticias/feed/", NewsFeed(), name="news_feed"),
-    path("asistente/cifras/", chatbot_figures.chat_figures, name="chat_figures"),
     path("asistente/cifras/", chatbot_figures.chat_figures, name="chat_figures"),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
