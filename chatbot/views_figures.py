@@ -2,8 +2,9 @@
 
 GOV.UK Service Standard, point 10 ("define what success looks like and publish performance
 data"). Aggregates only (``chatbot.selectors.chat_weekly_figures``). The figures change once a
-week: they are kept in the cache until the week ends (an hour at most) and the page may be
-cached by browsers and proxies for an hour.
+week: they are kept in the cache for an hour (the key changes with the week), and the page of
+anonymous visitors may be cached by browsers and proxies for an hour (a signed-in
+person's page, with the account links and a CSRF token, is private).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.views.decorators.cache import cache_control
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from chatbot import selectors
@@ -35,7 +36,6 @@ def _figures() -> list[dict]:
 
 
 @require_GET
-@cache_control(max_age=PAGE_SECONDS, public=True)
 def chat_figures(request):
     figures = _figures()
     dataset = opendata_selectors.dataset_get(slug=selectors.FIGURES_DATASET_SLUG)
@@ -46,4 +46,9 @@ def chat_figures(request):
         "dataset": dataset,
         "min_questions": settings.AYNI_OPENDATA_MIN_CELL,
     }
-    return TemplateResponse(request, "chatbot/figures.html", context)
+    response = TemplateResponse(request, "chatbot/figures.html", context)
+    if request.user.is_authenticated:  # the header carries the account links and a CSRF token
+        patch_cache_control(response, private=True, no_cache=True)
+    else:
+        patch_cache_control(response, public=True, max_age=PAGE_SECONDS)
+    return response

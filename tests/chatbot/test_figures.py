@@ -76,7 +76,7 @@ def test_small_guide_counts_are_suppressed_and_nothing_personal_is_returned(week
         assert private not in everything
 
 
-def test_public_page_in_spanish_and_english(client, week49, settings, monkeypatch):
+def test_public_page_in_spanish_and_english(client, week49, settings, monkeypatch, django_user_model):
     settings.AYNI_OPENDATA_MIN_CELL = 5
     cache.clear()
     monkeypatch.setattr(timezone, "now", lambda: NOW)
@@ -98,6 +98,9 @@ def test_public_page_in_spanish_and_english(client, week49, settings, monkeypatc
     assert '<html lang="en"' in html
     assert "Chatbot figures" in html and "Cifras del asistente virtual" not in html
     assert 'href="/en/asistente/cifras/"' in html
+
+    client.force_login(django_user_model.objects.create_user("cifras-staff", "cifras@example.bo", "x"))
+    assert "private" in client.get("/asistente/cifras/").headers["Cache-Control"]
 
 
 def test_weekly_job_publishes_the_dataset_once_and_is_idempotent(week49, settings, monkeypatch):
