@@ -69,7 +69,7 @@ def _serving_queryset(model):
     if model is GuidePage:
         return _with_guide_facts(GuidePage.objects.all())
     if model is RegulationPage:
-        return RegulationPage.objects.select_related("locale", "document")
+        return RegulationPage.objects.select_related("locale", "document", "status_by")
     if model is TransparencyPage:
         return TransparencyPage.objects.select_related("locale").prefetch_related(_documents())
     return model._default_manager.select_related("locale")
@@ -239,15 +239,25 @@ def _drop_empty(value):
     return value
 
 
-def regulation_list(*, parent: Page | None = None, reg_type: str | None = None, year: int | None = None):
+def regulation_list(
+    *, parent: Page | None = None, reg_type: str | None = None, year: int | None = None, status: str | None = None
+):
     regulations = _public(RegulationPage.objects.live()).order_by("-date", "title")
     if parent is not None:
         regulations = regulations.child_of(parent)
     if reg_type:
         regulations = regulations.filter(reg_type=reg_type)
+    if status:
+        regulations = regulations.filter(status=status)
     if year:
         regulations = regulations.filter(date__year=year)
     return regulations
+
+
+def regulation_citing_guides(*, regulation: RegulationPage) -> list:
+    """The live, public guides whose legal basis cites ``regulation``, by title (one query)."""
+    guides = GuidePage.objects.live().filter(legal_basis__regulation=regulation).select_related("locale")
+    return list(_public(guides).distinct().order_by("title"))
 
 
 def regulation_years(*, parent: Page | None = None) -> list[int]:

@@ -16,6 +16,7 @@ import yaml
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.db import transaction
+from django.utils.html import escape
 from django.utils.text import slugify
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
@@ -126,27 +127,106 @@ def ensure_offices(*, phone: str, hours: str, report: Report) -> dict[str, Offic
     return offices
 
 
+def _regulation_html(data: dict) -> str:
+    parts = []
+    for section in data.get("text", []):
+        parts.append(f"<h3>{escape(section['heading'])}</h3>")
+        parts.extend(f"<p>{escape(paragraph)}</p>" for paragraph in section["paragraphs"])
+    return "".join(parts)
+
+
+def _latin1(text: str) -> str:
+    """``text`` in the PDF core fonts' character set (dashes and quotes made plain)."""
+    table = str.maketrans({"–": "-", "—": "-", "“": '"', "”": '"', "‘": "'", "’": "'", "…": "..."})
+    return text.translate(table).encode("latin-1", "replace").decode("latin-1")
+
+
+def _regulation_pdf(page: RegulationPage, data: dict) -> bytes:
+    """The demo norm as a PDF: its citation, dates and text, marked as a demo document."""
+    from fpdf import FPDF
+
+    kind = RegulationPage.TextKind(data.get("text_kind", RegulationPage.TextKind.SUMMARY))
+    pdf = FPDF(format="A4")
+    pdf.set_title(_latin1(f"{page.citation} - {page.title}"))
+    pdf.set_creator("Ayni (demostración)")
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 15)
+    pdf.multi_cell(0, 8, _latin1(page.citation), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "B", 12)
+    pdf.multi_cell(0, 7, _latin1(page.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 10)
+    pdf.multi_cell(0, 6, f"Fecha: {page.date:%d/%m/%Y}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font("Helvetica", "I", 10)
+    pdf.multi_cell(0, 5, _latin1(str(kind.label)), new_x="LMARGIN", new_y="NEXT")
+    for section in data.get("text", []):
+        pdf.ln(3)
+        pdf.set_font("Helvetica", "B", 11)
+        pdf.multi_cell(0, 6, _latin1(section["heading"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 11)
+        for paragraph in section["paragraphs"]:
+            pdf.multi_cell(0, 6, _latin1(paragraph), new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(1)
+    pdf.ln(6)
+    pdf.set_font("Helvetica", "I", 8)
+    pdf.multi_cell(
+        0,
+        4,
+        "Documento generado para la demostración del portal Ayni; no es una publicación oficial. "
+        "El texto oficial de la norma es el publicado en la Gaceta Oficial.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    return bytes(pdf.output())
+
+
+def _regulation_document(page: RegulationPage, data: dict):
+    Document = get_document_model()
+    title = f"{page.citation}: {page.title} (demostración)"[:255]
+    document = Document.objects.filter(title=title).first()
+    if document is None:
+        content = _regulation_pdf(page, data)
+        document = Document(title=title, file_size=len(content))
+        document.file.save(f"{data['id']}.pdf", ContentFile(content), save=False)
+        document.save()
+    return document
+
+
+def _regulation_text(page: RegulationPage, data: dict) -> None:
+    """Fills the demo norm's status, text and PDF on ``page`` (not saved)."""
+    page.text_kind = data.get("text_kind", RegulationPage.TextKind.SUMMARY)
+    page.body = _regulation_html(data)
+    page.status = data.get("status", RegulationPage.Status.IN_FORCE)
+    page.status_by_citation = data.get("status_by_citation", "")
+    page.document = _regulation_document(page, data)
+
+
 def ensure_regulations(index: RegulationIndexPage, *, report: Report) -> dict[str, RegulationPage]:
     regulations = {}
-    created = 0
+    created = completed = 0
     for data in read("normativa.yaml")["normativa"]:
         page = _child(index, RegulationPage, data["id"])
         if page is None:
             date = data["date"] if isinstance(data["date"], dt.date) else dt.date.fromisoformat(str(data["date"]))
-            page = _publish(
-                index,
-                RegulationPage(
-                    title=data["title"],
-                    slug=data["id"],
-                    summary=data.get("summary", ""),
-                    reg_type=REGULATION_TYPES[data["type"]],
-                    number=str(data.get("number") or ""),
-                    date=date,
-                ),
+            page = RegulationPage(
+                title=data["title"],
+                slug=data["id"],
+                summary=data.get("summary", ""),
+                reg_type=REGULATION_TYPES[data["type"]],
+                number=str(data.get("number") or ""),
+                date=date,
             )
+            _regulation_text(page, data)
+            page = _publish(index, page)
             created += 1
+        elif not page.body and page.document_id is None:
+            # Loaded before norms had a text: the text, the PDF and the status are filled once.
+            _regulation_text(page, data)
+            page.save_revision().publish()
+            completed += 1
         regulations[data["id"]] = page
-    report(f"  normas: {len(regulations)} ({created} nuevas)")
+    report(f"  normas: {len(regulations)} ({created} nuevas, {completed} completadas con su texto)")
     return regulations
 
 

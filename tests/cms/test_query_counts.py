@@ -55,7 +55,8 @@ BUDGET = {
     "/en/tramites/licencia-de-funcionamiento/": (14, 16),  # + the home page's translation (none)
     # the regulations' count, one page of them, their years
     "/normativa/": (10, 12),
-    "/normativa/ley-482-2014/": (8, 10),
+    # + the guides that cite the norm
+    "/normativa/ley-482-2014/": (9, 11),
     # the reports, their documents (with the files)
     "/transparencia/": (9, 11),
     "/transparencia/presupuesto-2025/": (9, 11),
