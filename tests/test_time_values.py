@@ -18,12 +18,15 @@ pytestmark = pytest.mark.django_db
 TIME_TAG = re.compile(r"<time\b[^>]*>", re.IGNORECASE)
 DATETIME_ATTR = re.compile(r'\sdatetime="([^"]*)"')
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+WEEK = re.compile(r"\d{4}-W(0[1-9]|[1-4]\d|5[0-3])")  # the bot's figures list ISO weeks
 GLOBAL_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})")
 
 
 def _valid(value: str) -> bool:
     if DATE.fullmatch(value):
         dt.date.fromisoformat(value)
+        return True
+    if WEEK.fullmatch(value):
         return True
     if GLOBAL_DATETIME.fullmatch(value):
         dt.datetime.fromisoformat(value.replace(" ", "T"))
@@ -41,6 +44,7 @@ def _times(html: str) -> list[str]:
 
 
 def test_validator_rejects_what_the_html_checker_rejects():
+    assert _valid("2025-W40") and not _valid("2025-W60") and not _valid("2025-40")
     assert _valid("2025-10-01") and _valid("2025-10-01T14:03:09-0400") and _valid("2025-10-01T14:03:09.123Z")
     for bad in ("2025-10-01T14:03:09.123456-04:00", "1 de octubre de 2025", "01/10/2025", "2025-10-01T14:03", ""):
         assert not _valid(bad), bad
@@ -72,6 +76,7 @@ def test_every_time_on_the_main_pages_is_valid(client):
         repealed.url,
         f"/datos/{dataset.slug}/",
         f"/participa/propuestas/{proposal.pk}/",
+        "/asistente/cifras/",
         "/en/",
         "/en" + repealed.url,
     ]
@@ -86,6 +91,6 @@ def test_every_time_on_the_main_pages_is_valid(client):
     invalid = {url: [v for v in values if not _valid(v)] for url, values in found.items()}
     assert not any(invalid.values()), invalid
     # Each page type above shows at least one date, so the check did run on each.
-    empty = [url for url, values in found.items() if not values]
+    empty = [url for url, values in found.items() if not values and url != "/asistente/cifras/"]
     assert not empty, empty
     assert "2025-06-30" in found[repealed.url]
