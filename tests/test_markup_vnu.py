@@ -93,7 +93,7 @@ def _pages(client, citizen, lang: str) -> dict[str, tuple[str, str]]:
         pages[f"{lang}-{name}"] = (path, response.content.decode())
     # Forms with their errors shown (an empty or wrong submission answers the form again).
     posts = {
-        "reclamo-errores": (f"{prefix}/participa/reclamos/", {}),
+        "reclamo-errores": (f"{prefix}/participa/reclamos/", {"kind": "reclamo", "subject": ""}),
         "seguimiento-errores": (f"{prefix}/participa/seguimiento/", {"code": "NO-EXISTE"}),
         "ingresar-errores": (f"{prefix}/cuentas/ingresar/", {"username": "nadie@example.org", "password": "x"}),
         "registro-errores": (f"{prefix}/cuentas/registro/", {"email": "no-es-correo"}),
@@ -102,20 +102,20 @@ def _pages(client, citizen, lang: str) -> dict[str, tuple[str, str]]:
         response = client.post(path, data)
         assert response.status_code in (200, 400, 422), f"POST {path}: {response.status_code}"
         html = response.content.decode()
-        assert 'role="alert"' in html or "error" in html, f"POST {path} shows no error"
+        assert 'class="errorlist' in html, f"POST {path} shows no error"
         pages[f"{lang}-{name}"] = (f"POST {path}", html)
     # The guide's feedback form, sent empty, answers with its errors.
     action = re.search(r'action="([^"]*tramites-opinion/[^"]*)"', pages[f"{lang}-guia"][1]).group(1)
-    response = client.post(action, {})
-    assert response.status_code == 400
+    response = client.post(action, {"comment": ""})
+    assert response.status_code == 400 and 'class="errorlist' in response.content.decode()
     pages[f"{lang}-opinion-errores"] = (f"POST {action}", response.content.decode())
     # Pages of a signed-in resident: the profile and a new proposal with its errors.
     client.force_login(citizen)
     response = client.get(f"{prefix}/cuentas/perfil/")
     assert response.status_code == 200
     pages[f"{lang}-perfil"] = (f"{prefix}/cuentas/perfil/", response.content.decode())
-    response = client.post(f"{prefix}/participa/propuestas/nueva/", {})
-    assert response.status_code == 400, response.status_code
+    response = client.post(f"{prefix}/participa/propuestas/nueva/", {"title": ""})
+    assert response.status_code == 400 and 'class="errorlist' in response.content.decode()
     pages[f"{lang}-propuesta-nueva-errores"] = (f"POST {prefix}/participa/propuestas/nueva/", response.content.decode())
     client.logout()
     response = client.get(f"{prefix}/pagina-que-no-existe/")
