@@ -130,3 +130,16 @@ def test_demo_norms_have_text_and_a_pdf_that_is_served(client, settings, tmp_pat
     assert all(page.body and page.document_id for page in demo)
     assert len({page.document_id for page in demo}) == 4
     assert demo.get(slug="ley-004-2010").status == RegulationPage.Status.AMENDED
+
+
+def test_loader_completes_a_norm_loaded_before_norms_had_a_text():
+    from cms.demo.loader import ensure_regulations
+    from cms.models import RegulationIndexPage
+
+    RegulationPage.objects.filter(slug="ley-004-2010").update(body="", document=None, status="vigente")
+    messages = []
+    ensure_regulations(RegulationIndexPage.objects.get(), report=messages.append)
+    page = RegulationPage.objects.get(slug="ley-004-2010")
+    assert page.body and page.document_id and page.status == RegulationPage.Status.AMENDED
+    assert page.live and not page.has_unpublished_changes
+    assert messages == ["  normas: 14 (0 nuevas, 1 completadas con su texto)"]
