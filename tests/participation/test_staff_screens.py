@@ -367,3 +367,121 @@ def test_the_admin_home_and_menu_work_for_each_role(client, officer_a, moderator
     assert "Comentarios reportados" not in client.get("/admin/").content.decode()
     client.force_login(moderator)
     assert "Reclamos y denuncias" not in client.get("/admin/").content.decode()
+
+
+# --- role by role, every staff screen and export (per-app factories) ---------------------------------
+
+
+def _xlsx_text(response) -> str:
+    import zipfile
+
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    with zipfile.ZipFile(io.BytesIO(body)) as book:
+        return "".join(book.read(name).decode() for name in book.namelist() if name.startswith("xl/"))
+
+
+def _body(response) -> str:
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        return _xlsx_text(response)
+    if response.streaming:
+        return b"".join(response.streaming_content).decode("utf-8")
+    return response.content.decode()
+
+
+def test_every_screen_and_export_role_by_role(client):
+    from tests.participation.factories import (
+        CaseWorkerFactory,
+        CommentFactory,
+        ComplaintFactory,
+        ModeratorFactory,
+        MunicipalUnitFactory,
+        ProposalFactory,
+        TransparencyOfficerFactory,
+        VerifiedCitizenFactory,
+    )
+
+    unit_x, unit_y = MunicipalUnitFactory(), MunicipalUnitFactory()
+    worker_x, worker_y = CaseWorkerFactory(units=[unit_x]), CaseWorkerFactory(units=[unit_y])
+    transparency, moderator, citizen = TransparencyOfficerFactory(), ModeratorFactory(), VerifiedCitizenFactory()
+    case_x = ComplaintFactory(unit=unit_x, subject="Asunto reservado de la unidad X")
+    denuncia_x = ComplaintFactory(unit=unit_x, kind="denuncia", anonymous=True, subject="Denuncia reservada X")
+    case_y = ComplaintFactory(unit=unit_y, subject="Asunto de la unidad Y")
+    comment = CommentFactory(proposal=ProposalFactory(), body="Comentario reportado de prueba")
+    services.content_report(user=VerifiedCitizenFactory(), comment=comment, reason="spam", client="")
+
+    queue_urls = [
+        (QUEUE, {}),
+        (QUEUE, {"q": "reservad"}),
+        (QUEUE, {"unidad": unit_x.slug}),
+        (QUEUE + "results/", {}),
+        (QUEUE + "results/", {"unidad": unit_x.slug, "q": "reservad"}),
+        (QUEUE, {"export": "csv"}),
+        (QUEUE, {"export": "csv", "unidad": unit_x.slug}),
+        (QUEUE, {"export": "xlsx"}),
+        (QUEUE, {"export": "xlsx", "unidad": unit_x.slug}),
+        (_bulk("assign", case_x, denuncia_x, case_y), {}),
+        (_bulk("status", case_x, denuncia_x, case_y), {}),
+    ]
+
+    def sees(user) -> tuple[set[str], str]:
+        """Which of the three cases the user finds anywhere in the queue's screens and exports."""
+        client.force_login(user)
+        found, seen = set(), ""
+        for url, params in queue_urls:
+            response = client.get(url, params)
+            assert response.status_code == 200, (url, params)
+            text = _body(response)
+            seen += text
+            found |= {c.code for c in (case_x, denuncia_x, case_y) if c.code in text}
+        for case in (case_x, denuncia_x, case_y):
+            status = client.get(reverse("participation_admin:complaint", args=[case.pk])).status_code
+            assert status == (200 if case.code in found else 404), (user, case.code)
+        return found, seen
+
+    found, seen = sees(worker_y)
+    assert found == {case_y.code}
+    assert "Asunto reservado de la unidad X" not in seen and f'value="{unit_x.slug}"' not in seen  # nor its unit
+    found, seen = sees(worker_x)
+    assert found == {case_x.code} and "Denuncia reservada X" not in seen
+    found, _ = sees(transparency)
+    assert denuncia_x.code in found and case_x.code not in found and case_y.code not in found
+
+    # Nobody without the queue's role gets any of it, nor a case's page, nor a bulk action.
+    for user in (moderator, citizen):
+        client.force_login(user)
+        for url, params in queue_urls:
+            assert client.get(url, params).status_code in (302, 403), (user, url, params)
+        assert client.get(reverse("participation_admin:complaint", args=[case_x.pk])).status_code in (302, 403, 404)
+        assert client.post(_bulk("status", case_x), {"status": "cerrado"}).status_code in (302, 403)
+    case_x.refresh_from_db()
+    assert case_x.status == "recibido"
+
+    # Moderation and proposals: moderators only (case workers and transparency get nothing).
+    moderation = reverse("participation_admin:moderation")
+    proposals = reverse("participation_admin:proposals")
+    moderation_urls = [
+        (moderation, {}),
+        (moderation + "results/", {}),
+        (moderation, {"export": "csv"}),
+        (moderation, {"export": "xlsx"}),
+        (proposals, {}),
+        (proposals + "results/", {}),
+        (proposals, {"export": "csv"}),
+        (proposals, {"export": "xlsx"}),
+        (reverse("participation_admin:moderation_decide", args=["comentario", comment.pk]), {}),
+        (reverse("participation_admin:proposal_answer", args=[comment.proposal_id]), {}),
+        (f"/admin/bulk/participation/comment/hide/?id={comment.pk}&next=/admin/", {}),
+    ]
+    client.force_login(moderator)
+    for url, params in moderation_urls:
+        response = client.get(url, params)
+        assert response.status_code == 200, (url, params)
+        if url.startswith(moderation) or "/comment/" in url or "comentario" in url:
+            assert "Comentario reportado de prueba" in _body(response), (url, params)
+    for user in (worker_x, transparency, citizen):
+        client.force_login(user)
+        for url, params in moderation_urls:
+            assert client.get(url, params).status_code in (302, 403), (user, url, params)
+        client.post(f"/admin/bulk/participation/comment/hide/?id={comment.pk}&next=/admin/", {"reason": "no"})
+    comment.refresh_from_db()
+    assert comment.moderation == "visible"
