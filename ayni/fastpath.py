@@ -108,7 +108,6 @@ class Captured:
         self.headers: Headers = []
         self.chunks: list[bytes] = []
         self.complete = False
-        self.streamed = False
 
     @property
     def body(self) -> bytes:
@@ -125,9 +124,7 @@ class Captured:
             elif kind == "http.response.body":
                 if keep_body:
                     self.chunks.append(message.get("body", b""))
-                if message.get("more_body", False):
-                    self.streamed = True
-                else:
+                if not message.get("more_body", False):
                     self.complete = True
             await send(message)
 

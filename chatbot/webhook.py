@@ -235,7 +235,6 @@ class WebhookApp:
             scheme not in self.learned
             and captured.status == 200
             and captured.complete
-            and not captured.streamed
             and captured.body == b"ok"
             and not any(name == b"set-cookie" for name, _value in captured.headers)
         ):

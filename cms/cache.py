@@ -238,7 +238,9 @@ def _asgi_visit(page_id: int) -> None:
 
 
 def _storable(captured: fastpath.Captured) -> bool:
-    if captured.status != 200 or not captured.complete or captured.streamed:
+    """A complete 200 without cookies or a private cache-control (the page was not streamed: the
+    middleware marks only ordinary responses; Django sends long ones in several body messages)."""
+    if captured.status != 200 or not captured.complete:
         return False
     for name, value in captured.headers:
         if name == b"set-cookie":
@@ -270,9 +272,9 @@ class PageCacheApp:
         if hit is not None:
             status, headers, body, page_id = hit
             await fastpath.respond(send, status, headers, body)
-            if scope["method"] == "GET":
-                loop.run_in_executor(_executor, _asgi_visit, page_id)
             fastpath.log_access(scope["method"], scope.get("root_path", "") + scope["path"], status, started)
+            if scope["method"] == "GET":  # counted after the answer went out
+                await loop.run_in_executor(_executor, _asgi_visit, page_id)
             return None
         note = {"generation": generation}
         scope = {**scope, SCOPE_KEY: note}
@@ -284,5 +286,5 @@ class PageCacheApp:
                 for name, value in captured.headers
                 if name not in fastpath.SERVER_HEADERS
             ]
-            loop.run_in_executor(_executor, _asgi_store, key, (200, headers, captured.body, note["page_id"]))
+            await loop.run_in_executor(_executor, _asgi_store, key, (200, headers, captured.body, note["page_id"]))
         return None
