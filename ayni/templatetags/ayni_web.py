@@ -99,3 +99,25 @@ def main_navigation(context) -> dict:
         current = ("page" if exact else "true") if section == key else ""
         items.append({"key": section, "url": reverse(name, args=args), "label": label, "current": current})
     return {"items": items, "key": key, "exact": exact}
+
+
+LANGUAGE_NAMES = {"es": "Español", "en": "English"}
+
+
+@register.simple_tag(takes_context=True)
+def language_switch(context) -> list[dict]:
+    """The header's language links: the same page (and query) in each interface language
+    ("/tramites/x/" ↔ "/en/tramites/x/"), or that language's home page when the path has no
+    counterpart."""
+    request = context.get("request")
+    current = get_language() or settings.LANGUAGE_CODE
+    path = request.get_full_path() if request is not None else "/"
+    links = []
+    for code in settings.INTERFACE_LANGUAGES:
+        if code not in LANGUAGE_NAMES:
+            continue
+        url = translate_url(path, code)
+        if url == path and code != current:  # no counterpart in that language
+            url = "/" if code == settings.LANGUAGE_CODE else f"/{code}/"
+        links.append({"code": code, "name": LANGUAGE_NAMES[code], "url": url, "current": code == current})
+    return links

@@ -131,3 +131,21 @@ def test_the_phone_menu_is_a_disclosure_that_works_without_javascript(client):
         assert f'<nav aria-label="{label}"' in details
     assert 'id="q-header"' not in details
     assert re.search(r'<script src="[^"]*js/menu[^"]*\.js" defer></script>', html)
+
+
+@pytest.mark.parametrize(
+    ("path", "other"),
+    [
+        (GUIDE, "/en" + GUIDE),
+        ("/en" + GUIDE, GUIDE),
+        ("/participa/", "/en/participa/"),
+        ("/buscar/?q=licencia", "/en/buscar/?q=licencia"),
+    ],
+)
+def test_the_language_switch_goes_to_the_same_page_in_the_other_language(client, path, other):
+    page = client.get(path).content.decode()
+    languages = re.findall(r'<a href="([^"]+)" lang="(es|en)" hreflang="\2"', _nav(page, "Idioma|Language"))
+    switch = dict((code, href) for href, code in languages)
+    assert set(switch) == {"es", "en"}
+    assert other in switch.values()
+    assert client.get(other).status_code == 200
