@@ -1,21 +1,19 @@
 #!/usr/bin/env python
-"""Benchmark: the chat API end to end against Rasa's own parse, and the WhatsApp webhook's acknowledgement.
+"""Benchmark: the chat API end to end against Rasa's own parse.
 
-    python bench/chat.py [--messages 40] [--webhook-seconds 5] [--rate 100]
+    python bench/chat.py [--messages 40] [--workers N]
 
 1. A throwaway var dir (SQLite) prepared with ``manage.py portal_setup``; the
    training project is exported from its guides and the Rasa NLU model is
    trained or reused from var/rasa-models (content hash).
-2. Starts the portal (daphne) and the Rasa NLU server on free loopback ports
+2. Starts the portal with its own server (``ayni.server``: gunicorn with uvicorn
+   worker processes, as ``make run`` and compose do) and the Rasa NLU server on free loopback ports
    (Rasa only understands; the portal answers in process).
 3. Sends the held-out questions (chatbot/eval/heldout.yaml) to Rasa's
    ``/model/parse`` and to ``/api/chat/`` with 1 and 20 concurrent
    conversations; reports p50/p95 and their ratio to ``/model/parse`` with the
    same concurrency in the same run.
-4. Posts signed WhatsApp webhook deliveries at ``--rate`` per second (open
-   loop) and reports the acknowledgement latency. No task worker runs, so no
-   reply ever leaves the machine (Meta's API is never contacted).
-5. Replaces the ``## Asistente (bench/chat.py)`` section of bench/results.md.
+4. Replaces the ``## Asistente (bench/chat.py)`` section of bench/results.md.
 """
 
 from __future__ import annotations
@@ -23,13 +21,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import hashlib
-import hmac
-import json
 import os
 import platform
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,62 +78,6 @@ async def conversations(url: str, texts: list[str], concurrency: int, body) -> t
     return latencies, errors
 
 
-async def webhook_load(url: str, rate: int, seconds: float) -> tuple[list[float], int]:
-    latencies: list[float] = []
-    errors = 0
-    total = int(rate * seconds)
-    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=200)) as client:
-
-        async def one(i: int) -> None:
-            nonlocal errors
-            payload = {
-                "object": "whatsapp_business_account",
-                "entry": [
-                    {
-                        "id": "WABA",
-                        "changes": [
-                            {
-                                "field": "messages",
-                                "value": {
-                                    "messaging_product": "whatsapp",
-                                    "metadata": {"display_phone_number": "1", "phone_number_id": "1"},
-                                    "messages": [
-                                        {
-                                            "from": f"5917{i % 1000:07d}",
-                                            "id": f"wamid.BENCH{time.time_ns()}{i}",
-                                            "timestamp": str(int(time.time())),
-                                            "type": "text",
-                                            "text": {"body": "cuanto cuesta el catastro"},
-                                        }
-                                    ],
-                                },
-                            }
-                        ],
-                    }
-                ],
-            }
-            body = json.dumps(payload).encode()
-            signature = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
-            ms, status = await timed_post(
-                client,
-                url,
-                content=body,
-                headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
-            )
-            latencies.append(ms)
-            errors += status != 200
-
-        tasks = []
-        started = time.perf_counter()
-        for i in range(total):
-            delay = started + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(i)))
-        await asyncio.gather(*tasks)
-    return latencies, errors
-
-
 def start(command, env, cwd, log) -> subprocess.Popen:
     return subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -170,8 +108,7 @@ def write_section(text: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=40, help="questions per concurrency level")
-    parser.add_argument("--webhook-seconds", type=float, default=5)
-    parser.add_argument("--rate", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=2, help="portal worker processes (ayni.server)")
     args = parser.parse_args()
 
     texts = [e["text"] for e in yaml.safe_load((ROOT / "chatbot/eval/heldout.yaml").read_text())["examples"]]
@@ -212,23 +149,9 @@ def main() -> int:
         model = runtime.ensure_model()
         log = open(Path(tmp) / "servers.log", "w")  # noqa: SIM115
         try:
-            processes.append(
-                start(
-                    [
-                        sys.executable,
-                        "-m",
-                        "daphne",
-                        "-b",
-                        "127.0.0.1",
-                        "-p",
-                        str(portal_port),
-                        "ayni.asgi:application",
-                    ],
-                    env,
-                    ROOT,
-                    log,
-                )
-            )
+            from ayni.server import server_command
+
+            processes.append(start(server_command("127.0.0.1", portal_port, workers=args.workers), env, ROOT, log))
             processes.append(start(*runtime.rasa_command(model=model, port=rasa_port), log))
             runtime.wait_until_up(f"http://127.0.0.1:{portal_port}/health/", timeout=120, process=processes[0])
             runtime.wait_until_model_loaded(f"http://127.0.0.1:{rasa_port}", timeout=600, process=processes[1])
@@ -248,9 +171,6 @@ def main() -> int:
                     conversations(chat, texts, concurrency, lambda w, t, r=run_id: {"sender": f"b{r}-{w}", "text": t})
                 )
                 rows.append((concurrency, parse, parse_errors, answers, chat_errors))
-            hook, hook_errors = asyncio.run(
-                webhook_load(f"http://127.0.0.1:{portal_port}/webhooks/whatsapp/", args.rate, args.webhook_seconds)
-            )
         finally:
             stop(processes)
             log.close()
@@ -261,7 +181,8 @@ def main() -> int:
         f"- **Fecha:** {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         f"- **Máquina:** {os.cpu_count()} CPU, {platform.system()} {platform.release()}, Python "
         f"{platform.python_version()}; carga media al empezar " + "/".join(f"{x:.1f}" for x in load_before),
-        "- **Montaje:** portal en daphne (1 proceso, SQLite temporal) y Rasa 3.6 (solo NLU) "
+        f"- **Montaje:** portal con `ayni.server` ({args.workers} procesos uvicorn, SQLite temporal) y Rasa 3.6 "
+        "(solo NLU) "
         f"en loopback; {len(texts)} preguntas del conjunto de evaluación por nivel; "
         "cada conversación envía sus mensajes en serie",
         "- **Referencia:** `/model/parse` de Rasa con las mismas preguntas y la misma concurrencia, "
@@ -281,10 +202,7 @@ def main() -> int:
         )
     lines += [
         "",
-        f"**Webhook de WhatsApp:** {len(hook)} entregas firmadas a {args.rate}/s durante {args.webhook_seconds:.0f} s "
-        f"(bucle abierto): acuse p50 {percentile(hook, 50):.1f} ms, p95 {percentile(hook, 95):.1f} ms, "
-        f"máx. {max(hook):.1f} ms, media {statistics.mean(hook):.1f} ms; respuestas distintas de 200: {hook_errors}. "
-        "Las respuestas se encolan (django-tasks-db) y no se envían: ningún worker corre durante la medición.",
+        "El acuse del webhook de WhatsApp se mide en `bench/webhook.py`.",
         "",
         f"Duración total: {time.monotonic() - started_at:.0f} s.",
     ]
