@@ -113,8 +113,10 @@ class Captured:
     def body(self) -> bytes:
         return b"".join(self.chunks)
 
-    def wrap(self, send: Send, *, keep_body: bool = True) -> Send:
-        """``send`` that also records what passes through it (the body only when ``keep_body``)."""
+    def wrap(self, send: Send, *, before_last: Callable[[], Awaitable[None]] | None = None) -> Send:
+        """``send`` that also records what passes through it; ``before_last()`` is awaited once the
+        answer is complete, before its last message goes out (so that the client's next request
+        finds what it did, e.g. the page stored)."""
 
         async def send_and_record(message: dict) -> None:
             kind = message["type"]
@@ -122,10 +124,11 @@ class Captured:
                 self.status = message["status"]
                 self.headers = [(bytes(k).lower(), bytes(v)) for k, v in message.get("headers", ())]
             elif kind == "http.response.body":
-                if keep_body:
-                    self.chunks.append(message.get("body", b""))
+                self.chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
                     self.complete = True
+                    if before_last is not None:
+                        await before_last()
             await send(message)
 
         return send_and_record

@@ -279,12 +279,16 @@ class PageCacheApp:
         note = {"generation": generation}
         scope = {**scope, SCOPE_KEY: note}
         captured = fastpath.Captured()
-        await self.app(scope, receive, captured.wrap(send))
-        if note.get("page_id") is not None and scope["method"] == "GET" and _storable(captured):
-            headers = [
-                (name, b"hit" if name == b"x-ayni-cache" else value)
-                for name, value in captured.headers
-                if name not in fastpath.SERVER_HEADERS
-            ]
-            await loop.run_in_executor(_executor, _asgi_store, key, (200, headers, captured.body, note["page_id"]))
+
+        async def store() -> None:  # before the answer's last message: the next request finds the page
+            if note.get("page_id") is not None and scope["method"] == "GET" and _storable(captured):
+                headers = [
+                    (name, b"hit" if name == b"x-ayni-cache" else value)
+                    for name, value in captured.headers
+                    if name not in fastpath.SERVER_HEADERS
+                ]
+                entry = (200, headers, captured.body, note["page_id"])
+                await loop.run_in_executor(_executor, _asgi_store, key, entry)
+
+        await self.app(scope, receive, captured.wrap(send, before_last=store))
         return None
