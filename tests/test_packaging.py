@@ -41,7 +41,8 @@ OTHER_ENVIRONMENTS = [ROOT / "opendata" / "ckan" / "dev" / "ckan_ci_nosolr"]
 # The environment the lock files are resolved for (Makefile: `make lock`).
 LOCK_ENVIRONMENT = {"python_version": "3.11", "python_full_version": "3.11.0", "sys_platform": "linux"}
 # Tracked files under the packages that the code does not read at run time.
-NOT_SHIPPED = ["chatbot/rasa/results/", "opendata/ckan/dev/"]
+# The DCAT-AP shapes (opendata/shacl) are read by the tests only.
+NOT_SHIPPED = ["chatbot/rasa/results/", "opendata/ckan/dev/", "opendata/shacl/"]
 
 
 # --- The lock files ---------------------------------------------------------------
