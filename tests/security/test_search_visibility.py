@@ -89,7 +89,7 @@ def test_a_proposal_removed_by_a_moderator_leaves_at_once_and_comes_back_when_re
     assert TITLE not in _suggested(client, "mirador zoomorf")
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.moderation_decide(moderator=admin_user, proposal=proposal, keep=True)
+        services.moderation_decide(moderator=admin_user, proposal=proposal, keep=True, reason="Cumple las normas.")
     assert _is_indexed(proposal)
     assert TITLE in _suggested(client, "mirador zoomorf")
 
