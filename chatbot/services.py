@@ -3,6 +3,7 @@ the WhatsApp ledger (incoming messages once, statuses, replies, notifications)."
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import hashlib
@@ -18,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone, translation
@@ -304,6 +305,29 @@ DELIVERIES_WAKE = "chatbot:whatsapp-deliveries-wake"
 DELIVERIES_BATCH = 100
 
 
+@contextlib.contextmanager
+def _bookkeeping():
+    """A transaction of the worker's WhatsApp bookkeeping: on PostgreSQL it commits without waiting
+    for the disk (``synchronous_commit`` off for this transaction only).
+
+    A burst of replies made some eight commits per message, each waiting for PostgreSQL
+    to write its log to disk, and the webhook's acknowledgements (whose INSERT must be on
+    disk before the 200) queued behind them. What commits this way (claims, leases,
+    messages split from a delivery, statuses, the kept replies, the final status) is
+    visible at once; only a crash of the database server itself can lose the last
+    fraction of a second of it, and then nothing is answered twice or lost: the log is
+    written in order, and the one commit that must survive — a reply Meta accepted
+    (``WhatsAppOutbound``), committed synchronously — writes everything before it too.
+    What a crash can undo is redone by the next run (the delivery is split again, the
+    message claimed again, its accepted replies skipped). SQLite: an ordinary transaction.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
 def whatsapp_delivery_record(*, body: bytes) -> None:
     """Record a signed webhook delivery as it came: the acknowledgement path's only write (one INSERT).
 
@@ -372,7 +396,7 @@ def whatsapp_deliveries_process(*, limit: int = DELIVERIES_BATCH) -> dict:
                 counts = {"skipped": 1}
             for key, value in counts.items():
                 totals[key] += value
-            with transaction.atomic():
+            with _bookkeeping():
                 WhatsAppDelivery.objects.filter(pk=delivery.pk, claim=delivery.claim).update(
                     body="", processed_at=timezone.now(), claim="", claimed_until=None
                 )
@@ -390,7 +414,7 @@ def _deliveries_claim(limit: int) -> list[WhatsAppDelivery]:
         return []
     token = uuid.uuid4().hex
     lease = now + timedelta(seconds=settings.WHATSAPP_DELIVERY_LEASE_SECONDS)
-    with transaction.atomic():
+    with _bookkeeping():
         free.filter(pk__in=ids).update(claim=token, claimed_until=lease)
     return list(WhatsAppDelivery.objects.filter(pk__in=ids, claim=token).order_by("pk"))
 
@@ -594,7 +618,7 @@ def _timestamp(value) -> datetime | None:
 
 def _message_receive(fields: dict) -> str:
     """Store one parsed message and enqueue its reply on commit; ``stored``/``requeued``/``duplicates``."""
-    with transaction.atomic():
+    with _bookkeeping():
         message, created = WhatsAppMessage.objects.get_or_create(message_id=fields["message_id"], defaults=fields)
         if not created and message.status != WhatsAppMessage.Status.RECEIVED:
             return "duplicates"
@@ -631,7 +655,7 @@ def _status_receive(item) -> str:
         raise _Malformed("bad status")
     message_id = _identifier(item.get("id"), size=255, what="id")
     try:
-        with transaction.atomic():
+        with _bookkeeping():
             WhatsAppStatus.objects.create(
                 message_id=message_id,
                 status=state,
@@ -717,7 +741,7 @@ def whatsapp_message_reply(*, message_pk: int) -> str:
                 return "skipped"  # this run outlived its lease and another took the message over
             lease = renewed
             message_id, kind, sent_text = whatsapp.send_reply(to=message.wa_id, reply=reply)
-            with transaction.atomic():
+            with transaction.atomic():  # synchronous: Meta accepted it (see _bookkeeping)
                 WhatsAppOutbound.objects.create(
                     message_id=message_id,
                     wa_id=message.wa_id,
@@ -755,7 +779,7 @@ def _whatsapp_claim(message_pk: int) -> datetime | None:
     waiting = WhatsAppMessage.objects.filter(
         pk=message_pk, status__in=[WhatsAppMessage.Status.RECEIVED, WhatsAppMessage.Status.RETRY]
     ).exclude(wa_id="")  # its number erased: never answered (purge_expired closes it)
-    with transaction.atomic():
+    with _bookkeeping():
         taken = waiting.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)).update(
             claimed_until=lease, attempts=F("attempts") + 1
         )
@@ -769,7 +793,7 @@ def _whatsapp_claim(message_pk: int) -> datetime | None:
 
 def _whatsapp_lease_renew(message_pk: int, lease: datetime) -> datetime | None:
     renewed = timezone.now() + timedelta(seconds=settings.WHATSAPP_REPLY_LEASE_SECONDS)
-    with transaction.atomic():
+    with _bookkeeping():
         if WhatsAppMessage.objects.filter(pk=message_pk, claimed_until=lease).update(claimed_until=renewed):
             return renewed
     return None
@@ -793,7 +817,7 @@ def _whatsapp_replies_compute(message: WhatsAppMessage) -> list[dict]:
     replies = [{"text": reply.get("text") or "", "buttons": list(reply.get("buttons") or [])} for reply in replies]
     message.pending_replies = replies
     message.text = codes.redact(text)
-    with transaction.atomic():
+    with _bookkeeping():
         WhatsAppMessage.objects.filter(pk=message.pk).update(pending_replies=replies, text=message.text)
     return replies
 
@@ -813,13 +837,13 @@ def _whatsapp_finish(message: WhatsAppMessage, lease: datetime, status: str) -> 
     }
     if status == WhatsAppMessage.Status.ANSWERED:
         fields["answered_at"] = timezone.now()
-    with transaction.atomic():
+    with _bookkeeping():
         WhatsAppMessage.objects.filter(pk=message.pk, claimed_until=lease).update(**fields)
 
 
 def _whatsapp_retry_later(message: WhatsAppMessage, lease: datetime, *, reason: str) -> str:
     delay = min(settings.WHATSAPP_RETRY_SECONDS * 2 ** max(0, message.attempts - 1), 3600)
-    with transaction.atomic():
+    with _bookkeeping():
         WhatsAppMessage.objects.filter(pk=message.pk, claimed_until=lease).update(
             status=WhatsAppMessage.Status.RETRY, claimed_until=None
         )

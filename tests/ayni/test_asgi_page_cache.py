@@ -38,6 +38,20 @@ class CountingApp:
         await self.django(scope, receive, send)
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_tests_connection():
+    """Django's handler runs here on the test's thread, inside its transaction: like Django's test
+    client, requests do not close that connection (on PostgreSQL it would end the transaction)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def django_app():
     return CountingApp()
