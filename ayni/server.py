@@ -55,6 +55,13 @@ class AyniWorker(UvicornWorker):
         "ws_max_size": 1024 * 1024,
     }
 
+    def load_wsgi(self):
+        """Load the application, then do the apps' warm-up (``ayni.warmup``) before serving."""
+        super().load_wsgi()
+        from ayni import warmup
+
+        warmup.run()
+
 
 def default_workers() -> int:
     """``WEB_CONCURRENCY`` if set, else two per core (at least 2): while one process waits

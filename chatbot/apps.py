@@ -9,7 +9,7 @@ class ChatbotConfig(AppConfig):
     def ready(self):
         from datetime import timedelta
 
-        from ayni import schedule
+        from ayni import schedule, warmup
 
         from . import tasks
 
@@ -21,6 +21,11 @@ class ChatbotConfig(AppConfig):
         from .services import whatsapp_deliveries_process
 
         schedule.register_poll("chatbot.whatsapp_deliveries", whatsapp_deliveries_process, every=0.5)
+        # A server or task worker process builds the guide index and reads the guides' facts before
+        # its first message, instead of during it.
+        from .services import answerer_warm
+
+        warmup.register("chatbot.answerer", answerer_warm)
 
         # New guides, titles or aliases reach Rasa's training data and a model loaded in the background.
         from wagtail.signals import page_published, page_unpublished

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -36,32 +40,63 @@ def guide_catalogue() -> list[dict]:
     return out
 
 
+# Within one answer the guides' fingerprint is read once (``guide_fingerprint_once``).
+_ANSWER_FINGERPRINT: ContextVar[list | None] = ContextVar("chatbot_guide_fingerprint", default=None)
+
+
 def guide_fingerprint() -> tuple:
     """Changes whenever a guide is published, unpublished, added or removed."""
     from cms.models import GuidePage
 
-    live = GuidePage.objects.live()
-    stats = live.aggregate(n=Count("pk"), last=Max("last_published_at"))
-    return (stats["n"], stats["last"])
+    held = _ANSWER_FINGERPRINT.get()
+    if held:
+        return held[0]
+    stats = GuidePage.objects.live().aggregate(n=Count("pk"), last=Max("last_published_at"))
+    fingerprint = (stats["n"], stats["last"])
+    if held is not None:
+        held.append(fingerprint)
+    return fingerprint
+
+
+@contextmanager
+def guide_fingerprint_once() -> Iterator[None]:
+    """Read the fingerprint at most once inside the block (one answer: the index and the facts agree)."""
+    token = _ANSWER_FINGERPRINT.set([])
+    try:
+        yield
+    finally:
+        _ANSWER_FINGERPRINT.reset(token)
 
 
 _FACTS: dict[tuple, dict | None] = {}
 _FACTS_MAX = 512
+FACTS_KEY = "ayni:chat:facts:{slug}:{language}:{n}:{last}"
+FACTS_SECONDS = 6 * 3600
 
 
 def guide_facts(*, slug: str, request: HttpRequest | None = None) -> dict | None:
     """A guide's typed facts (the same dict the guide API returns), or None.
 
-    Kept in memory per (guide, language) until any guide is published or
-    unpublished (``guide_fingerprint``), so an answer costs one query, not a dozen;
-    the guide's own link is made absolute for ``request`` (or left relative).
+    Kept per (guide, language) until any guide is published or unpublished
+    (``guide_fingerprint``): in this process's memory and in the shared cache, so
+    that a worker process that has not answered about a guide yet reads it there
+    instead of building it again (a dozen queries). The guide's own link is made
+    absolute for ``request`` (or left relative).
     """
-    key = (slug, get_language(), guide_fingerprint())
+    fingerprint = guide_fingerprint()
+    language = get_language() or ""
+    key = (slug, language, fingerprint)
     if key not in _FACTS:
-        page = cms_selectors.guide_get(slug=slug)
+        last = fingerprint[1].isoformat() if fingerprint[1] else "-"
+        shared_key = FACTS_KEY.format(slug=slug, language=language, n=fingerprint[0], last=last)
+        found = cache.get(shared_key, default=KeyError)
+        if found is KeyError:
+            page = cms_selectors.guide_get(slug=slug)
+            found = cms_selectors.guide_detail(page=page, request=None) if page is not None else None
+            cache.set(shared_key, found, timeout=FACTS_SECONDS)
         if len(_FACTS) >= _FACTS_MAX:
             _FACTS.clear()
-        _FACTS[key] = cms_selectors.guide_detail(page=page, request=None) if page is not None else None
+        _FACTS[key] = found
     facts = copy.deepcopy(_FACTS[key])
     if facts is not None and request is not None and facts.get("url", "").startswith("/"):
         facts["url"] = request.build_absolute_uri(facts["url"])

@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 from ayni import jsonsafe
 from ayni.clients import client_key, key_for
 from ayni.ratelimit import RateLimited
-from chatbot import dialogue, rasa_client, resolver, texts, understanding
+from chatbot import dialogue, rasa_client, resolver, selectors, texts, understanding
 from chatbot.models import (
     ChatExchange,
     Conversation,
@@ -78,6 +78,22 @@ def chat_message_answer(
     "longitude", "name", "address"}`` or ``{"type": "image", "media_id", "mime_type"}``
     — for a flow in progress (a reclamo); ``text`` may then be empty.
     """
+    with selectors.guide_fingerprint_once():  # the guides' state is read once per answer
+        return _chat_message_answer(
+            sender=sender,
+            text=text,
+            channel=channel,
+            request=request,
+            client=client,
+            language=language,
+            attachment=attachment,
+        )
+
+
+def _chat_message_answer(
+    *, sender: str, text: str, channel: str, request: HttpRequest | None, client: str, language: str,
+    attachment: dict | None,
+) -> dict:  # fmt: skip
     started = time.monotonic()
     hashed = sender_hash(channel=channel, sender=sender or "anonymous")
     client = client or (client_key(request) if request is not None else "")
@@ -170,6 +186,20 @@ def _answer(hashed: str, clean: str, nlu_text: str, state: dialogue.State, *, re
         text=nlu_text, understanding=meaning, state=state, request=request, sender=hashed, ranking=ranking, **steps
     )
     return result, engine
+
+
+def answerer_warm() -> int:
+    """Before a process answers its first message: the guide index, every live guide's facts in
+    each interface language (from the shared cache when another process built them) and a first
+    ranking (the search's vocabulary). Returns how many guides. Registered with ``ayni.warmup``."""
+    with selectors.guide_fingerprint_once():
+        index = resolver.guide_index()
+        for language in settings.INTERFACE_LANGUAGES:
+            with translation.override(language):
+                for slug in index.entries:
+                    selectors.guide_facts(slug=slug)
+        resolver.rank("licencia de funcionamiento")
+    return len(index.entries)
 
 
 @functools.cache
@@ -881,7 +911,7 @@ def whatsapp_notification_send(*, wa_id: str, subject: str, body: str, url: str 
     (parameters: subject, body) outside it, as the Cloud API requires. The
     ledger keeps the text with tracking codes redacted.
     """
-    from chatbot import selectors, whatsapp
+    from chatbot import whatsapp
 
     if selectors.whatsapp_window_open(wa_id=wa_id):
         text = "\n".join(part for part in (subject, body, url) if part)

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from ayni import rq_worker, schedule
+from ayni import rq_worker, schedule, warmup
 
 # django-tasks-rq's jobs only run with its own job class (a plain rq Job cannot call a django_tasks Task);
 # ayni.rq_worker's subclass also closes the job's database connections, and its worker runs the jobs
@@ -53,6 +53,9 @@ class Command(BaseCommand):
                 "db_worker", "--batch", "--backend", backend
             )
             return
+        took = warmup.run()  # the replies' indexes and caches, before the first task
+        if took:
+            self.stdout.write("Preparado: " + ", ".join(f"{name} ({ms:.0f} ms)" for name, ms in took.items()))
         if not no_schedule:
             names = ", ".join(job.name for job in schedule.jobs()) or "ninguna"
             self.stdout.write(f"Tareas periódicas: {names} (revisión cada {tick} s).")
