@@ -2,7 +2,7 @@
 
 Connections never pile up, whatever the burst:
 
-- ``CONN_MAX_AGE`` is 0 for every engine and every process. The portal's web
+- ``CONN_MAX_AGE`` is 0 for PostgreSQL in every process. The portal's web
   process is always an ASGI server (``ayni.server``, which ``make run``, the
   Dockerfile and compose all start): under ASGI each request's synchronous code
   runs on a thread of its own (asgiref's ThreadSensitiveContext), so a
@@ -19,6 +19,16 @@ Connections never pile up, whatever the burst:
   ``max_connections`` for (web processes + worker processes) x the pool size,
   plus a few for administration. ``DATABASE_POOL_MAX_SIZE=0`` switches the pool
   off (then each request opens and closes its own connection).
+- SQLite (the embedded default) is a file, not a server: a connection holds no
+  server slot, and opening one costs more than the query (the connection, its
+  pragmas and, when it was the file's last connection, closing it checkpoints
+  the write-ahead log and removes it: some 7 ms of a 10 ms chat answer). Its
+  connections are persistent (``CONN_MAX_AGE=None``), one per thread that
+  touches the database: the server's request threads are a bounded pool of
+  long-lived threads (``ayni.handler.PooledASGIHandler``; the chat's answers and
+  the websockets' calls run on asgiref's bounded executors), so their number
+  is bounded too; a connection left in an unusable state is closed at the end
+  of its request as usual.
 """
 
 from __future__ import annotations
@@ -37,6 +47,8 @@ def database_config(url: str, *, pool_max_size: int = 8, pool_timeout: int = 10)
     config = dj_database_url.parse(url, conn_max_age=0)
     config["CONN_MAX_AGE"] = 0  # see the module's docstring: never persistent under ASGI
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Kept open by each of the process's long-lived threads (see the module's docstring).
+        config["CONN_MAX_AGE"] = None
         # WAL lets the web server and the task worker share the file.
         config["OPTIONS"] = {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
