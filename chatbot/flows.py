@@ -175,7 +175,35 @@ def step(*, flow: dict, text: str, attachment: dict | None, contact: str) -> tup
     }.get(flow.get("step"))
     if handler is None:
         return None, [_reply(_("Se reinició la conversación. Escribe tu consulta o «reportar» para un reclamo."))]
+    if attachment and attachment.get("type") not in ("image", "location"):
+        # A sticker, an audio, a video, a document…: the step stays, and says again what it needs.
+        return flow, [_unreadable(flow)]
     return handler(flow, text=text, norm=norm, attachment=attachment, contact=contact)
+
+
+def _unreadable(flow: dict) -> dict:
+    """What a step says to a message it cannot read (a sticker, an audio…): that, and its question again."""
+    sorry = _("No puedo ver stickers ni escuchar audios o videos.")
+    confirm_buttons = [_button(_("Enviar reclamo"), "enviar"), _button(_("Cancelar"), "cancelar")]
+    step_name = flow.get("step")
+    if step_name == "type":
+        return _reply(f"{sorry} " + _("¿Qué pasó? Elige una opción o descríbelo en pocas palabras."), _type_buttons())
+    if step_name == "description":
+        return _reply(f"{sorry} {_ask_description()}")
+    if step_name == "photo":
+        if flow["channel"] == "whatsapp":
+            return _reply(
+                f"{sorry} " + _("Envía una foto, o escribe «omitir» para seguir sin foto."),
+                [_button(_("Omitir"), "omitir")],
+            )
+        return _photo_reply(f"{sorry} {_ask_web_photo()}", flow)
+    if step_name == "contact":
+        return _reply(
+            f"{sorry} " + _("Responde «sí» o «no»."), [_button(_("Sí, avísenme"), "si"), _button(_("No"), "no")]
+        )
+    if step_name == "confirm":
+        return _reply(f"{sorry} " + _("¿Lo envío? Responde «enviar» o «cancelar»."), confirm_buttons)
+    return _reply(f"{sorry} {_ask_place(flow)}")
 
 
 def _on_type(flow, *, text, norm, attachment, contact):

@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from ayni import jsonsafe
 from ayni.clients import client_key, key_for
 from ayni.ratelimit import RateLimited
+from ayni.sqlite_writes import atomic_polling
 from chatbot import dialogue, rasa_client, resolver, selectors, texts, understanding
 from chatbot.models import (
     ChatExchange,
@@ -118,7 +119,8 @@ def _chat_message_answer(
         if expired_flow:  # a reclamo left half-way for too long: say so, politely
             result.replies.insert(0, {"text": texts.flow_expired(), "buttons": []})
     guide = result.guide
-    with transaction.atomic():  # the state and the log in one commit
+
+    def record() -> None:
         if expired_flow or asdict(state) != conversation:  # an expired flow is cleared once, not told twice
             conversation_save(sender_hash=hashed, state=state)
         chat_exchange_log(
@@ -133,6 +135,8 @@ def _chat_message_answer(
             latency_ms=int((time.monotonic() - started) * 1000),
             answered=result.answered and result.intent not in UNANSWERED_INTENTS,
         )
+
+    atomic_polling(record)  # the state and the log in one commit (on SQLite, the lock polled for)
     return {
         "replies": result.replies,
         "intent": result.intent,
@@ -834,13 +838,19 @@ def _whatsapp_replies_compute(message: WhatsAppMessage) -> list[dict]:
 
     Text, buttons and list replies are answered by the chat; so are an image or a
     location (with its ``payload`` as the ``attachment``), even without text: a
-    flow in progress (a reclamo) decides what they mean. Other kinds get the
-    polite "text only" answer.
+    flow in progress (a reclamo) decides what they mean. Other kinds (a sticker,
+    an audio…) and empty texts get the polite "text only" answer, unless a
+    reclamo is in progress: then its step says that it cannot read them and asks
+    its question again (the flow goes on).
     """
     text = message.text
     attachment = message.payload if message.kind in _ATTACHMENT_KINDS else None
     if (message.kind in _CHAT_KINDS and text.strip()) or attachment:
         answer = chat_message_answer(sender=message.wa_id, text=text, channel="whatsapp", attachment=attachment)
+        replies = answer["replies"]
+    elif _flow_in_progress(message.wa_id):
+        unreadable = None if message.kind in _CHAT_KINDS else {"type": message.kind}
+        answer = chat_message_answer(sender=message.wa_id, text=text, channel="whatsapp", attachment=unreadable)
         replies = answer["replies"]
     else:
         replies = dialogue.text_only().replies
@@ -850,6 +860,16 @@ def _whatsapp_replies_compute(message: WhatsAppMessage) -> list[dict]:
     with _bookkeeping():
         WhatsAppMessage.objects.filter(pk=message.pk).update(pending_replies=replies, text=message.text)
     return replies
+
+
+def _flow_in_progress(wa_id: str) -> bool:
+    """Whether this WhatsApp number is in the middle of a guided flow (a reclamo) that has not expired."""
+    since = timezone.now() - timedelta(minutes=settings.CHATBOT_CONVERSATION_MINUTES)
+    return (
+        Conversation.objects.filter(sender_hash=sender_hash(channel="whatsapp", sender=wa_id), updated_at__gte=since)
+        .exclude(flow={})
+        .exists()
+    )
 
 
 def _whatsapp_finish(message: WhatsAppMessage, lease: datetime, status: str) -> None:

@@ -129,3 +129,51 @@ def graph(respx_mock):
 
     route = respx_mock.post(url__regex=rf"{GRAPH}/v[0-9.]+/{PHONE_ID}/messages").mock(side_effect=sent)
     return route
+
+
+# --- Meta's media endpoints (WhatsApp images) --------------------------------------
+
+MEDIA_ID = "1037543291543636"
+LOOKASIDE = f"https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid={MEDIA_ID}&ext=1735689600&hash=ATt"
+
+
+def media_info(*, size: int, mime: str = "image/jpeg", media_id: str = MEDIA_ID, url: str = LOOKASIDE) -> dict:
+    """``GET /{media-id}``'s answer in Meta's documented shape."""
+    return {
+        "messaging_product": "whatsapp",
+        "url": url,
+        "mime_type": mime,
+        "sha256": "HgKUhg5ISJs1kKAh2vQ5UMeaTBUoaoyFkhQkdtVfQAQ=",
+        "file_size": size,
+        "id": media_id,
+    }
+
+
+def answers(script) -> dict:
+    """respx's mock arguments for one response, an exception, or a list of them in turn."""
+    return {"side_effect": script} if isinstance(script, list | Exception) else {"return_value": script}
+
+
+def jpeg_response(data: bytes):
+    import httpx
+
+    return httpx.Response(200, content=data, headers={"Content-Type": "image/jpeg"})
+
+
+@pytest.fixture
+def meta_media(respx_mock):
+    """The Cloud API's two media calls: the media's URL (Graph API), then its bytes (lookaside, with the token).
+
+    ``meta_media(info=..., content=..., media_id=..., url=...)`` returns the two respx routes.
+    """
+    respx_mock.route(host="127.0.0.1").pass_through()
+
+    def routes(*, info, content=None, media_id: str = MEDIA_ID, url: str = LOOKASIDE):
+        info_route = respx_mock.get(url__regex=rf"{GRAPH}/v[0-9.]+/{media_id}$")
+        info_route.mock(**answers(info))
+        data_route = respx_mock.get(url=url)
+        if content is not None:
+            data_route.mock(**answers(content))
+        return info_route, data_route
+
+    return routes

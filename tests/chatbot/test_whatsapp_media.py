@@ -20,13 +20,11 @@ from chatbot.models import ChatExchange, WhatsAppMessage
 from participation.models.complaints import attachment_storage
 from participation.uploads import clean_upload
 
-from .conftest import GRAPH, meta_message, post_webhook
+from .conftest import GRAPH, MEDIA_ID, jpeg_response, media_info, meta_message, post_webhook
 
 pytestmark = pytest.mark.django_db
 
 NUMBER = "59170000077"
-MEDIA_ID = "1037543291543636"
-LOOKASIDE = f"https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid={MEDIA_ID}&ext=1735689600&hash=ATt"
 RED, BLUE = (220, 20, 20), (20, 20, 220)
 
 
@@ -241,42 +239,6 @@ def photo_with_orientation_and_gps() -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=95, exif=exif)
     return out.getvalue()
-
-
-def media_info(*, size: int, mime: str = "image/jpeg") -> dict:
-    return {
-        "messaging_product": "whatsapp",
-        "url": LOOKASIDE,
-        "mime_type": mime,
-        "sha256": "HgKUhg5ISJs1kKAh2vQ5UMeaTBUoaoyFkhQkdtVfQAQ=",
-        "file_size": size,
-        "id": MEDIA_ID,
-    }
-
-
-@pytest.fixture
-def meta_media(respx_mock):
-    """The Cloud API's two media calls: the media's URL (Graph API) and its bytes (lookaside)."""
-    respx_mock.route(host="127.0.0.1").pass_through()
-
-    def routes(*, info, content=None):
-        url = respx_mock.get(url__regex=rf"{GRAPH}/v[0-9.]+/{MEDIA_ID}$")
-        url.mock(**answers(info))
-        data = respx_mock.get(url=LOOKASIDE)
-        if content is not None:
-            data.mock(**answers(content))
-        return url, data
-
-    return routes
-
-
-def answers(script) -> dict:
-    """respx's mock arguments for one response, an exception, or a list of them in turn."""
-    return {"side_effect": script} if isinstance(script, list | Exception) else {"return_value": script}
-
-
-def jpeg_response(data: bytes) -> httpx.Response:
-    return httpx.Response(200, content=data, headers={"Content-Type": "image/jpeg"})
 
 
 def test_a_photo_is_downloaded_cleaned_and_kept_privately(wa, meta_media, private):
