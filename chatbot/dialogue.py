@@ -69,19 +69,30 @@ def answer(*, text: str, understanding: Understanding, state: State, request: Ht
         return early
     if u.from_button:
         return _button(u, state, request)
-    if u.intent == "complaint_status":
+    if u.intent == "complaint_status" and (u.code or not _names_a_guide(text, ranking)):
         state.options = []
         return _complaint(u.code, sender=sender)
     if state.options and u.choice is not None:
         return _choice(u.choice, state, request)
 
     ranking = ranking.with_entities(u.procedures) if ranking else resolver.rank(text, entities=u.procedures)
+    if u.intent in SMALL_TALK and not ranking.phrase_match and not detect_asks(text):
+        # "ya ya, gracias x la info hermano": thanks, even if some words look like a guide's.
+        return _small_talk(u.intent)
     if ranking.national or (u.intent == "out_of_scope" and not ranking.anchored):
         state.options = []
         return Result([reply(texts.out_of_scope(), _menu_buttons())], "out_of_scope", answered=True)
-    if ranking.guides:
+    if ranking.guides and (ranking.anchored or u.intent != "nlu_fallback" or detect_asks(text)):
         return _ranked_guide(text, u, ranking, state, request)
+    # Nothing asked, no intent and no word of a guide's name ("contame un chiste"): not a guide question.
     return _no_guide(text, u, ranking, state, request)
+
+
+def _names_a_guide(text: str, ranking: resolver.Ranking | None) -> bool:
+    """The message says a guide's name in full ("la denuncia por ruido se puede hacer en linea?"):
+    a question about that guide, not about following a case (which needs a code)."""
+    ranking = ranking or resolver.rank(text)
+    return bool(ranking.guides) and ranking.guides[0][0] in ranking.phrase_match
 
 
 def empty(*, had_text: bool) -> Result:

@@ -450,6 +450,9 @@ NATIONAL = re.compile(
     r"impuestos nacionales|renta dignidad|bono juancito pinto|bono|soat|libreta de servicio militar|"
     r"servicio militar|migracion|padron electoral|empadronarme para votar|titulo de bachiller|"
     r"titulo profesional|seguro social|afp|jubilacion|antecedentes|felcc|"
+    # other institutions' procedures: property registry, company registry, the cable car, driving schools
+    r"derechos reales|ddrr|fundempresa|seprec|matricula de comercio|teleferico|mi teleferico|"
+    r"automovil club|licencia de moto|brevete|"
     # not a procedure at all: sport, weather, holidays, the exchange rate
     r"partido de|juega|jugara|feriado|feriados|clima|va a llover|dolar|tipo de cambio)\b"
 )
@@ -466,6 +469,8 @@ class Ranking:
     national: bool = False  # about a national procedure, and nothing municipal besides
     unknown_words: list[str] = field(default_factory=list)  # content words of the question
     phrase_match: set[str] = field(default_factory=set)  # guides whose full name is in the question
+    # For the best guides: the stems of their titles that the question holds.
+    name_hits: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def with_entities(self, entities: list[str] | None) -> Ranking:
         """The same ranking with Rasa's ``procedure`` entities added as a signal (a ranking
@@ -480,6 +485,7 @@ class Ranking:
             national=self.national,
             unknown_words=self.unknown_words,
             phrase_match=self.phrase_match,
+            name_hits=self.name_hits,
         )
 
     @property
@@ -495,7 +501,13 @@ class Ranking:
             return []  # the question names this guide: no need to ask
         if runner_up < CLOSE_RATIO * top:
             return []
-        return [slug for slug, score in self.guides[:3] if score >= CLOSE_RATIO * top]
+        close = [slug for slug, score in self.guides[:3] if score >= CLOSE_RATIO * top]
+        # A guide whose named words in the question are a strict part of the best one's is not a rival:
+        # "se me vencio la licencia de la farmacia" names "farmacia" besides "licencia" and "renovar".
+        hits = self.name_hits.get(best)
+        if hits:
+            close = [slug for slug in close if slug == best or not self.name_hits.get(slug, frozenset()) < hits]
+        return close if len(close) > 1 else []
 
 
 def rank(text: str, *, entities: list[str] | None = None) -> Ranking:
@@ -507,8 +519,20 @@ def rank(text: str, *, entities: list[str] | None = None) -> Ranking:
         # names a guide (its title or an alias, in full): "fotocopia del carnet para la licencia
         # de funcionamiento?" is; "renovacion de licencia de conducir" is not.
         rest = normalize(text).replace(national.group(0), " ")
-        outcome = _rank(rest, entities)
         named = _named_guides(rest)
+        said = national.group(0)
+        norm = f" {normalize(text)} "
+        if any(
+            said in phrase and f" {phrase} " in norm
+            for slug in _named_guides(text) - named
+            for phrase in guide_index().entries[slug].phrases
+        ):
+            # The national word is part of a guide's own name that the question says in full
+            # ("perdi mi carnet de comerciante", "el carnet de reciclador"): a municipal question.
+            outcome = _rank(text, entities)
+            outcome.unknown_words = content
+            return outcome
+        outcome = _rank(rest, entities)
         outcome.guides = [(slug, score) for slug, score in outcome.guides if slug in named]
         outcome.national = not outcome.guides
         outcome.unknown_words = content
@@ -533,6 +557,10 @@ def _rank(text: str, entities: list[str] | None) -> Ranking:
             slug
             for slug, _score in outcome.guides[:3]
             if any(len(p.split()) >= 2 and f" {p} " in norm for p in index.entries[slug].phrases)
+        }
+        asked = {stem(w) for w in content_words(text)}
+        outcome.name_hits = {
+            slug: frozenset(asked & index.entries[slug].names[0]) for slug, _score in outcome.guides[:3]
         }
         best = index.entries[outcome.guides[0][0]]
         outcome.anchored = outcome.guides[0][0] in outcome.phrase_match or bool(
