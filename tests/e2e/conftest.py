@@ -1,20 +1,45 @@
-"""Browser fixtures: Debian's Chromium driven by Playwright against a live server.
+"""The one browser-test harness: Debian's Chromium driven by Playwright against the portal.
 
-The tests in this folder are marked ``e2e`` (and ``django_db``, so that
-pytest-django creates the test database). They use their own module-scoped
-live server instead of pytest-django's ``live_server`` fixture, which would
-request ``transactional_db`` and flush the database after every test (and so
-force the demo municipality to be loaded again for each one). Here the demo is
-loaded once per module (``load_demo`` is idempotent: transactional tests may
-have flushed the database before) and whatever the live server wrote is
-removed when the module ends.
+Two ways to serve the portal, for two kinds of test:
+
+``site_url``
+    A live server in this process, on the tests' database (module-scoped). The
+    tests in this folder are marked ``e2e`` (and ``django_db``, so that
+    pytest-django creates the test database). They use this module-scoped live
+    server instead of pytest-django's ``live_server`` fixture, which would
+    request ``transactional_db`` and flush the database after every test (and
+    so force the demo municipality to be loaded again for each one). Here the
+    demo is loaded once per module (``load_demo`` is idempotent: transactional
+    tests may have flushed the database before) and whatever the live server
+    wrote is removed when the module ends. A test may create rows with the
+    factories and see them in the browser (the live server shares the test's
+    SQLite connection; on PostgreSQL it would not see the test's transaction).
+
+``portal``
+    The product's server (``ayni.server``, two worker processes, websockets)
+    as a subprocess on its own throwaway SQLite database, prepared with
+    ``manage.py portal_setup`` exactly like ``make run`` (session-scoped). For
+    what needs real processes: live counts over websockets across workers,
+    e-mails (they land as files in its directory, ``portal.mails()``).
+
+Tabs: ``site_page``/``phone_page`` share a module's context (anonymous
+visitors, no cookies); ``new_tab(base_url)`` gives a tab with cookies of its
+own (someone signed in). ``oidc_provider`` is the stand-in OpenID Connect
+provider on loopback (tests/participation/oidc_provider.py).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -118,3 +143,130 @@ def phone_page(phone_context):
     page = phone_context.new_page()
     yield page
     page.close()
+
+
+@pytest.fixture
+def new_tab(chromium):
+    """Make a desktop-sized tab with cookies of its own: ``new_tab(base_url)`` (a new browser context each)."""
+    contexts = []
+
+    def make(base_url: str, **options):
+        context = _context(chromium, base_url, viewport=DESKTOP, **options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+# --- The product's server as a subprocess ---------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Portal:
+    """The running portal: its address and its directory (database, e-mails as files, server log)."""
+
+    def __init__(self, url: str, var_dir: Path):
+        self.url = url
+        self.var_dir = var_dir
+
+    def mails(self) -> list[str]:
+        folder = self.var_dir / "mail"
+        if not folder.exists():
+            return []
+        return [p.read_text(encoding="utf-8", errors="replace") for p in sorted(folder.iterdir(), key=os.path.getmtime)]
+
+
+@pytest.fixture(scope="session")
+def portal() -> Iterator[Portal]:
+    from ayni.server import server_command
+
+    var_dir = Path(tempfile.mkdtemp(prefix="ayni-e2e-portal-"))
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "EMAIL_HOST", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        AYNI_VAR_DIR=str(var_dir),
+        DJANGO_SETTINGS_MODULE="ayni.settings.dev",
+        SECRET_KEY="e2e-portal-not-secret",
+        AYNI_PROPOSAL_SUPPORT_THRESHOLD="2",
+        AYNI_RATE_REGISTER="100",
+        AYNI_RATE_COMPLAINT="100",
+        AYNI_RATE_TRACKING="100",
+        PYTHONUNBUFFERED="1",
+    )
+    setup = subprocess.run(
+        [sys.executable, "manage.py", "portal_setup"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+    )
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    port = _free_port()
+    log = open(var_dir / "server.log", "w")  # noqa: SIM115
+    server = subprocess.Popen(
+        # The product's server: two worker processes, so live counts cross processes as in production.
+        server_command("127.0.0.1", port, workers=2),
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/health/", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError((var_dir / "server.log").read_text()) from None
+                time.sleep(0.3)
+        yield Portal(url, var_dir)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+# --- Sign-in with an OpenID Connect provider --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def oidc_provider():
+    """The stand-in OpenID Connect provider (Ciudadanía Digital) on loopback, for a module."""
+    from tests.participation.oidc_provider import Provider
+
+    stand_in = Provider().start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def oidc_enabled(settings, oidc_provider, site_url):
+    """The portal signs in with ``oidc_provider``, whose registered addresses are the live server's."""
+    from tests.participation.oidc_provider import CLIENT_ID, CLIENT_SECRET
+
+    oidc_provider.redirect_uris = {f"{site_url}/cuentas/identidad/volver/"}
+    oidc_provider.post_logout_redirect_uris = {f"{site_url}/participa/propuestas/"}
+    settings.OIDC_ISSUER = oidc_provider.issuer
+    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+    settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
+    settings.OIDC_BUTTON_LABEL = "Ciudadanía Digital"
+    settings.OIDC_ENABLED = True
+    return oidc_provider

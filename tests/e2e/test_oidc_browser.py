@@ -8,25 +8,22 @@ provider's page, back to the portal). The error path: consent denied at the
 provider gives a clear Spanish page, and signing in with e-mail and password
 still works.
 
-The portal is a live server in this process (its database is the tests' one);
-the provider is tests/participation/oidc_provider.py. Slow and independent of
-the database backend: it runs once per CI, in the embedded-defaults pass.
-Run with ``pytest -m e2e tests/participation/e2e/test_oidc_browser.py``; needs Debian's Chromium.
+The portal is the harness's live server in this process (``site_url``: its
+database is the tests' one, so rows made with the factories are seen there);
+the provider is the harness's ``oidc_provider`` (tests/participation/oidc_provider.py).
+Slow and independent of the database backend: it runs once per CI, in the
+embedded-defaults pass.
+Run with ``pytest -m e2e tests/e2e/test_oidc_browser.py``; needs Debian's Chromium.
 """
 
 from __future__ import annotations
-
-import os
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from participation.models import Profile, Support
-from tests.participation.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
-
-# Playwright's sync API keeps an event loop in the main thread; the ORM calls of the tests run there.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from tests.participation.oidc_provider import CLIENT_ID
 
 pytestmark = [pytest.mark.e2e, pytest.mark.embedded_only, pytest.mark.django_db]
 
@@ -46,43 +43,17 @@ def assert_accessible(page) -> None:
     assert blocking == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in blocking]
 
 
-@pytest.fixture(scope="module")
-def provider():
-    stand_in = Provider().start()
-    stand_in.users[USERNAME] = (PASSWORD, CLAIMS)
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture(scope="module")
-def site(participation_browser, provider, django_db_setup, django_db_blocker):
-    """A live server of the portal (started after Chromium, so that it shares the tests' connection)."""
-    from pytest_django.live_server_helper import LiveServer
-
-    with django_db_blocker.unblock():
-        server = LiveServer("localhost")
-        server._live_server_modified_settings.enable()
-        try:
-            provider.redirect_uris = {f"{server.url}/cuentas/identidad/volver/"}
-            provider.post_logout_redirect_uris = {f"{server.url}/participa/propuestas/"}
-            yield server.url
-        finally:
-            server._live_server_modified_settings.disable()
-            server.stop()
+@pytest.fixture
+def provider(oidc_enabled):
+    """The stand-in provider, the portal signing in with it, and its test user."""
+    oidc_enabled.users[USERNAME] = (PASSWORD, CLAIMS)
+    return oidc_enabled
 
 
 @pytest.fixture
-def tab(participation_browser, site, provider, settings):
-    settings.OIDC_ISSUER = provider.issuer
-    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
-    settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
-    settings.OIDC_BUTTON_LABEL = "Ciudadanía Digital"
-    settings.OIDC_ENABLED = True
-    context = participation_browser.new_context(base_url=site, locale="es-BO", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
-    context.close()
+def tab(chromium, site_url, provider, new_tab):
+    """A tab with cookies of its own (Chromium starts before the live server, which shares the tests' connection)."""
+    return new_tab(site_url)
 
 
 def _account(page):
@@ -97,13 +68,14 @@ def _to_the_provider(page, provider) -> None:
 
 
 def test_a_verified_resident_signs_in_supports_and_signs_out_everywhere(
-    tab, provider, settings, make_proposal, make_user
+    tab, provider, settings, proposal_factory, verified_citizen_factory
 ):
     # This municipality asks for identity to support, and counts verified residents towards the threshold.
     settings.AYNI_ACTION_LEVELS = {**settings.AYNI_ACTION_LEVELS, "support": "identity"}
     settings.AYNI_LEVEL_THRESHOLD = "identity"
-    proposal = make_proposal(title="Bebederos de agua en la plaza 15 de Agosto")
-    Support.objects.create(proposal=proposal, user=make_user())  # one earlier support at the e-mail level
+    proposal = proposal_factory(title="Bebederos de agua en la plaza 15 de Agosto")
+    # One earlier support at the e-mail level.
+    Support.objects.create(proposal=proposal, user=verified_citizen_factory())
     type(proposal).objects.filter(pk=proposal.pk).update(support_count=1)
 
     _to_the_provider(tab, provider)
@@ -139,8 +111,8 @@ def test_a_verified_resident_signs_in_supports_and_signs_out_everywhere(
     expect(tab.get_by_label("Contraseña")).to_be_visible()
 
 
-def test_consent_denied_gives_a_spanish_page_and_local_sign_in_still_works(tab, provider, make_user):
-    local = make_user()  # an e-mail and password account (make_user's password)
+def test_consent_denied_gives_a_spanish_page_and_local_sign_in_still_works(tab, provider, verified_citizen_factory):
+    local = verified_citizen_factory()  # an e-mail and password account (the factories' password)
     _to_the_provider(tab, provider)
     tab.get_by_role("button", name="Rechazar").click()
     tab.wait_for_url("**/cuentas/identidad/volver/?**")

@@ -1,6 +1,7 @@
 """Register → verify → propose → another user supports (live count); anonymous denuncia → follow it.
 
-Run with ``pytest -m e2e tests/participation/e2e``; needs Debian's Chromium.
+On the product's server as a subprocess (the ``portal`` fixture of tests/e2e/conftest.py).
+Run with ``pytest -m e2e tests/e2e/test_participation_browser.py``; needs Debian's Chromium.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def register_and_verify(page, portal, email: str, name: str) -> None:
 
 
 def test_propose_and_see_supports_arrive_live(new_tab, portal):
-    author = new_tab()
+    author = new_tab(portal.url)
     register_and_verify(author, portal, "autora.e2e@ejemplo.bo", "Autora")
     assert_accessible(author)
     author.get_by_role("link", name="Presentar una propuesta").click()
@@ -64,7 +65,7 @@ def test_propose_and_see_supports_arrive_live(new_tab, portal):
     expect(author.locator("html")).to_have_attribute("data-live", "on")
     assert_accessible(author)
 
-    supporter = new_tab()
+    supporter = new_tab(portal.url)
     register_and_verify(supporter, portal, "apoyo.e2e@ejemplo.bo", "Vecino")
     supporter.goto(proposal_url)
     supporter.get_by_role("button", name="Apoyar esta propuesta").click()
@@ -84,7 +85,7 @@ def _png(path) -> str:
 
 
 def test_anonymous_denuncia_with_attachment_is_followed_with_its_code(new_tab, portal, tmp_path):
-    page = new_tab()
+    page = new_tab(portal.url)
     page.goto("/participa/reclamos/")
     assert_accessible(page)
     page.get_by_role("radio", name="Denuncia").check()
@@ -99,7 +100,7 @@ def test_anonymous_denuncia_with_attachment_is_followed_with_its_code(new_tab, p
     assert re.fullmatch(r"DN-[A-Z0-9]{5}-[A-Z0-9]{5}", code)
     assert_accessible(page)
 
-    other = new_tab()
+    other = new_tab(portal.url)
     other.goto("/participa/seguimiento/")
     other.get_by_label("Código de seguimiento").fill(code.lower())
     other.get_by_role("button", name="Consultar").click()
