@@ -14,6 +14,7 @@ class OpendataConfig(AppConfig):
 
         from . import tasks
 
-        schedule.register("opendata.participation_dataset", tasks.participation_dataset_task, every=timedelta(days=7))
+        # The datasets other apps publish through ayni.published_tables (participation's figures).
+        schedule.register("opendata.published_datasets", tasks.published_datasets_task, every=timedelta(days=7))
         # A safety net: changes enqueue the outbox themselves, retries come back when due.
         schedule.register("opendata.ckan_outbox", tasks.ckan_outbox_process_task, every=timedelta(minutes=15))

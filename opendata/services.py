@@ -260,40 +260,33 @@ def resource_version_export(*, version: ResourceVersion, fmt: str) -> str:
     return exports.version_export(version=version, fmt=fmt)
 
 
-PARTICIPATION_SLUG = "participacion-ciudadana"
-
-
 @transaction.atomic
-def participation_dataset_refresh() -> Dataset | None:
-    """(Re)build the open dataset of aggregated participation figures.
+def published_dataset_refresh(*, slug: str) -> Dataset | None:
+    """(Re)build the open dataset another app registered as ``slug`` (``ayni.published_tables``).
 
-    A resource gets a new version only when its figures changed, so weekly runs
-    without news add nothing. ``None`` when participation is not installed.
+    The dataset is created once (published, weekly); a resource gets a new version
+    only when its figures changed, so weekly runs without news add nothing.
+    ``None`` when no installed app publishes ``slug``.
     """
-    from opendata.selectors import participation_tables
+    from ayni import published_tables
 
-    tables = participation_tables()
-    if tables is None:
+    published = published_tables.get(slug)
+    if published is None:
         return None
-    dataset = Dataset.objects.filter(slug=PARTICIPATION_SLUG).first()
-    if dataset is None:
-        dataset = dataset_create(
-            title=_("Participación ciudadana: reclamos, denuncias y propuestas en cifras"),
-            slug=PARTICIPATION_SLUG,
-            description=_(
-                "Cifras agregadas de los reclamos, denuncias y sugerencias (por estado, tipo, unidad y distrito, "
-                "con la mediana de días para responder) y de las propuestas ciudadanas (por estado, categoría y "
-                "distrito). Se regenera cada semana. No contiene datos personales: las cifras menores que el umbral "
-                "(5 por defecto) se muestran como «<5» y no se suman en los totales."
-            ),
-            publisher=site_contact().name,
-            frequency="weekly",
-            theme="GOVE",
-            tags=["participación ciudadana", "reclamos", "propuestas"],
-            publish=True,
-        )
-    aggregate_tables_store(dataset=dataset, tables=tables)
-    return Dataset.objects.get(pk=dataset.pk)
+    return generated_dataset_refresh(
+        slug=published.slug,
+        title=str(published.title),
+        description=str(published.description),
+        tags=list(published.tags),
+        tables=published.tables(),
+    )
+
+
+def published_datasets_refresh() -> list[Dataset]:
+    """(Re)build every dataset the installed apps publish (the weekly job)."""
+    from ayni import published_tables
+
+    return [published_dataset_refresh(slug=published.slug) for published in published_tables.registered()]
 
 
 def aggregate_tables_store(*, dataset: Dataset, tables: dict[str, tuple[list[str], list[list]]]) -> Dataset:

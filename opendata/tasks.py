@@ -6,13 +6,15 @@ from django_tasks import task
 
 from opendata.ckan.tasks import ckan_outbox_process_task
 
-__all__ = ["ckan_outbox_process_task", "participation_dataset_task"]
+__all__ = ["ckan_outbox_process_task", "published_datasets_task"]
 
 
 @task()
-def participation_dataset_task() -> dict:
-    """Regenerate the participation dataset (weekly: registered in OpendataConfig.ready)."""
-    from opendata.services import participation_dataset_refresh
+def published_datasets_task() -> dict:
+    """Regenerate the datasets other apps publish (``ayni.published_tables``; weekly: OpendataConfig.ready).
 
-    dataset = participation_dataset_refresh()
-    return {"dataset": dataset.slug if dataset else None, "version": dataset.version if dataset else None}
+    Returns ``{"datasets": {slug: version}}``.
+    """
+    from opendata.services import published_datasets_refresh
+
+    return {"datasets": {dataset.slug: dataset.version for dataset in published_datasets_refresh()}}

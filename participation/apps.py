@@ -12,7 +12,9 @@ class ParticipationConfig(AppConfig):
 
         from ayni import schedule
 
-        from . import tasks
+        from . import open_data, tasks
+
+        open_data.register()  # its figures as an open dataset (ayni.published_tables, read by opendata)
 
         schedule.register("participation.personal_data_purge", tasks.personal_data_purge, every=timedelta(hours=24))
         # Hourly: a case becomes due soon at midnight, and each case is reminded once a day at most.

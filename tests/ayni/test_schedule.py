@@ -33,7 +33,7 @@ def test_apps_register_their_purges_and_weekly_jobs_without_anyone_doing_it_by_h
     assert {
         "chatbot.purge",
         "participation.personal_data_purge",
-        "opendata.participation_dataset",
+        "opendata.published_datasets",
         "opendata.ckan_outbox",
     } <= names
 

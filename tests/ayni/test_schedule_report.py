@@ -41,7 +41,7 @@ def test_superusers_see_the_report_and_export_it(admin_client):
     response = admin_client.get(reverse("ayni_schedule"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Tareas periódicas" in html and "opendata.participation_dataset" in html
+    assert "Tareas periódicas" in html and "opendata.published_datasets" in html
     assert "6 horas" in html and "nunca" in html and re.search(r">\s*1 minuto\s*<", html)
     export = admin_client.get(reverse("ayni_schedule") + "?export=csv")
     assert export.status_code == 200

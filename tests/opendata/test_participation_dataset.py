@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from opendata import services
 from opendata.models import Dataset, ResourceVersion, file_storage
-from opendata.tasks import participation_dataset_task
+from opendata.tasks import published_datasets_task
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def table(dataset, slug) -> list[list[str]]:
 
 
 def test_participation_dataset_has_aggregates_only(figures):
-    dataset = services.participation_dataset_refresh()
+    dataset = services.published_dataset_refresh(slug="participacion-ciudadana")
     assert dataset.slug == "participacion-ciudadana" and dataset.is_published and dataset.frequency == "weekly"
     unit_rows = {row[0]: row[1:] for row in table(dataset, "reclamos-por-unidad")}
     assert unit_rows["OD Alumbrado público"] == ["4", "3", "6"]  # median of 4, 6 and 10 days
@@ -74,21 +74,21 @@ def test_participation_dataset_has_aggregates_only(figures):
 
 
 def test_weekly_rerun_without_news_adds_no_version(figures):
-    dataset = services.participation_dataset_refresh()
+    dataset = services.published_dataset_refresh(slug="participacion-ciudadana")
     versions = ResourceVersion.objects.filter(resource__dataset=dataset).count()
-    services.participation_dataset_refresh()
+    services.published_dataset_refresh(slug="participacion-ciudadana")
     assert ResourceVersion.objects.filter(resource__dataset=dataset).count() == versions
     from participation.models import Complaint
 
     Complaint.objects.filter(code="OD-TEST-2").update(status="cerrado", closed_at=timezone.now())
-    services.participation_dataset_refresh()
+    services.published_dataset_refresh(slug="participacion-ciudadana")
     assert ResourceVersion.objects.filter(resource__dataset=dataset).count() > versions
     assert dataset.resources.get(slug="reclamos-por-unidad").versions.count() == 2
 
 
 def test_the_task_regenerates_it(figures):
-    result = participation_dataset_task.enqueue()
-    assert result.return_value["dataset"] == "participacion-ciudadana"
+    result = published_datasets_task.enqueue()
+    assert list(result.return_value["datasets"]) == ["participacion-ciudadana"]
     assert Dataset.objects.get(slug="participacion-ciudadana").resources.count() == 7
 
 
@@ -108,7 +108,7 @@ def test_small_counts_are_suppressed_and_left_out_of_totals(figures, settings):
         received_on=dt.date(2025, 3, 3),
         due_date=dt.date(2025, 3, 20),
     )
-    dataset = services.participation_dataset_refresh()
+    dataset = services.published_dataset_refresh(slug="participacion-ciudadana")
     units = {row[0]: row[1:] for row in table(dataset, "reclamos-por-unidad")[1:]}
     assert units["OD Unidad pequeña"] == ["<3", "<3", ""]
     assert units["OD Alumbrado público"] == ["4", "3", "6"]
@@ -121,3 +121,27 @@ def test_small_counts_are_suppressed_and_left_out_of_totals(figures, settings):
     assert summary["umbral_de_celdas_pequenas"] == "3"
     districts = {r[0]: r[1:] for r in table(dataset, "propuestas-por-distrito")[1:]}
     assert districts["OD Tacata"] == ["<3", "<3"]  # one proposal: neither its count nor its supports
+
+
+def test_participation_registers_its_dataset_with_the_core_registry():
+    from ayni import published_tables
+
+    published = published_tables.get("participacion-ciudadana")
+    assert published is not None and "propuestas" in published.tags
+    assert set(published.tables()) >= {"resumen", "reclamos-por-unidad", "propuestas-por-distrito"}
+
+
+def test_the_command_refreshes_every_published_dataset(figures):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("published_datasets", stdout=out)
+    assert "participacion-ciudadana: versión" in out.getvalue()
+    assert Dataset.objects.get(slug="participacion-ciudadana").resources.count() == 7
+
+
+def test_a_slug_no_app_publishes_gives_nothing():
+    assert services.published_dataset_refresh(slug="nadie-publica-esto") is None
+    assert not Dataset.objects.filter(slug="nadie-publica-esto").exists()
