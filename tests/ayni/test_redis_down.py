@@ -66,13 +66,13 @@ def test_the_settings_use_the_fail_open_backend_with_timeouts(monkeypatch):
         importlib.reload(redis_settings)
 
 
-def test_pages_health_and_rate_limited_calls_answer_without_redis(client, redis_down, caplog):
-    caplog.set_level(logging.INFO)
+def test_pages_health_and_rate_limited_calls_answer_without_redis(guide_page, client, redis_down, caplog):
+    caplog.set_level(logging.INFO)  # guide_page (first argument) was made before Redis went down
     home = client.get("/")
     assert home.status_code == 200
-    guide = client.get("/tramites/registro-de-mascotas/")
+    guide = client.get(guide_page.url)
     assert guide.status_code == 200 and b"<html" in guide.content.lower()
-    assert client.get("/tramites/registro-de-mascotas/").status_code == 200  # rendered again, not from a cache
+    assert client.get(guide_page.url).status_code == 200  # rendered again, not from a cache
     index = client.get("/tramites/")
     assert index.status_code == 200
     # Rate-limited API call (POST /api/complaints/lookup/ counts per client): answered as usual.

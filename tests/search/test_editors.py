@@ -4,15 +4,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from wagtail.contrib.search_promotions.models import Query, SearchPromotion
 
-from cms.models import GuidePage
 from search.models import ZeroResultQuery
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def promotion():
-    page = GuidePage.objects.get(slug="pago-impuesto-inmuebles")
+def promotion(guide_page_factory):
+    page = guide_page_factory(title="Pago del impuesto a la propiedad de bienes inmuebles", slug="pago-impuesto-prueba")
     return SearchPromotion.objects.create(
         query=Query.get("impuestos"), page=page, description="Pague en línea con su código de inmueble.", sort_order=0
     )
@@ -26,7 +25,7 @@ def test_a_promoted_page_is_shown_first_on_the_page_and_in_the_api(client, promo
     assert data["promotions"] == [
         {
             "title": "Pago del impuesto a la propiedad de bienes inmuebles",
-            "url": "http://testserver/tramites/pago-impuesto-inmuebles/",
+            "url": "http://testserver/tramites/pago-impuesto-prueba/",
             "description": "Pague en línea con su código de inmueble.",
         }
     ]

@@ -67,12 +67,15 @@ def test_deleted_pages_disappear(make_guide, django_capture_on_commit_callbacks)
     assert not SearchDocument.objects.filter(object_id=str(page_id), kind="guide").exists()
 
 
-def test_a_new_slug_updates_the_url_in_results(django_capture_on_commit_callbacks):
-    from cms.models import GuidePage
-
-    page = GuidePage.objects.get(slug="registro-de-mascotas")
+def test_a_new_slug_updates_the_url_in_results(guide_page_factory, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        page.slug = "mascotas"
+        page = guide_page_factory(slug="registro-de-mascotas-de-prueba")
+    assert (
+        SearchDocument.objects.get(kind="guide", object_id=str(page.pk)).url
+        == "/tramites/registro-de-mascotas-de-prueba/"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        page.slug = "mascotas-de-prueba"
         page.save_revision().publish()
     document = SearchDocument.objects.get(kind="guide", object_id=str(page.pk))
-    assert document.url == "/tramites/mascotas/"
+    assert document.url == "/tramites/mascotas-de-prueba/"

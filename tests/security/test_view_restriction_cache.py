@@ -6,15 +6,14 @@ import pytest
 from django.contrib.auth.models import Group
 from wagtail.models import PageViewRestriction
 
-from cms.models import GuideIndexPage, GuidePage
-
 pytestmark = pytest.mark.django_db
-URL = "/tramites/licencia-de-funcionamiento/"
+TITLE = "Licencia de prueba para la caché"
+URL = "/tramites/licencia-de-prueba-cache/"
 
 
 @pytest.fixture
-def guide():
-    return GuidePage.objects.live().get(slug="licencia-de-funcionamiento")
+def guide(guide_page_factory):
+    return guide_page_factory(title=TITLE, slug="licencia-de-prueba-cache")
 
 
 def _cached(client) -> None:
@@ -26,7 +25,7 @@ def _not_served(response, *, password_form: bool = False) -> None:
     """A login redirect (or, for a password restriction, Wagtail's password form), never the cached page."""
     assert response.status_code == (200 if password_form else 302)
     assert "X-Ayni-Cache" not in response
-    assert "Licencia de funcionamiento" not in response.content.decode()
+    assert TITLE not in response.content.decode()
 
 
 def test_a_new_login_restriction_on_the_page_purges_its_cached_copy(client, guide):
@@ -38,7 +37,7 @@ def test_a_new_login_restriction_on_the_page_purges_its_cached_copy(client, guid
 def test_a_restriction_on_an_ancestor_purges_the_subtree(client, guide):
     _cached(client)
     PageViewRestriction.objects.create(
-        page=GuideIndexPage.objects.get(slug="tramites"), restriction_type=PageViewRestriction.PASSWORD, password="x1"
+        page=guide.get_parent(), restriction_type=PageViewRestriction.PASSWORD, password="x1"
     )
     response = client.get(URL)
     _not_served(response, password_form=True)
