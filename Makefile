@@ -56,10 +56,13 @@ install-test: $(STAMP) /usr/bin/chromium
 test: install-test
 	$(PY) -m pytest; status=$$?; if [ $$status -eq 5 ]; then echo "pytest: no se encontraron pruebas"; exit 0; fi; exit $$status
 
+# Every app's templates, linted by djlint ([tool.djlint] in pyproject.toml).
+TEMPLATE_DIRS := $(wildcard */templates)
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/djlint --lint $(TEMPLATE_DIRS)
 	DJANGO_SETTINGS_MODULE=ayni.settings.test $(PY) manage.py makemigrations --check --dry-run
 
 # Each benchmark rewrites its own section of bench/results.md.
