@@ -181,7 +181,7 @@ def moderation_decide(request, kind: str, pk: int):
         "proposal": target if model is Proposal else target.proposal,
         "form": form,
         "reports_to_hide": settings.AYNI_REPORTS_TO_HIDE,
-        "report_level": LEVEL_LABELS[settings.AYNI_ACTION_LEVELS.get("report", "email")],
+        "report_level": LEVEL_LABELS[selectors.action_level("report")],
         **selectors.moderation_record(target=target),
     }
     return TemplateResponse(request, "participation/admin/moderation.html", context, status=status)

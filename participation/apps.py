@@ -12,9 +12,10 @@ class ParticipationConfig(AppConfig):
 
         from ayni import schedule
 
-        from . import open_data, tasks
+        from . import open_data, signals, tasks
 
         open_data.register()  # its figures as an open dataset (ayni.published_tables, read by opendata)
+        signals.connect()  # staff saving the participation settings (the verification levels)
 
         schedule.register("participation.personal_data_purge", tasks.personal_data_purge, every=timedelta(hours=24))
         # Hourly: a case becomes due soon at midnight, and each case is reminded once a day at most.

@@ -74,12 +74,21 @@ def level_filter(level: str, prefix: str = "") -> Q:
     return Q(**{f"{prefix}is_active": True}) & (reached | Q(**{f"{prefix}is_superuser": True}))
 
 
+def _action_level(action: str) -> str:
+    """The level staff chose for ``action`` (Propiedades → Participación ciudadana; the environment until then)."""
+    from participation.selectors import action_level
+
+    return action_level(action)
+
+
 def _level_for(action: str):
-    """The predicate "has the level that settings.AYNI_ACTION_LEVELS asks for this action" (read at each test)."""
+    """The predicate "has the level the municipality asks for this action" (read at each test)."""
 
     @rules.predicate(name=f"has_level_for_{action}")
     def predicate(user) -> bool:
-        return has_level(user, settings.AYNI_ACTION_LEVELS.get(action, "email"))
+        if not user or not user.is_authenticated or not user.is_active:
+            return False  # without reading the level
+        return has_level(user, _action_level(action))
 
     return predicate
 
@@ -122,7 +131,7 @@ def complaint_is_denuncia(user, complaint) -> bool:
 
 
 participation_rules = rules.RuleSet()
-# Each needs the verification level the municipality chose (AYNI_LEVEL_*; "email" by default).
+# Each needs the verification level the municipality chose (ParticipationSettings, initially AYNI_LEVEL_*).
 participation_rules.add_rule("propose", _level_for("propose"))
 participation_rules.add_rule("support", _level_for("support"))
 participation_rules.add_rule("comment", _level_for("comment"))
@@ -146,7 +155,7 @@ def level_refusal(action: str) -> str:
         "comment": _("comentar"),
         "report": _("reportar contenido"),
     }[action]
-    if settings.AYNI_ACTION_LEVELS.get(action, "email") == "identity":
+    if _action_level(action) == "identity":
         return _("Verifica tu identidad con %(provider)s para %(action)s.") % {
             "provider": settings.OIDC_BUTTON_LABEL,
             "action": doing,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from django.conf import settings
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -16,11 +18,13 @@ from participation.models import (
     District,
     MunicipalUnit,
     Notification,
+    ParticipationSettings,
     ProblemType,
     Proposal,
     ProposalCategory,
 )
-from participation.models.accounts import LEVEL_LABELS
+from participation.models.accounts import LEVEL_EMAIL, LEVEL_IDENTITY, LEVEL_LABELS
+from participation.models.settings import ACTIONS, env_action_level, env_threshold_level
 from participation.rules import (
     OFFICERS,
     TRANSPARENCY,
@@ -29,6 +33,62 @@ from participation.rules import (
     is_transparency,
     level_filter,
 )
+
+# --- verification levels -----------------------------------------------------------
+
+LEVELS_KEY = "participation:levels:1"
+# A bound on staleness should a purge ever be lost (e.g. Redis down while staff saved).
+LEVELS_TIMEOUT = 300
+_LEVEL_FIELDS = (*(f"{action}_level" for action in ACTIONS), "threshold_level")
+
+
+@dataclass(frozen=True)
+class ParticipationLevels:
+    """The level ("email" or "identity") each action needs, and the level the threshold counts."""
+
+    support: str
+    propose: str
+    comment: str
+    report: str
+    threshold: str
+
+
+def _valid(level, fallback: str) -> str:
+    return level if level in (LEVEL_EMAIL, LEVEL_IDENTITY) else fallback
+
+
+def participation_levels() -> ParticipationLevels:
+    """The levels staff chose in Propiedades → Participación ciudadana (``ParticipationSettings``).
+
+    While no record exists the environment decides (``settings.AYNI_ACTION_LEVELS``,
+    ``settings.AYNI_LEVEL_THRESHOLD``, read at each call). The record's values are
+    kept in the shared cache (every process, one read of the database until staff
+    save: ``levels_forget``); an unexpected value falls back to the environment's.
+    """
+    stored = cache.get(LEVELS_KEY)
+    if not isinstance(stored, dict):
+        stored = ParticipationSettings.objects.values(*_LEVEL_FIELDS).first() or {}
+        cache.set(LEVELS_KEY, stored, timeout=LEVELS_TIMEOUT)
+    return ParticipationLevels(
+        **{action: _valid(stored.get(f"{action}_level"), env_action_level(action)) for action in ACTIONS},
+        threshold=_valid(stored.get("threshold_level"), env_threshold_level()),
+    )
+
+
+def action_level(action: str) -> str:
+    """The level an action ("support", "propose", "comment", "report") needs."""
+    return getattr(participation_levels(), action, None) or env_action_level(action)
+
+
+def threshold_level() -> str:
+    """Which supports count towards AYNI_PROPOSAL_SUPPORT_THRESHOLD: "email" (all) or "identity"."""
+    return participation_levels().threshold
+
+
+def levels_forget() -> None:
+    """Drop the cached levels (staff saved the settings)."""
+    cache.delete(LEVELS_KEY)
+
 
 # --- proposals ---------------------------------------------------------------
 
@@ -143,10 +203,10 @@ def moderation_queue() -> dict:
 
 def counted_reports(*, target: Proposal | Comment):
     """The open reports of ``target`` that count towards hiding it (one per account by the
-    unique constraints): only those of active accounts at the level AYNI_LEVEL_REPORT asks
-    for, read at each count, so that raising the level discounts older reports of
-    lower-level accounts."""
-    level = settings.AYNI_ACTION_LEVELS.get("report", "email")
+    unique constraints): only those of active accounts at the level the report action
+    needs (``action_level("report")``), read at each count, so that raising the level
+    discounts older reports of lower-level accounts."""
+    level = action_level("report")
     return target.reports.filter(resolved_at__isnull=True).filter(level_filter(level, prefix="reporter__"))
 
 

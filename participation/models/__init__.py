@@ -12,6 +12,7 @@ from .proposals import (
     ProposalTag,
     Support,
 )
+from .settings import ParticipationSettings
 
 __all__ = [
     "Comment",
@@ -24,6 +25,7 @@ __all__ = [
     "ModerationDecision",
     "MunicipalUnit",
     "Notification",
+    "ParticipationSettings",
     "ProblemType",
     "Profile",
     "Proposal",

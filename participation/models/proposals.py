@@ -221,7 +221,7 @@ class ModerationDecision(models.Model):
 class ContentReport(models.Model):
     """A user's report of a proposal or a comment; unresolved reports count towards hiding.
 
-    Only reports of accounts at the level AYNI_LEVEL_REPORT asks for count (one
+    Only reports of accounts at the level the report action needs count (one
     per account, by the unique constraints), so a handful of throwaway accounts
     cannot hide anything; the decision that resolved a report is kept.
     """

@@ -102,12 +102,29 @@ def _publish_count(proposal_id: int, count: int, identity_count: int) -> None:
     )
 
 
-# The counter that AYNI_LEVEL_THRESHOLD names (a column name, never anything typed by anyone).
+# The counter the threshold level names (a fixed column name, never anything typed by anyone).
 THRESHOLD_COLUMNS = {LEVEL_EMAIL: "support_count", LEVEL_IDENTITY: "identity_support_count"}
 
 
 def threshold_column() -> str:
-    return THRESHOLD_COLUMNS[settings.AYNI_LEVEL_THRESHOLD]
+    """The counter that the threshold level staff chose counts (``selectors.threshold_level()``)."""
+    return THRESHOLD_COLUMNS.get(selectors.threshold_level(), "identity_support_count")
+
+
+@transaction.atomic
+def proposals_threshold_recheck(*, level: str | None = None) -> int:
+    """The threshold's level changed (to ``level``; by default the current one): published
+    proposals that reach the threshold now, counted at that level, reach it at once
+    instead of at their next support.
+
+    A proposal that reached it before keeps that status (as it does when a support is
+    withdrawn): reaching the threshold is a step in the proposal's life, not a live figure.
+    Returns how many proposals reached it.
+    """
+    column = THRESHOLD_COLUMNS.get(level, "identity_support_count") if level else threshold_column()
+    return Proposal.objects.filter(
+        status=Proposal.Status.PUBLISHED, **{f"{column}__gte": settings.AYNI_PROPOSAL_SUPPORT_THRESHOLD}
+    ).update(status=Proposal.Status.THRESHOLD_REACHED)
 
 
 def _support_write(*, proposal_id: int, user_id: int, add: bool, level: str = LEVEL_EMAIL) -> tuple[int, int, bool]:
@@ -117,7 +134,7 @@ def _support_write(*, proposal_id: int, user_id: int, add: bool, level: str = LE
     round trip and its own transaction: the insert is ``ON CONFLICT DO NOTHING``
     (the unique constraint decides, even under concurrency) and the counters'
     ``UPDATE`` runs only if a row was inserted (or deleted), taking the
-    proposal's row lock; reaching the threshold (counted at AYNI_LEVEL_THRESHOLD)
+    proposal's row lock; reaching the threshold (counted at ``selectors.threshold_level()``)
     changes the status in the same ``UPDATE``. A withdrawal takes back the
     level the deleted row had. Elsewhere (SQLite, which serialises writers
     anyway) the same two statements in a transaction.
@@ -194,7 +211,7 @@ def proposal_support(*, proposal: Proposal, user, client: str = "") -> tuple[int
     """Support once. The unique constraint makes it exact under concurrency; returns (count, created).
 
     The support keeps the supporter's level (e-mail or identity), so that the page
-    shows supports by level and the threshold counts the level AYNI_LEVEL_THRESHOLD names.
+    shows supports by level and the threshold counts the level staff chose (``selectors.threshold_level()``).
     """
     if not can(user, "support"):
         raise PermissionDenied(level_refusal("support"))

@@ -44,7 +44,7 @@ def proposal_index(request):
         "sorts": SORTS,
         "query": query.urlencode(),
         "can_propose": can(request.user, "propose"),
-        "show_identity": oidc.enabled() or settings.AYNI_LEVEL_THRESHOLD == "identity",
+        "show_identity": oidc.enabled() or selectors.threshold_level() == "identity",
         "provider": settings.OIDC_BUTTON_LABEL,
         "websocket_url": _websocket_url("/ws/participa/propuestas/"),
         **selectors.proposal_filters(),
@@ -61,6 +61,7 @@ def _get(request, pk: int):
 
 def proposal_detail(request, pk: int, *, comment_form=None, status=200):
     proposal = _get(request, pk)
+    levels = selectors.participation_levels()
     context = {
         "proposal": proposal,
         "author_name": selectors.author_name(proposal.author),
@@ -69,15 +70,13 @@ def proposal_detail(request, pk: int, *, comment_form=None, status=200):
         "report_form": ReportForm(),
         "threshold": settings.AYNI_PROPOSAL_SUPPORT_THRESHOLD,
         # Supports by level: every one, and those of residents the provider verified.
-        "threshold_level": settings.AYNI_LEVEL_THRESHOLD,
+        "threshold_level": levels.threshold,
         "provider": settings.OIDC_BUTTON_LABEL,
         "oidc_enabled": oidc.enabled(),
-        "show_identity": oidc.enabled()
-        or settings.AYNI_LEVEL_THRESHOLD == "identity"
-        or proposal.identity_support_count > 0,
+        "show_identity": oidc.enabled() or levels.threshold == "identity" or proposal.identity_support_count > 0,
         "can_support": can(request.user, "support"),
         "support_refusal": level_refusal("support"),
-        "support_needs_identity": settings.AYNI_ACTION_LEVELS.get("support") == "identity",
+        "support_needs_identity": levels.support == "identity",
         "can_comment": can(request.user, "comment"),
         "can_report": can(request.user, "report"),
         "can_edit": can(request.user, "edit_proposal", proposal),
