@@ -90,7 +90,7 @@ ASKS_PATTERNS: list[tuple[str, re.Pattern]] = [
             r"cuesta|costo|costos|costar|cobran|cobra|precio|valor|tarifa|arancel|gratis|gratuito|monto|"
             r"cuanta plata|cuanto dinero|cuanto me sale|cuanto es|cuanto pago|cuanto se paga|qullqi|qolqe|"
             r"cuanto (me )?(va a salir|saldria|seria|costaria|cobrarian)|(se paga|hay que pagar|cobran|pagar) algo|"
-            r"tiene (algun )?costo|es caro|sale caro|es barato)\b"
+            r"tiene (algun )?costo|es caro|sale caro|es barato|cuanto questa|cuanto (me |nos )?toca pagar)\b"
         ),
     ),
     (
@@ -117,7 +117,8 @@ ASKS_PATTERNS: list[tuple[str, re.Pattern]] = [
             r"\b(donde|adonde|a donde|oficina|oficinas|direccion|horario|horarios|hora|horas|atienden|atencion|"
             r"ubicacion|ubicado|queda|quedan|ventanilla|a que lugar|que lugar|lugar|"
             r"(en|a) que (hospital|hospitales|oficina|oficinas|sitio|zona|parte|ventanilla|lugar|subalcaldia)|"
-            r"a quien (acudo|busco|recurro|voy)|donde me atienden)\b"
+            r"a quien (acudo|busco|recurro|voy|llamo|aviso|le aviso|reporto|le digo|le llamo)|donde me atienden|"
+            r"(a|en) que deposito)\b"
         ),
     ),
     (
