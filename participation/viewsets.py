@@ -21,7 +21,7 @@ from collections import OrderedDict
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +34,7 @@ from wagtail.permission_policies import BasePermissionPolicy
 from participation import selectors
 from participation.filters import ComplaintFilterSet, ProposalFilterSet, ReportedCommentFilterSet
 from participation.models import Comment, Complaint, Proposal
+from participation.models.complaints import ComplaintAttachment
 from participation.models.proposals import Moderation
 from participation.rules import can
 
@@ -215,7 +216,13 @@ class ComplaintIndexView(SearchPlaceholderMixin, ExportColumnsMixin, StableOrder
 
     def get_base_queryset(self):
         # The scoped queryset: a case worker's own units only (denuncias: the transparency unit).
-        return selectors.complaint_queue(user=self.request.user).select_related("district")
+        # ``has_photo``: the queue marks a case that came with a photo (a chat's, or an image on the web form).
+        photos = ComplaintAttachment.objects.filter(complaint=OuterRef("pk"), content_type__startswith="image/")
+        return (
+            selectors.complaint_queue(user=self.request.user)
+            .select_related("district")
+            .annotate(has_photo=Exists(photos))
+        )
 
     def get_edit_url(self, instance):
         return complaint_url(instance)

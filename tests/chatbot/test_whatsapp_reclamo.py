@@ -507,11 +507,21 @@ def test_a_status_change_sends_exactly_one_whatsapp_message(client, wa, graph, p
 def test_staff_see_the_channel_the_photo_and_the_map_link(client, wa, graph, photo, on_commit, staff):
     from django.urls import reverse
 
+    from participation.services.complaints import complaint_create
+
     case = _filed(client, on_commit)
+    plain, _created = complaint_create(
+        kind="reclamo", unit=case.unit, subject="Bache en la avenida", description=DESCRIPTION, location="Av. Ayacucho"
+    )
     client.force_login(staff)
     html = client.get(reverse("participation_admin:queue")).content.decode()
     row = html[html.index(case.code) :].split("</tr>")[0]
-    assert "WhatsApp" in row and "w-status" in row and "📍" in row and "Bache o calle dañada" in row
+    assert "WhatsApp" in row and "w-status" in row and "Bache o calle dañada" in row
+    # The point opens on the map from the queue; the photo is marked.
+    assert 'href="https://www.openstreetmap.org/?mlat=-17.393500&amp;mlon=-66.157000' in row
+    assert 'aria-label="Ver la ubicación en el mapa"' in row and 'aria-label="Con foto"' in row
+    other = html[html.index(plain.code) :].split("</tr>")[0]  # a case without point or photo: neither mark
+    assert "openstreetmap" not in other and "Con foto" not in other and "WhatsApp" not in other
     page = client.get(reverse("participation_admin:complaint", args=[case.pk])).content.decode()
     assert f'alt="Foto 1 del caso {case.code}' in page
     assert "https://www.openstreetmap.org/?mlat=-17.393500&amp;mlon=-66.157000" in page

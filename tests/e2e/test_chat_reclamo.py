@@ -221,6 +221,7 @@ def test_a_resident_files_a_reclamo_in_the_web_chat(chromium, site_url, site_pag
         row = admin.locator("table.listing tbody tr", has=admin.get_by_role("link", name=code, exact=True))
         expect(row).to_have_count(1)
         expect(row.locator(".w-status--primary")).to_have_text("chat web")
+        expect(row.get_by_label("Con foto")).to_be_visible()  # the photo attached in the chat
         expect(row).to_contain_text(TYPE_NAME)
         admin.screenshot(path=str(SHOTS / "cola-de-reclamos-admin-1280x900.png"))
     finally:
