@@ -5,8 +5,10 @@ kept, exports CSV and XLSX (only their unit's cases), assigns cases in bulk to
 a colleague, and answers and closes a case in one step, seeing it in the
 timeline. A moderator hides a reported comment with a reason and restores it
 with a reason; the public proposal page hides and shows it. axe finds no
-serious or critical violation on the queue, the case, the bulk-action
-confirmation and the moderation screens.
+serious or critical violation on the queue (page 1 and page 2 with the filter),
+the case, the bulk-action confirmation, the moderation screens and the
+proposals listing (the settings screen and the dashboard: test_staff_settings.py;
+the unanswered questions: test_unanswered_alias.py).
 
 The data is made with the factories inside each test's transaction (with
 in-memory SQLite the live server shares that connection), so it is not left
@@ -31,6 +33,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.embedded_only, pytest.mark.django_db]
 
 QUEUE = "/admin/participa/reclamos/"
 MODERATION = "/admin/participa/moderacion/"
+PROPOSALS = "/admin/participa/propuestas/"
 PASSWORD = "clave-segura-123"  # tests.ayni.factories.UserFactory's
 BLOCKING = ("serious", "critical")
 AXE = Axe()
@@ -136,6 +139,7 @@ def test_a_case_worker_filters_pages_exports_assigns_answers_and_closes(chromium
     expect(page.locator("table.listing tbody tr")).to_have_count(3)
     second_page = set(_codes_on_page(page))
     assert first_page | second_page == {c.code for c in received} and not first_page & second_page
+    assert_accessible(page, "the complaint queue, page 2 with the filter kept")
 
     # --- export: CSV and XLSX, this unit's cases only, the listing's filter kept ---
     page.goto(QUEUE + "?unidad=alumbrado-e2e")
@@ -251,3 +255,8 @@ def test_a_moderator_hides_and_restores_a_reported_comment(chromium, site_url, s
     assert comment.moderation == "visible"
     assert comment.moderation_decisions.last().reason == "Revisado: es una crítica, no un insulto"
     assert shown_publicly()
+
+    # The proposals listing, filtered: the proposal is there, and the screen passes axe.
+    page.goto(PROPOSALS + "?q=Ciclov%C3%ADa")
+    expect(page.locator("table.listing tbody tr", has_text="Ciclovía en la avenida Busch")).to_have_count(1)
+    assert_accessible(page, "the proposals listing (searched)")
