@@ -528,3 +528,28 @@ def test_staff_see_the_channel_the_photo_and_the_map_link(client, wa, graph, pho
     attachment = case.attachments.get()
     served = client.get(reverse("participation_admin:attachment", args=[case.pk, attachment.pk]) + "?ver=1")
     assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
+
+
+def test_from_the_menu_with_typed_answers_and_photos_up_to_the_web_forms_limit(client, wa, graph, photo, on_commit):
+    """Started from the menu's list row, every step answered in words, three photos (the web form's limit)."""
+    info, content, _ = photo
+    assert wa.AYNI_ATTACHMENT_MAX_COUNT == 3
+    script = [
+        (list_reply("wamid.M1", "/report_problem", "Reportar un problema"), "¿Qué pasó?", "type"),
+        (text("wamid.M2", "basura"), "Cuéntame", "description"),
+        (text("wamid.M3", "No recogen la basura de la esquina hace diez días"), "envía una foto", "photo"),
+        (image("wamid.M4"), "Foto recibida", "photo"),
+        (image("wamid.M5"), "Foto recibida", "photo"),
+        (image("wamid.M6"), "¿Dónde es?", "place"),  # the third: the limit, on to the place
+        (text("wamid.M7", "Calle Sucre y Antezana, zona Central"), "avisos sobre tu reclamo", "contact"),
+        (text("wamid.M8", "sí"), "Fotos: 3", "confirm"),
+        (text("wamid.M9", "enviar"), "Registré tu reclamo", None),
+    ]
+    for payload, says, after in script:
+        deliver(client, on_commit, payload)
+        assert says in last(graph), (says, last(graph))
+        assert step_of() == after
+    case = Complaint.objects.get(channel="whatsapp")
+    assert case.problem_type.slug == "basura" and case.attachments.count() == 3
+    assert case.location == "Calle Sucre y Antezana, zona Central" and case.notify_consent
+    assert info.call_count == 3 and content.call_count == 3
