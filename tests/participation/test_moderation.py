@@ -1,5 +1,5 @@
 """Moderation that one group cannot abuse: automatic hiding counts only reports of different active
-accounts at the level AYNI_LEVEL_REPORT asks for; staff see who reported, and every hiding, restore and
+accounts at the level staff ask for reporting; staff see who reported, and every hiding, restore and
 removal is recorded with who and why."""
 
 import pytest
@@ -8,9 +8,17 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from participation import selectors, services
-from participation.models import Comment, ContentReport, ModerationDecision, Proposal
+from participation.models import Comment, ContentReport, ModerationDecision, ParticipationSettings, Proposal
 
 pytestmark = pytest.mark.django_db
+
+
+def _staff_levels(**levels) -> None:
+    """What staff save in Propiedades → Participación ciudadana (e.g. support="identity", threshold="email")."""
+    record = ParticipationSettings.load()
+    for name, level in levels.items():
+        setattr(record, f"{name}_level", level)
+    record.save()
 
 
 def _report(user, **target) -> bool:
@@ -25,7 +33,7 @@ def test_when_the_report_level_is_identity_only_verified_residents_hide(
     settings, make_user, make_resident, make_proposal
 ):
     settings.AYNI_REPORTS_TO_HIDE = 3
-    settings.AYNI_ACTION_LEVELS = {**settings.AYNI_ACTION_LEVELS, "report": "identity"}
+    _staff_levels(report="identity")
     settings.OIDC_BUTTON_LABEL = "Ciudadanía Digital"
     proposal = make_proposal()
     with pytest.raises(PermissionDenied, match="Verifica tu identidad con Ciudadanía Digital para reportar"):
@@ -47,7 +55,7 @@ def test_reports_of_accounts_below_the_report_level_stop_counting(settings, make
     proposal = make_proposal()
     for _ in range(2):
         assert _report(make_user(), proposal=proposal)
-    settings.AYNI_ACTION_LEVELS = {**settings.AYNI_ACTION_LEVELS, "report": "identity"}
+    _staff_levels(report="identity")
     for _ in range(2):
         assert _report(make_resident(), proposal=proposal)
     assert proposal.reports.count() == 4 and selectors.counted_reports(target=proposal).count() == 2

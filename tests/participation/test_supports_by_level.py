@@ -1,5 +1,5 @@
 """Supports by verification level: every support and those of residents whose identity the provider
-proved are counted apart, the threshold counts the level the municipality chooses (AYNI_LEVEL_THRESHOLD),
+proved are counted apart, the threshold counts the level the municipality chooses (staff, in the settings),
 and an account that proves its identity later has its supports count at that level."""
 
 import re
@@ -8,10 +8,18 @@ import pytest
 from asgiref.sync import async_to_sync
 
 from participation import realtime, services
-from participation.models import Proposal, Support
+from participation.models import ParticipationSettings, Proposal, Support
 from participation.services.accounts import account_identity_link
 
 pytestmark = pytest.mark.django_db
+
+
+def _staff_levels(**levels) -> None:
+    """What staff save in Propiedades → Participación ciudadana (e.g. support="identity", threshold="email")."""
+    record = ParticipationSettings.load()
+    for name, level in levels.items():
+        setattr(record, f"{name}_level", level)
+    record.save()
 
 
 def _state(proposal) -> tuple[int, int, str]:
@@ -51,7 +59,7 @@ def test_each_support_counts_at_its_supporters_level(make_user, make_resident, m
 
 def test_the_threshold_counts_the_level_the_municipality_chooses(settings, make_user, make_resident, make_proposal):
     settings.AYNI_PROPOSAL_SUPPORT_THRESHOLD = 2
-    settings.AYNI_LEVEL_THRESHOLD = "identity"
+    _staff_levels(threshold="identity")
     proposal = make_proposal()
     for _ in range(3):
         services.proposal_support(proposal=proposal, user=make_user())
@@ -61,7 +69,7 @@ def test_the_threshold_counts_the_level_the_municipality_chooses(settings, make_
     services.proposal_support(proposal=proposal, user=make_resident())
     assert _state(proposal) == (5, 2, "threshold_reached")
     # At the default level every support counts.
-    settings.AYNI_LEVEL_THRESHOLD = "email"
+    _staff_levels(threshold="email")
     other = make_proposal(title="Bancas en la plaza del distrito")
     services.proposal_support(proposal=other, user=make_user())
     services.proposal_support(proposal=other, user=make_user())
@@ -72,7 +80,7 @@ def test_proving_identity_later_moves_the_supports_up(
     settings, make_user, make_proposal, broadcasts, django_capture_on_commit_callbacks
 ):
     settings.AYNI_PROPOSAL_SUPPORT_THRESHOLD = 1
-    settings.AYNI_LEVEL_THRESHOLD = "identity"
+    _staff_levels(threshold="identity")
     user = make_user()
     first, second, withdrawn = (make_proposal(title=f"Propuesta por nivel {n}") for n in range(3))
     for proposal in (first, second, withdrawn):
@@ -98,9 +106,8 @@ def _text(response) -> str:
 def test_pages_and_api_show_supports_by_level(client, settings, make_user, make_resident, make_proposal):
     settings.OIDC_ENABLED = True
     settings.OIDC_BUTTON_LABEL = "Ciudadanía Digital"
-    settings.AYNI_LEVEL_THRESHOLD = "identity"
     settings.AYNI_PROPOSAL_SUPPORT_THRESHOLD = 50
-    settings.AYNI_ACTION_LEVELS = {**settings.AYNI_ACTION_LEVELS, "support": "identity"}
+    _staff_levels(threshold="identity", support="identity")
     proposal = make_proposal(title="Alumbrado en el pasaje Sucre")
     for _ in range(2):
         Support.objects.create(proposal=proposal, user=make_user())
@@ -121,7 +128,7 @@ def test_pages_and_api_show_supports_by_level(client, settings, make_user, make_
     assert "Apoyar esta propuesta" not in page
     # Without the provider and with the e-mail threshold, a page says nothing about levels.
     settings.OIDC_ENABLED = False
-    settings.AYNI_LEVEL_THRESHOLD = "email"
+    _staff_levels(threshold="email")
     plain = make_proposal(title="Papeleros en la avenida")
     page = _text(client.get(plain.get_absolute_url()))
     assert "residentes verificados" not in page and "Para pasar a evaluación necesita 50 apoyos." in page
