@@ -232,6 +232,8 @@ AYNI_PROPOSAL_SUPPORT_THRESHOLD = env_int("AYNI_PROPOSAL_SUPPORT_THRESHOLD", 50)
 AYNI_REPORTS_TO_HIDE = env_int("AYNI_REPORTS_TO_HIDE", 3)
 # The verification level an account needs for each action (participation/rules.py):
 # "email" (its e-mail confirmed) or "identity" (proven by the OpenID Connect provider).
+# These and AYNI_LEVEL_THRESHOLD are the initial values: staff change them in the admin
+# (Propiedades > Participación ciudadana, participation.ParticipationSettings).
 AYNI_ACTION_LEVELS = {
     "support": env("AYNI_LEVEL_SUPPORT", "email"),
     "propose": env("AYNI_LEVEL_PROPOSE", "email"),
