@@ -9,7 +9,6 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from wagtail.models import PageViewRestriction
 
-from cms.models import GuidePage
 from participation import services
 from participation.models import Profile, Proposal
 from search.models import SearchDocument, SearchTerm
@@ -103,8 +102,8 @@ def test_suggest_and_search_check_the_live_state_even_if_the_document_stayed(cli
 
 
 @pytest.fixture
-def guide():
-    page = GuidePage.objects.live().get(slug="licencia-de-funcionamiento")
+def guide(guide_page_factory):
+    page = guide_page_factory(title="Licencia de quirquincho para ferias", slug="licencia-de-quirquincho")
     search_document_refresh(kind="guide", object_id=str(page.pk))
     return page
 
@@ -112,17 +111,17 @@ def guide():
 def test_a_page_with_a_new_view_restriction_leaves_search_and_suggest(
     client, guide, django_capture_on_commit_callbacks
 ):
-    assert guide.title in _suggested(client, "licencia de funcionam")
+    assert guide.title in _suggested(client, "licencia de quirquin")
     with django_capture_on_commit_callbacks(execute=True):
         PageViewRestriction.objects.create(page=guide, restriction_type=PageViewRestriction.LOGIN)
     assert not SearchDocument.objects.filter(kind="guide", object_id=str(guide.pk)).exists()
-    assert guide.title not in _suggested(client, "licencia de funcionam")
-    assert guide.title not in _found(client, "licencia de funcionamiento")
+    assert guide.title not in _suggested(client, "licencia de quirquin")
+    assert guide.title not in _found(client, "licencia de quirquincho")
 
     with django_capture_on_commit_callbacks(execute=True):
         PageViewRestriction.objects.filter(page=guide).delete()
     assert SearchDocument.objects.filter(kind="guide", object_id=str(guide.pk)).exists()
-    assert guide.title in _suggested(client, "licencia de funcionam")
+    assert guide.title in _suggested(client, "licencia de quirquin")
 
 
 def test_a_restriction_on_an_ancestor_hides_the_subtree_even_without_signals(client, guide):
@@ -131,5 +130,5 @@ def test_a_restriction_on_an_ancestor_hides_the_subtree_even_without_signals(cli
         [PageViewRestriction(page=guide.get_parent(), restriction_type=PageViewRestriction.LOGIN)]
     )
     assert SearchDocument.objects.filter(kind="guide", object_id=str(guide.pk)).exists()
-    assert guide.title not in _suggested(client, "licencia de funcionam")
-    assert guide.title not in _found(client, "licencia de funcionamiento")
+    assert guide.title not in _suggested(client, "licencia de quirquin")
+    assert guide.title not in _found(client, "licencia de quirquincho")
