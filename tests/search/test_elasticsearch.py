@@ -12,7 +12,7 @@ import pytest
 from modelsearch.backends import import_backend
 from modelsearch.query import Fuzzy
 
-from cms.models import GuidePage
+from cms.models import GuideAlias, GuidePage, GuideRequirement
 from search import selectors
 
 pytestmark = pytest.mark.django_db
@@ -86,8 +86,11 @@ def test_text_fields_use_the_default_analyzer_and_keep_boosts(es_backend):
         assert mapping[name]["type"] == "text" and "analyzer" not in mapping[name]
 
 
-def test_documents_carry_aliases_and_requirements(es_backend):
-    page = GuidePage.objects.get(slug="licencia-de-funcionamiento")
+def test_documents_carry_aliases_and_requirements(es_backend, guide_page_factory):
+    page = guide_page_factory(
+        alternative_names=[GuideAlias(name="patente de negocio")],
+        requirements=[GuideRequirement(text="Croquis de ubicación del local")],
+    )
     document = es_backend.mapping_class(GuidePage).get_document(page)
     names = [item["name"] for item in document["cms_guidepage__alternative_names"]]
     assert "patente de negocio" in names
