@@ -46,13 +46,19 @@
     toggle.focus();
   }
 
+  // Bot text is never parsed as HTML: text nodes, and an <a> element (built by the DOM API) for every
+  // http(s) address in it. Punctuation that ends a sentence (".", ",", ";", ":", "!", "?") or closes a
+  // bracket right after an address stays text, so "…aquí: https://portal.bo/tramites/." links the page.
   function linkify(node, value) {
-    var parts = value.split(/(https?:\/\/[^\s)]+)/g);
+    var parts = value.split(/(https?:\/\/[^\s<>"]+)/g);
     parts.forEach(function (part) {
       if (/^https?:\/\//.test(part)) {
+        var trail = (part.match(/[.,;:!?)\]»"']+$/) || [""])[0];
+        var address = trail ? part.slice(0, -trail.length) : part;
         var a = document.createElement("a");
-        a.href = part; a.textContent = part; a.rel = "noopener";
+        a.href = address; a.textContent = address; a.rel = "noopener";
         node.appendChild(a);
+        if (trail) node.appendChild(document.createTextNode(trail));
       } else if (part) {
         node.appendChild(document.createTextNode(part));
       }
