@@ -98,3 +98,68 @@ def _checked_bulk_publish():
 
 # Registered after Wagtail's own publish action (``order``), which it replaces.
 hooks.register("register_bulk_action", _checked_bulk_publish(), order=100)
+
+
+# --- Moderation workflow: "Approve" asks the guide's publish_problems() too ------------------------
+
+
+def _refusal_message(page, problems) -> str:
+    return _("No se aprobó «%(title)s»: le falta lo necesario para publicarse. %(problems)s") % {
+        "title": page.get_admin_display_title(),
+        "problems": " ".join(problem.message for problem in problems),
+    }
+
+
+def _checked_page_viewset():
+    """GuidePage's admin views: approving in the moderation workflow runs the publish checks.
+
+    Wagtail's "Aprobar"/"Aprobar y publicar" publishes the revision under review
+    without the edit form's check (``cms.forms.GuidePageForm`` checks only
+    "Publicar"). Here approval is refused, with the problems in a message, when
+    the guide could not be published: from the edit form (the edits are kept as
+    a draft) and from the dashboard's "awaiting your review" buttons alike. The
+    workflow stays where it was, so the reviewer can fix the guide or reject it.
+    """
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from wagtail.admin.views.pages.edit import EditView
+    from wagtail.admin.views.pages.workflow import WorkflowActionView
+    from wagtail.admin.viewsets.pages import PageViewSet
+
+    from cms.admin_views import page_publish_problems
+    from cms.models import GuidePage
+
+    class CheckedEditView(EditView):
+        def perform_workflow_action(self):
+            if self.workflow_action == "approve":
+                submitted = self.form._guide_as_submitted(self.form.cleaned_data)
+                problems = submitted.publish_problems()
+                if problems:
+                    response = self.save_action()  # the edits are kept as a draft, the workflow waits
+                    messages.error(self.request, _refusal_message(self.page, problems))
+                    return response
+            return super().perform_workflow_action()
+
+    class CheckedWorkflowActionView(WorkflowActionView):
+        def post(self, request, *args, **kwargs):
+            if self.action_name == "approve":
+                problems = page_publish_problems(self.object)
+                if problems:
+                    messages.error(request, _refusal_message(self.object, problems))
+                    edit_url = reverse("wagtailadmin_pages:edit", args=[self.object.pk])
+                    if request.headers.get("x-requested-with") == "XMLHttpRequest":
+                        return self.render_modal_json(request, {"step": "success", "redirect": edit_url})
+                    return redirect(edit_url)
+            return super().post(request, *args, **kwargs)
+
+    class GuidePageViewSet(PageViewSet):
+        model = GuidePage
+        edit_view_class = CheckedEditView
+        workflow_action_view_class = CheckedWorkflowActionView
+
+    return GuidePageViewSet("guide_pages")
+
+
+@hooks.register("register_admin_viewset")
+def register_checked_guide_viewset():
+    return _checked_page_viewset()
