@@ -21,6 +21,12 @@ class ChatbotConfig(AppConfig):
         from .services import whatsapp_deliveries_process
 
         schedule.register_poll("chatbot.whatsapp_deliveries", whatsapp_deliveries_process, every=0.5)
+        # Replies whose task a Redis queue lost (Redis restarted empty, or down when they were enqueued).
+        from . import recovery
+
+        schedule.register_poll(
+            "chatbot.whatsapp_replies", recovery.whatsapp_replies_requeue, every=recovery.poll_every()
+        )
         # A server or task worker process builds the guide index and reads the guides' facts before
         # its first message, instead of during it.
         from .services import answerer_warm

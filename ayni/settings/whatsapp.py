@@ -36,3 +36,8 @@ WHATSAPP_REPLY_LEASE_SECONDS = 300
 # The worker takes recorded webhook deliveries in batches, each for this long: a worker
 # that dies mid-batch leaves them to the next run after it (chatbot.services).
 WHATSAPP_DELIVERY_LEASE_SECONDS = 60
+# With the task queue in Redis, a reply task can be lost with Redis (restarted without its data,
+# or down when the reply was enqueued): the worker enqueues again the reply of a message still
+# waiting this long after it arrived, with no run holding it (chatbot.recovery); at most once
+# per this period per message, so a long queue is not flooded with copies.
+WHATSAPP_REPLY_SWEEP_SECONDS = max(1, env_int("WHATSAPP_REPLY_SWEEP_SECONDS", 120))
