@@ -120,7 +120,7 @@ class ParticipationSettings(BaseGenericSetting):
         if getattr(settings, "OIDC_ENABLED", False):
             return
         message = _(
-            "La verificación de identidad no está activada en este portal (OIDC_ENABLED): nadie podría "
+            "La verificación de identidad no está activada en este portal (OIDC_ISSUER, OIDC_CLIENT_ID): nadie podría "
             "alcanzar este nivel. Elige «correo verificado» o activa primero el ingreso con Ciudadanía Digital."
         )
         errors = {
