@@ -453,9 +453,14 @@ NATIONAL = re.compile(
     # other institutions' procedures: property registry, company registry, the cable car, driving schools
     r"derechos reales|ddrr|fundempresa|seprec|matricula de comercio|teleferico|mi teleferico|"
     r"automovil club|licencia de moto|brevete|"
+    # national health insurance, universities, electricity and water companies, VAT
+    r"cns|caja nacional|caja petrolera|umsa|upea|umss|universidad mayor|delapaz|de la paz electricidad|epsas|"
+    r"elfec|semapa|saguapac|iva|factura de luz|factura del agua|"
     # not a procedure at all: sport, weather, holidays, the exchange rate
     r"partido de|juega|jugara|feriado|feriados|clima|va a llover|dolar|tipo de cambio)\b"
 )
+# Words that place a question with the municipality itself.
+MUNICIPAL = re.compile(r"\b(alcaldia|municipio|municipal|municipalidad|gobierno municipal|subalcaldia|gamlp|gamea)\b")
 # A clarifying question is asked when the second guide scores at least this share
 # of the first (and neither is named by the question's own words).
 CLOSE_RATIO = 0.9
@@ -533,7 +538,10 @@ def rank(text: str, *, entities: list[str] | None = None) -> Ranking:
             outcome.unknown_words = content
             return outcome
         outcome = _rank(rest, entities)
-        outcome.guides = [(slug, score) for slug, score in outcome.guides if slug in named]
+        if not (MUNICIPAL.search(rest) and outcome.guides and outcome.guides[0][1] >= STRONG_SCORE):
+            # Unless the message says it is the municipality's ("soy de la umsa, la tarjeta del bus de la
+            # alcaldia") and a guide stands out in the rest of it.
+            outcome.guides = [(slug, score) for slug, score in outcome.guides if slug in named]
         outcome.national = not outcome.guides
         outcome.unknown_words = content
         return outcome

@@ -18,6 +18,12 @@ GUIDES = [
         "aliases": ["carnet de reciclador"],
     },
     {"slug": "registro-de-mascotas", "title": "Registro de mascotas", "aliases": ["carnet de mascota"]},
+    {
+        "slug": "tarjeta-preferencial-bus-municipal",
+        "title": "Tarjeta preferencial del bus municipal",
+        "aliases": ["pasaje de estudiante en el bus"],
+        "tags": ["bus", "estudiantes"],
+    },
 ]
 
 
@@ -63,6 +69,13 @@ def test_a_national_word_inside_a_guides_name_said_in_full_is_municipal(small_ca
     ranking = resolver.rank("junto botellas pa vender, me dijeron q hay un carnet de reciclador, q piden")
     assert not ranking.national
     assert ranking.guides[0][0] == "registro-recicladores"
+
+
+def test_another_institution_as_context_of_a_question_to_the_municipality(small_catalogue):
+    text = "soy estudiante de la umsa, como saco la tarjeta preferencial pa el bus de la alcaldia"
+    ranking = resolver.rank(text)
+    assert not ranking.national and ranking.guides[0][0] == "tarjeta-preferencial-bus-municipal"
+    assert resolver.rank("como me inscribo en la umsa").national
 
 
 def test_the_national_procedure_itself_stays_national(small_catalogue):
