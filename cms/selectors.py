@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
@@ -102,10 +103,15 @@ def _guides():
     )
 
 
+def _default_language(guides):
+    """Guides in the site's default language (the Spanish originals; their translations are their own pages)."""
+    return guides.filter(locale__language_code=settings.LANGUAGE_CODE)
+
+
 def guide_list(*, parent: Page | None = None, category_slug: str | None = None, online_only: bool = False) -> list:
+    """The live public guides under ``parent`` (in its language), or every original guide without one."""
     guides = _guides()
-    if parent is not None:
-        guides = guides.child_of(parent)
+    guides = guides.child_of(parent) if parent is not None else _default_language(guides)
     if category_slug:
         guides = guides.filter(category__slug=category_slug)
     if online_only:
@@ -122,6 +128,8 @@ def guide_categories_with_guides(*, parent: Page | None = None):
     live = Q(guides__live=True)
     if parent is not None:
         live &= Q(guides__path__startswith=parent.path)
+    else:
+        live &= Q(guides__locale__language_code=settings.LANGUAGE_CODE)
     return GuideCategory.objects.annotate(guide_count=Count("guides", filter=live)).filter(guide_count__gt=0)
 
 
@@ -169,15 +177,35 @@ def guide_detail(*, page: GuidePage, request: HttpRequest | None = None) -> dict
         "steps": [step.text for step in page.steps.all()],
         "legal_basis": [
             {
-                "slug": item.regulation.slug,
-                "title": item.regulation.title,
-                "citation": item.regulation.citation,
-                "url": _absolute(item.regulation.get_url(request=request) or "", request),
+                "slug": regulation.slug,
+                "title": regulation.title,
+                "citation": regulation.citation,
+                "url": _absolute(regulation.get_url(request=request) or "", request),
             }
-            for item in page.legal_basis.all()
+            for regulation in _in_locale([item.regulation for item in page.legal_basis.all()], page.locale_id)
         ],
         "tags": sorted(tag.name for tag in page.tags.all()),
     }
+
+
+def _in_locale(pages: list, locale_id) -> list:
+    """Each of ``pages`` in the locale ``locale_id``: its live translation there, or itself (one query).
+
+    A translated guide's rows (its legal basis) still point at the original regulations."""
+    keys = [page.translation_key for page in pages if page.locale_id != locale_id]
+    if not keys or not pages:
+        return pages
+    model = type(pages[0])
+    translated = {
+        page.translation_key: page
+        for page in _public(model.objects.live()).filter(translation_key__in=keys, locale_id=locale_id)
+    }
+    return [translated.get(page.translation_key, page) for page in pages]
+
+
+def guide_legal_basis(*, page: GuidePage) -> list:
+    """The regulations a guide cites, in the guide's language where they are translated."""
+    return _in_locale([item.regulation for item in page.legal_basis.all() if item.regulation_id], page.locale_id)
 
 
 def guide_jsonld(*, page: GuidePage, request: HttpRequest | None = None) -> dict:
@@ -256,7 +284,11 @@ def regulation_list(
 
 def regulation_citing_guides(*, regulation: RegulationPage) -> list:
     """The live, public guides whose legal basis cites ``regulation``, by title (one query)."""
-    guides = GuidePage.objects.live().filter(legal_basis__regulation=regulation).select_related("locale")
+    guides = (
+        GuidePage.objects.live()
+        .filter(legal_basis__regulation__translation_key=regulation.translation_key, locale_id=regulation.locale_id)
+        .select_related("locale")
+    )
     return list(_public(guides).distinct().order_by("title"))
 
 

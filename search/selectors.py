@@ -210,7 +210,8 @@ def search(*, query: str, type_name: str | None = None, only: bool = False) -> S
         outcome.facets = _facets({}, type_name)
         return outcome
     words_to_find = sorted({w for e in usable for w in e.variants})
-    hits = _rank(_ranked_documents(registry.get_types(), words_to_find), usable, interpreted)
+    documents = _without_translated_originals(_ranked_documents(registry.get_types(), words_to_find))
+    hits = _rank(documents, usable, interpreted)
     outcome.facets = _facets(_count(hits), type_name)
     outcome.hits = [hit for hit in hits if type_name is None or hit.type == type_name]
     return outcome
@@ -444,6 +445,28 @@ def _documents(candidates: dict[str, dict[str, int]]):
 
 
 _lazy_snippet = lazy(ranking.snippet, SafeString)
+
+
+def _without_translated_originals(documents: list) -> list:
+    """In another language than the default, drops the default-language pages that have a live
+    translation in it (that translation is found instead); untranslated pages stay (one query)."""
+    from wagtail.models import Page
+
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    if language == settings.LANGUAGE_CODE:
+        return documents
+    page_kinds = {search_type.name for search_type in registry.get_types() if search_type.is_page}
+    ids = {int(d.object_id) for d in documents if d.kind in page_kinds and str(d.object_id).isdigit()}
+    if not ids:
+        return documents
+    translated = Page.objects.live().filter(locale__language_code=language).values("translation_key")
+    originals = {
+        str(pk)
+        for pk in Page.objects.filter(pk__in=ids, translation_key__in=translated)
+        .exclude(locale__language_code=language)
+        .values_list("pk", flat=True)
+    }
+    return [d for d in documents if not (d.kind in page_kinds and str(d.object_id) in originals)]
 
 
 def _rank(documents, expansions, interpreted: str) -> list[SearchHit]:

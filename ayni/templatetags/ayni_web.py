@@ -104,20 +104,41 @@ def main_navigation(context) -> dict:
 LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 
 
+def _translated_page_url(page, code: str, request) -> str | None:
+    """The URL of ``page``'s live translation into ``code``, or of its nearest ancestor that has one (one query)."""
+    from wagtail.models import Page
+
+    keys = page.get_ancestors(inclusive=True).filter(depth__gt=1).values("translation_key")
+    found = (
+        Page.objects.live()
+        .filter(translation_key__in=keys, locale__language_code=code)
+        .order_by("-depth")
+        .only("url_path", "translation_key", "locale", "depth")
+        .first()
+    )
+    return found.get_url(request=request) if found is not None else None
+
+
 @register.simple_tag(takes_context=True)
 def language_switch(context) -> list[dict]:
-    """The header's language links: the same page (and query) in each interface language
-    ("/tramites/x/" ↔ "/en/tramites/x/"), or that language's home page when the path has no
-    counterpart."""
+    """The header's language links: the same page in each interface language. A Wagtail page
+    links to its translation (its own slug), or, untranslated, to its nearest translated
+    ancestor (the guides list, the home page); other views keep their path and query
+    ("/buscar/?q=x" ↔ "/en/buscar/?q=x"), or go to that language's home page when the path
+    has no counterpart."""
     request = context.get("request")
+    page = context.get("page")
     current = get_language() or settings.LANGUAGE_CODE
     path = request.get_full_path() if request is not None else "/"
+    is_page = page is not None and getattr(page, "pk", None) and hasattr(page, "translation_key")
     links = []
     for code in settings.INTERFACE_LANGUAGES:
         if code not in LANGUAGE_NAMES:
             continue
-        url = translate_url(path, code)
-        if url == path and code != current:  # no counterpart in that language
-            url = "/" if code == settings.LANGUAGE_CODE else f"/{code}/"
+        url = _translated_page_url(page, code, request) if is_page and code != current else None
+        if url is None:
+            url = translate_url(path, code)
+            if url == path and code != current:  # no counterpart in that language
+                url = "/" if code == settings.LANGUAGE_CODE else f"/{code}/"
         links.append({"code": code, "name": LANGUAGE_NAMES[code], "url": url, "current": code == current})
     return links

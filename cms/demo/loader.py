@@ -2,12 +2,18 @@
 
 Idempotent: what exists (matched by slug or name) is left as editors may have
 changed it; only what is missing is created. Run twice, same counts.
+
+English (``en/content.yaml``) is applied through wagtail-localize: each Spanish page
+gets a translation source, its strings get English translations in the translation
+memory and the English page is saved from them, so staff see it as a translation in
+the admin and can sync it when the Spanish page changes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +26,7 @@ from django.utils.html import escape
 from django.utils.text import slugify
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site
 
 from cms.models import (
     GuideIndexPage,
@@ -81,9 +87,11 @@ def _wagtail_root() -> Page:
 
 
 def ensure_home(*, report: Report) -> HomePage:
+    from django.conf import settings
+
     content = read("content.yaml")["home"]
     site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
-    home = HomePage.objects.first()
+    home = HomePage.objects.filter(locale__language_code=settings.LANGUAGE_CODE).first()
     if home is None:
         root = Page.get_first_root_node() or _wagtail_root()
         home = _publish(root, HomePage(title=content["title"], slug="inicio", summary=content["summary"]))
@@ -376,4 +384,135 @@ def load_demo(*, report: Report = lambda message: None) -> None:
     ensure_guides(guide_index, offices=offices, regulations=regulations, online_url=online_url, report=report)
     ensure_transparency(transparency_index, report=report)
     ensure_news(news_index, report=report)
+    ensure_english(
+        home,
+        indexes={
+            "guides": guide_index,
+            "regulations": regulation_index,
+            "transparency": transparency_index,
+            "news": news_index,
+        },
+        report=report,
+    )
     report("Listo.")
+
+
+ENGLISH = "en"
+_PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.S)
+
+
+def _pairs(spanish: dict, english: dict, fields: dict[str, str]) -> dict[str, dict[str, str]]:
+    """``{segment field: {Spanish text: English text}}`` for one item of the YAML files.
+
+    ``fields`` maps a segment's field (its path without the row's key: ``requirements.text``)
+    to the item's key in both files; lists are paired item by item.
+    """
+    pairs: dict[str, dict[str, str]] = {}
+    for field, key in fields.items():
+        es, en = spanish.get(key), english.get(key)
+        if es is None or en is None:
+            continue
+        if isinstance(es, dict):  # cost and duration: {amount_bs|business_days, text}
+            es = es["text"]
+        if isinstance(es, list):
+            if len(es) != len(en):
+                name = spanish.get("slug") or spanish.get("id")
+                raise ValueError(f"en/content.yaml: {key} of {name} has {len(en)} items, not {len(es)}")
+            pairs[field] = dict(zip(es, en, strict=True))
+        elif field == "body":
+            es_match, en_match = _PARAGRAPH.match(es.strip()), _PARAGRAPH.match(en.strip())
+            pairs[field] = {es_match.group(1): en_match.group(1)} if es_match and en_match else {}
+        else:
+            pairs[field] = {str(es): str(en)}
+    return pairs
+
+
+def _segment_field(path: str) -> str:
+    parts = path.split(".")
+    return parts[0] if len(parts) == 1 else f"{parts[0]}.{parts[-1]}"
+
+
+def _translate_page(page: Page, pairs: dict[str, dict[str, str]], locale: Locale) -> bool:
+    """Creates the English translation of ``page`` with wagtail-localize, unless it exists. True if created.
+
+    The page's strings found in ``pairs`` get English translations (manual); any other string (a
+    regulation's official text, the slug) keeps the Spanish source, as wagtail-localize's fallback does.
+    """
+    from wagtail_localize.models import StringSegment, StringTranslation, Translation, TranslationSource
+    from wagtail_localize.strings import StringValue
+
+    if page.has_translation(locale):
+        return False
+    source, _created = TranslationSource.get_or_create_from_instance(page)
+    translations = []
+    for segment in StringSegment.objects.filter(source=source).select_related("string", "context"):
+        spanish = StringValue(segment.string.data).render_text()
+        english = pairs.get(_segment_field(segment.context.path), {}).get(spanish)
+        if english is None:
+            continue
+        data = english if _segment_field(segment.context.path) == "body" else StringValue.from_plaintext(english).data
+        translations.append(
+            StringTranslation(
+                translation_of_id=segment.string_id,
+                locale=locale,
+                context_id=segment.context_id,
+                data=data,
+                translation_type=StringTranslation.TRANSLATION_TYPE_MANUAL,
+            )
+        )
+    StringTranslation.objects.bulk_create(translations, ignore_conflicts=True)
+    Translation.objects.get_or_create(source=source, target_locale=locale)
+    # Saved as a draft, then published here rather than on the transaction's commit (what
+    # wagtail-localize's publish=True waits for), so the pages are live inside load_demo's transaction.
+    translated, _created = source.create_or_update_translation(locale, publish=False, fallback=True)
+    translated.get_latest_revision().publish()
+    return True
+
+
+PLAIN_FIELDS = {"title": "title", "slug": "slug", "summary": "summary"}
+GUIDE_FIELDS = {
+    **PLAIN_FIELDS,
+    "summary": "summary",
+    "cost_text": "cost",
+    "duration_text": "duration",
+    "requirements.text": "requirements",
+    "steps.text": "steps",
+    "alternative_names.name": "aliases",
+}
+
+
+def _english_items(english: dict, indexes: dict[str, Page]):
+    """``(Spanish page, Spanish item, English item, fields)`` for every demo page below the indexes."""
+    spanish = read("content.yaml")
+    plain = PLAIN_FIELDS
+    kinds = (
+        ("guides", GuidePage, read("tramites.yaml")["tramites"], "slug", GUIDE_FIELDS),
+        ("regulations", RegulationPage, read("normativa.yaml")["normativa"], "id", plain),
+        ("transparency", TransparencyPage, spanish["transparency"], "slug", plain),
+        ("news", NewsPage, spanish["news"], "slug", {**plain, "body": "body"}),
+    )
+    for key, model, items, slug_key, fields in kinds:
+        for item in items:
+            translated = english[key].get(item[slug_key])
+            if translated is not None:
+                yield _child(indexes[key], model, item[slug_key]), item, translated, fields
+
+
+def ensure_english(home: HomePage, *, indexes: dict[str, Page], report: Report) -> int:
+    """The demo's pages in English (``en/content.yaml``), as wagtail-localize translations; missing ones only.
+
+    Parents first (home, indexes, then their pages), so each translation has its English parent.
+    """
+    english = read("en/content.yaml")
+    spanish = read("content.yaml")
+    locale, _created = Locale.objects.get_or_create(language_code=ENGLISH)
+    plain = PLAIN_FIELDS
+    todo = [(home, spanish["home"], english["home"], plain)]
+    todo += [(index, spanish["indexes"][key], english["indexes"][key], plain) for key, index in indexes.items()]
+    todo += list(_english_items(english, indexes))
+    created = 0
+    for page, item, translated, fields in todo:
+        if page is not None and _translate_page(page, _pairs({**item, "slug": page.slug}, translated, fields), locale):
+            created += 1
+    report(f"  páginas en inglés: {created} nuevas")
+    return created

@@ -15,7 +15,7 @@ from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
-from wagtail.models import Orderable
+from wagtail.models import Orderable, TranslatableMixin
 from wagtail.search import index
 
 from ayni.validators import validate_http_url
@@ -223,11 +223,11 @@ class GuidePage(AyniBasePage):
         return problems
 
     def get_context(self, request, *args, **kwargs):
-        from cms.selectors import guide_jsonld
+        from cms.selectors import guide_jsonld, guide_legal_basis
 
         context = super().get_context(request, *args, **kwargs)
         context["jsonld"] = guide_jsonld(page=self, request=request)
-        context["legal_pages"] = [item.regulation for item in self.legal_basis.all() if item.regulation_id]
+        context["legal_pages"] = guide_legal_basis(page=self)
         return context
 
 
@@ -255,40 +255,40 @@ def _portal_online_platform_url() -> str:
     return site_contact().online_platform_url
 
 
-class GuideRequirement(Orderable):
+class GuideRequirement(TranslatableMixin, Orderable):
     page = ParentalKey(GuidePage, on_delete=models.CASCADE, related_name="requirements")
     text = models.CharField(_("requisito"), max_length=500)
     note = models.CharField(_("nota"), max_length=300, blank=True)
 
     panels = [FieldPanel("text"), FieldPanel("note")]
 
-    class Meta(Orderable.Meta):
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
         verbose_name = _("requisito")
 
     def __str__(self) -> str:
         return self.text
 
 
-class GuideStep(Orderable):
+class GuideStep(TranslatableMixin, Orderable):
     page = ParentalKey(GuidePage, on_delete=models.CASCADE, related_name="steps")
     text = models.CharField(_("paso"), max_length=500)
 
     panels = [FieldPanel("text")]
 
-    class Meta(Orderable.Meta):
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
         verbose_name = _("paso")
 
     def __str__(self) -> str:
         return self.text
 
 
-class GuideAlias(Orderable):
+class GuideAlias(TranslatableMixin, Orderable):
     page = ParentalKey(GuidePage, on_delete=models.CASCADE, related_name="alternative_names")
     name = models.CharField(_("alias"), max_length=200)
 
     panels = [FieldPanel("name")]
 
-    class Meta(Orderable.Meta):
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
         verbose_name = _("alias")
         verbose_name_plural = _("alias")
 

@@ -23,7 +23,7 @@ from cms.signals import page_viewed
 pytestmark = pytest.mark.django_db
 
 GUIDE = "/tramites/licencia-de-funcionamiento/"
-GUIDE_EN = "/en/tramites/licencia-de-funcionamiento/"
+GUIDE_EN = "/en/tramites/operating-licence/"  # its English translation (cms/demo/en)
 
 
 class CountingApp:

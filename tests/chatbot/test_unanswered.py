@@ -44,7 +44,7 @@ def editor_of_guides(staff_factory, *, publish: bool, chat_log: bool = True):
     """Staff with the chat log's permission who may edit the guides (and publish them if ``publish``)."""
     user = staff_factory(permissions=["chatbot.view_chatexchange"] if chat_log else [])
     group = Group.objects.create(name=f"Guías {user.pk}")
-    index = GuideIndexPage.objects.get(slug="tramites")
+    index = GuideIndexPage.objects.get(slug="tramites", locale__language_code="es")
     for codename in ["add_page", "change_page"] + (["publish_page"] if publish else []):
         permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
         GroupPagePermission.objects.create(group=group, page=index, permission=permission)

@@ -136,8 +136,8 @@ def test_the_phone_menu_is_a_disclosure_that_works_without_javascript(client):
 @pytest.mark.parametrize(
     ("path", "other"),
     [
-        (GUIDE, "/en" + GUIDE),
-        ("/en" + GUIDE, GUIDE),
+        (GUIDE, "/en/tramites/operating-licence/"),  # its translation, with its own slug
+        ("/en/tramites/operating-licence/", GUIDE),
         ("/participa/", "/en/participa/"),
         ("/buscar/?q=licencia", "/en/buscar/?q=licencia"),
     ],

@@ -131,7 +131,7 @@ def test_loader_completes_a_norm_loaded_before_norms_had_a_text():
 
     RegulationPage.objects.filter(slug="ley-004-2010").update(body="", document=None, status="vigente")
     messages = []
-    ensure_regulations(RegulationIndexPage.objects.get(), report=messages.append)
+    ensure_regulations(RegulationIndexPage.objects.get(locale__language_code="es"), report=messages.append)
     page = RegulationPage.objects.get(slug="ley-004-2010")
     assert page.body and page.document_id and page.status == RegulationPage.Status.AMENDED
     assert page.live and not page.has_unpublished_changes

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.staticfiles import finders
-from wagtail.models import Page
+from wagtail.models import Locale
 
 from cms.models import GuidePage, NewsPage
 
@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "xhtml": "http://www.w3.org/1999/xhtml"}
 ATOM = "{http://www.w3.org/2005/Atom}"
 GUIDE = "/tramites/licencia-de-funcionamiento/"
+GUIDE_EN = "/tramites/operating-licence/"  # under /en/
 
 
 def _head(html: str) -> str:
@@ -43,23 +44,22 @@ def test_sitemap_lists_every_published_public_page_and_no_draft(client):
 
 
 def test_sitemap_links_translations_with_hreflang(client):
-    from wagtail.models import Locale
-
-    guide = GuidePage.objects.live().get(slug="licencia-de-funcionamiento")
-    english = Locale.objects.get_or_create(language_code="en")[0]
-    translated = guide.copy_for_translation(english, copy_parents=True, alias=False)
-    translated.title = "Operating licence"
-    translated.save_revision().publish()
-    Page.objects.filter(pk__in=[p.pk for p in translated.get_ancestors() if p.depth > 1]).update(live=True)
+    """Every published guide is listed in both languages, each with both as hreflang alternates."""
     root, paths = _sitemap_paths(client)
-    assert "/en/tramites/licencia-de-funcionamiento/" in paths
-    url = next(u for u in root.findall("s:url", SITEMAP_NS) if u.find("s:loc", SITEMAP_NS).text.endswith(GUIDE))
-    links = url.findall("xhtml:link", SITEMAP_NS)
-    alternates = {link.get("hreflang"): urlsplit(link.get("href")).path for link in links}
-    assert alternates == {"es": GUIDE, "en": "/en" + GUIDE}
+    entries = {urlsplit(u.find("s:loc", SITEMAP_NS).text).path: u for u in root.findall("s:url", SITEMAP_NS)}
+    spanish = GuidePage.objects.live().public().filter(locale__language_code="es")
+    assert spanish.count() == 17
+    for guide in spanish:
+        english = guide.get_translation(Locale.objects.get(language_code="en"))
+        es_path, en_path = urlsplit(guide.full_url).path, urlsplit(english.full_url).path
+        assert en_path.startswith("/en/tramites/") and en_path != "/en" + es_path  # its own English slug
+        for path in (es_path, en_path):
+            links = entries[path].findall("xhtml:link", SITEMAP_NS)
+            alternates = {link.get("hreflang"): urlsplit(link.get("href")).path for link in links}
+            assert alternates == {"es": es_path, "en": en_path}, guide.slug
     # The page itself carries the same alternates in its head.
     head = _head(client.get(GUIDE).content.decode())
-    assert re.search(rf'<link rel="alternate" hreflang="en" href="[^"]*/en{GUIDE}">', head)
+    assert re.search(rf'<link rel="alternate" hreflang="en" href="[^"]*/en{GUIDE_EN}">', head)
     assert re.search(rf'<link rel="alternate" hreflang="x-default" href="https?://[^/"]+{GUIDE}">', head)
 
 
@@ -81,7 +81,7 @@ def test_news_feed_is_atom_with_the_latest_news(client):
     feed = ET.fromstring(response.content)
     assert feed.tag == f"{ATOM}feed"
     entries = feed.findall(f"{ATOM}entry")
-    published = NewsPage.objects.live().public()
+    published = NewsPage.objects.live().public().filter(locale__language_code="es")
     assert published.exists()
     assert len(entries) == min(published.count(), 20) and len(entries) >= min(3, published.count())
     titles = [e.find(f"{ATOM}title").text for e in entries]
@@ -94,7 +94,7 @@ def test_news_feed_is_atom_with_the_latest_news(client):
 
 
 def test_news_feed_leaves_out_unpublished_news(client):
-    news = NewsPage.objects.live().order_by("-date", "-pk").first()
+    news = NewsPage.objects.live().filter(locale__language_code="es").order_by("-date", "-pk").first()
     news.unpublish()
     feed = ET.fromstring(client.get("/noticias/feed/").content)
     assert news.title not in [e.find(f"{ATOM}title").text for e in feed.findall(f"{ATOM}entry")]
@@ -228,8 +228,12 @@ def test_a_missing_page_has_no_canonical_and_is_not_indexed(client):
     assert 'rel="canonical"' not in head and '<meta name="robots" content="noindex">' in head
 
 
-def test_a_spanish_only_page_under_en_points_to_its_spanish_url(client):
-    head = _head(client.get("/en" + GUIDE).content.decode())
-    canonical = re.search(r'<link rel="canonical" href="([^"]+)">', head).group(1)
-    assert urlsplit(canonical).path == GUIDE  # the same Spanish content: one canonical address
-    assert '<meta property="og:locale" content="es_BO">' in head
+def test_a_spanish_only_page_is_not_served_under_en(client):
+    """Once the site has its English tree, /en/ serves English pages only; the Spanish-only guide
+    is linked to from the language switch as its nearest translated parent (tests/cms/test_english_content.py)."""
+    index = GuidePage.objects.get(slug="licencia-de-funcionamiento").get_parent()
+    page = GuidePage(title="Solo en castellano", slug="solo-en-castellano", summary="Sin traducción.")
+    index.add_child(instance=page)
+    page.save_revision().publish()
+    assert client.get("/tramites/solo-en-castellano/").status_code == 200
+    assert client.get("/en/tramites/solo-en-castellano/").status_code == 404

@@ -138,3 +138,53 @@ def test_english_pages_keep_english_from_the_header(desktop_context, phone):
         nav.get_by_role("link", name="News").click()
     assert phone.url.endswith("/en/noticias/")
     assert _blocking(phone) == []
+
+
+HEADER_LINKS = {"es": ("/", "es-BO", "Principal", "Tu cuenta"), "en": ("/en/", "en", "Main", "Your account")}
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_every_header_link_keeps_the_language(desktop_context, language):
+    """Each link of the header (sections, account, logo) lands on a page of the same language:
+    its path keeps (or never gets) the /en/ prefix and its <html lang> is the language's."""
+    home, lang, main_name, account_name = HEADER_LINKS[language]
+    page = desktop_context.new_page()
+    try:
+        page.goto(home)
+        header = page.locator("header.site-header")
+        hrefs = []
+        for name in (main_name, account_name):
+            nav = header.get_by_role("navigation", name=name)
+            hrefs += nav.get_by_role("link").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        hrefs += header.locator("a.brand, a[rel=home]").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert len(hrefs) >= 8, hrefs
+        for href in dict.fromkeys(hrefs):
+            response = page.goto(href)
+            assert response.status < 400, (href, response.status)
+            path = page.url.split("://", 1)[1].split("/", 1)[1]
+            assert path.startswith("en/") == (language == "en"), (href, page.url)
+            assert page.locator("html").get_attribute("lang") == lang, (href, page.url)
+    finally:
+        page.close()
+
+
+def test_from_the_english_guide_list_to_an_english_guide_and_back_to_spanish(desktop_context):
+    page = desktop_context.new_page()
+    try:
+        page.goto("/en/tramites/")
+        assert page.locator("h1").inner_text() == "Procedure guides"
+        with page.expect_navigation():
+            page.locator("main").get_by_role("link", name="Pet registration").click()
+        assert page.url.endswith("/en/tramites/pet-registration/")
+        assert page.locator("html").get_attribute("lang") == "en"
+        main = page.locator("main")
+        assert "Valid rabies vaccination card" in main.inner_text()
+        assert "Carnet de vacunación" not in main.inner_text()
+        # The language switch goes to the same guide in Spanish, and back.
+        page.get_by_role("navigation", name="Language").get_by_role("link", name="Español").click()
+        page.wait_for_url("**/tramites/registro-de-mascotas/")
+        assert page.locator("html").get_attribute("lang") == "es-BO"
+        page.get_by_role("navigation", name="Idioma").get_by_role("link", name="English").click()
+        page.wait_for_url("**/en/tramites/pet-registration/")
+    finally:
+        page.close()

@@ -19,7 +19,7 @@ def make_guide(db):
     from cms.models import GuideAlias, GuideIndexPage, GuidePage, GuideRequirement, Office
 
     def make(*, slug: str, title: str, aliases=(), summary: str = "Trámite de prueba.") -> GuidePage:
-        index = GuideIndexPage.objects.get(slug="tramites")
+        index = GuideIndexPage.objects.get(slug="tramites", locale__language_code="es")
         page = GuidePage(title=title, slug=slug, summary=summary, office=Office.objects.first(), live=False)
         page.alternative_names = [GuideAlias(name=name) for name in aliases]
         page.requirements = [GuideRequirement(text="Fotocopia de la cédula de identidad")]
