@@ -94,3 +94,14 @@ def test_other_pages_are_approved_as_before(client, admin_user):
     assert client.post(url, {"comment": ""}).status_code == 302
     state.refresh_from_db()
     assert state.status == WorkflowState.STATUS_APPROVED
+
+
+def test_the_moderation_workflow_has_a_spanish_name(client, admin_user):
+    from wagtail.models import Task, Workflow
+
+    assert not Workflow.objects.filter(name="Moderators approval").exists()
+    assert not Task.objects.filter(name="Moderators approval").exists()
+    client.force_login(admin_user)
+    guide = GuidePageFactory(live=False)
+    html = client.get(reverse("wagtailadmin_pages:edit", args=[guide.pk])).content.decode()
+    assert "Enviar a Aprobación de moderación" in html
