@@ -38,7 +38,9 @@ def summary_items(form, ids: dict[str, str] | None = None) -> list[dict]:
             items.extend({"href": "", "message": message} for message in bound_field.errors)
             continue
         href = ids.get(bound_field.name) or _field_href(bound_field)
-        items.extend({"href": href, "message": message} for message in bound_field.errors)
+        # "Asunto: Este campo es obligatorio." — the same message under several fields says which one.
+        label = str(bound_field.label or "")
+        items.extend({"href": href, "label": label, "message": message} for message in bound_field.errors)
     return items
 
 
