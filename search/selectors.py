@@ -520,11 +520,15 @@ def guides_most_visited(*, limit: int = POPULAR_GUIDES) -> list[SearchHit]:
     if guide_type is None:
         return []
     visits = PageVisitCount.objects.filter(page_id=OuterRef("pk")).values("visits")[:1]
-    guides = (
-        guide_type.get_queryset()
-        .annotate(visit_count=Coalesce(Subquery(visits), Value(0)))
-        .order_by("-visit_count", "title")[:limit]
-    )
+    # The guides in the request's language (their translations are pages of their own), or
+    # the default language's in a language that has none.
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    in_language = guide_type.get_queryset().filter(locale__language_code=language)
+    if language != settings.LANGUAGE_CODE and not in_language.exists():
+        in_language = guide_type.get_queryset().filter(locale__language_code=settings.LANGUAGE_CODE)
+    guides = in_language.annotate(visit_count=Coalesce(Subquery(visits), Value(0))).order_by("-visit_count", "title")[
+        :limit
+    ]
     order = {str(page.pk): (i, page.visit_count) for i, page in enumerate(guides)}
     documents = SearchDocument.objects.filter(kind="guide", object_id__in=list(order), language__in=_languages())
     hits = [
