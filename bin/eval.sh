@@ -32,5 +32,6 @@ $PY manage.py update_index -v 0
 echo "== 17 + catálogo grande — búsqueda: chatbot/eval/search_large.yaml"
 $PY manage.py search_eval chatbot/eval/search_large.yaml
 evaluate chatbot/eval/heldout_large.yaml "17 + catálogo grande (conjunto de desarrollo)"
-evaluate chatbot/eval/heldout_fresh.yaml "17 + catálogo grande (conjunto nuevo, nunca usado para ajustar)"
+evaluate chatbot/eval/heldout_fresh.yaml "17 + catálogo grande (conjunto de desarrollo desde el 2026-12-07)"
+evaluate chatbot/eval/heldout_blind.yaml "17 + catálogo grande (conjunto a ciegas, nunca usado para ajustar)"
 evaluate chatbot/eval/heldout.yaml "17 + catálogo grande"
