@@ -10,7 +10,7 @@ import pytest
 from cms.models import GuidePage, NewsPage, RegulationPage
 from opendata.models import Dataset
 from participation.models import Proposal
-from tests.cms.factories import RegulationPageFactory
+from tests.cms.factories import RegulationPageFactory, english
 from tests.participation.factories import CaseWorkerFactory, CommentFactory, ComplaintFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +78,7 @@ def test_every_time_on_the_main_pages_is_valid(client):
         f"/participa/propuestas/{proposal.pk}/",
         "/asistente/cifras/",
         "/en/",
-        "/en" + repealed.url,
+        english(repealed).url,
     ]
     pages = {}
     for url in urls:

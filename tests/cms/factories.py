@@ -173,3 +173,18 @@ class NewsPageFactory(PageFactory):
     @classmethod
     def _index(cls) -> Page:
         return section_index(NewsIndexPage, slug="noticias", title="Noticias")
+
+
+def english(page: Page) -> Page:
+    """``page``'s live English translation, made with Wagtail's ``copy_for_translation`` when it has
+    none (a page a factory made exists in Spanish only, and ``/en/`` serves translations only)."""
+    from wagtail.models import Locale
+
+    locale, _created = Locale.objects.get_or_create(language_code="en")
+    translated = page.get_translation_or_none(locale)
+    if translated is None:
+        translated = page.copy_for_translation(locale, copy_parents=True)
+    if not translated.live:
+        translated.save_revision().publish()
+        translated.refresh_from_db()
+    return translated.specific

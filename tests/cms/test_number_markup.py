@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from opendata import services
+from tests.cms.factories import english
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,8 @@ def guide_with_office(guide_page_factory, office_factory):
 
 @pytest.mark.parametrize("prefix", ["", "/en"])
 def test_map_link_coordinates_are_plain_numbers(client, guide_with_office, prefix):
-    response = client.get(f"{prefix}{guide_with_office.url}")
+    page = english(guide_with_office) if prefix else guide_with_office
+    response = client.get(page.url)
     assert response.status_code == 200
     html = response.content.decode()
     match = re.search(r'href="(https://www\.openstreetmap\.org/[^"]*)"', html)
