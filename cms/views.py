@@ -4,6 +4,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
@@ -24,6 +25,13 @@ from cms.services import RateLimited, feedback_submit
 @require_POST
 def guide_feedback(request, page_id: int):
     page = get_object_or_404(GuidePage.objects.live().public(), pk=page_id)
+    # The form posts to one address for every language: answer in the guide's own
+    # (its errors, header and links in English for an English guide).
+    with translation.override(page.locale.language_code):
+        return _guide_feedback_answer(request, page)
+
+
+def _guide_feedback_answer(request, page: GuidePage):
     form = FeedbackForm(request.POST)
     status = 400
     if form.is_valid():
@@ -39,7 +47,10 @@ def guide_feedback(request, page_id: int):
             form.add_error(None, exc)
         else:
             return redirect(f"{page.url}?opinion=gracias#opinion")
-    return TemplateResponse(request, "cms/feedback_error.html", {"page": page, "form": form}, status=status)
+    response = TemplateResponse(request, "cms/feedback_error.html", {"page": page, "form": form}, status=status)
+    response.render()  # now, while the guide's language is active
+    response["Content-Language"] = page.locale.language_code
+    return response
 
 
 @require_GET

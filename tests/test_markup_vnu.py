@@ -27,6 +27,39 @@ VNU_DIR = BASE_DIR / "var" / "vnu"
 VNU_JAR = VNU_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 GUIDE_SLUG = "licencia-de-funcionamiento"
 
+# The main public pages of every kind (under /en/ for English).
+PUBLIC_PAGES = {
+    "inicio": "/",
+    "tramites": "/tramites/",
+    "guia": f"/tramites/{GUIDE_SLUG}/",
+    "noticias": "/noticias/",
+    "normativa": "/normativa/",
+    "transparencia": "/transparencia/",
+    "datos": "/datos/",
+    "participa": "/participa/",
+    "propuestas": "/participa/propuestas/",
+    "reclamo": "/participa/reclamos/",
+    "seguimiento": "/participa/seguimiento/",
+    "buscar": "/buscar/?q=licencia",
+    "ingresar": "/cuentas/ingresar/",
+    "registro": "/cuentas/registro/",
+}
+# One page of each detail kind, found from its index as a visitor would: name → (index, link pattern).
+DETAIL_PAGES = {
+    "noticia": ("/noticias/", r"(?!feed/)[\w-]+/"),
+    "norma": ("/normativa/", r"[\w-]+/"),
+    "informe-transparencia": ("/transparencia/", r"[\w-]+/"),
+    "conjunto-de-datos": ("/datos/", r"[\w-]+/"),
+    "propuesta": ("/participa/propuestas/", r"\d+/"),
+}
+# Forms with their errors shown (an empty or wrong submission answers the form again).
+FORMS_WITH_ERRORS = {
+    "reclamo-errores": ("/participa/reclamos/", {"kind": "reclamo", "subject": ""}),
+    "seguimiento-errores": ("/participa/seguimiento/", {"codigo": "NO-EXISTE"}),
+    "ingresar-errores": ("/cuentas/ingresar/", {"username": "nadie@example.org", "password": "x"}),
+    "registro-errores": ("/cuentas/registro/", {"email": "no-es-correo"}),
+}
+
 
 def _vnu_jar() -> Path:
     """The pinned vnu.jar, installed from the npm registry into var/vnu on first use."""
@@ -63,29 +96,9 @@ def _first_link(client, prefix: str, section: str, pattern: str) -> str:
 def _pages(client, citizen, lang: str) -> dict[str, tuple[str, str]]:
     """Page name → HTML of the main public pages in one language (prefix "" or "/en")."""
     prefix = "" if lang == "es" else f"/{lang}"
-    gets = {
-        "inicio": "/",
-        "tramites": "/tramites/",
-        "guia": f"/tramites/{GUIDE_SLUG}/",
-        "noticias": "/noticias/",
-        "normativa": "/normativa/",
-        "transparencia": "/transparencia/",
-        "datos": "/datos/",
-        "participa": "/participa/",
-        "propuestas": "/participa/propuestas/",
-        "reclamo": "/participa/reclamos/",
-        "seguimiento": "/participa/seguimiento/",
-        "buscar": "/buscar/?q=licencia",
-        "ingresar": "/cuentas/ingresar/",
-        "registro": "/cuentas/registro/",
-    }
-    paths = {name: prefix + path for name, path in gets.items()}
-    # One page of each detail kind, found from its index as a visitor would.
-    paths["noticia"] = _first_link(client, prefix, "/noticias/", r"(?!feed/)[\w-]+/")
-    paths["norma"] = _first_link(client, prefix, "/normativa/", r"[\w-]+/")
-    paths["informe-transparencia"] = _first_link(client, prefix, "/transparencia/", r"[\w-]+/")
-    paths["conjunto-de-datos"] = _first_link(client, prefix, "/datos/", r"[\w-]+/")
-    paths["propuesta"] = _first_link(client, prefix, "/participa/propuestas/", r"\d+/")
+    paths = {name: prefix + path for name, path in PUBLIC_PAGES.items()}
+    for name, (section, pattern) in DETAIL_PAGES.items():
+        paths[name] = _first_link(client, prefix, section, pattern)
     pages: dict[str, tuple[str, str]] = {}
     for name, path in paths.items():
         response = client.get(path)
@@ -95,13 +108,8 @@ def _pages(client, citizen, lang: str) -> dict[str, tuple[str, str]]:
         assert response.status_code == 200, f"{path}: {response.status_code}"
         pages[f"{lang}-{name}"] = (path, response.content.decode())
     # Forms with their errors shown (an empty or wrong submission answers the form again).
-    posts = {
-        "reclamo-errores": (f"{prefix}/participa/reclamos/", {"kind": "reclamo", "subject": ""}),
-        "seguimiento-errores": (f"{prefix}/participa/seguimiento/", {"code": "NO-EXISTE"}),
-        "ingresar-errores": (f"{prefix}/cuentas/ingresar/", {"username": "nadie@example.org", "password": "x"}),
-        "registro-errores": (f"{prefix}/cuentas/registro/", {"email": "no-es-correo"}),
-    }
-    for name, (path, data) in posts.items():
+    for name, (path, data) in FORMS_WITH_ERRORS.items():
+        path = prefix + path
         response = client.post(path, data)
         assert response.status_code in (200, 400, 422), f"POST {path}: {response.status_code}"
         html = response.content.decode()

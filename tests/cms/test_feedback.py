@@ -63,3 +63,17 @@ def test_editors_see_feedback_in_the_admin(client, admin_user, guide):
     response = client.get("/admin/guide_feedback/")
     assert response.status_code == 200
     assert "No entendí el paso 2" in response.content.decode()
+
+
+def test_an_english_guide_answers_its_feedback_errors_in_english(client, guide):
+    from tests.cms.factories import english
+
+    translated = english(guide)
+    response = _post(client, translated, comment="")
+    assert response.status_code == 400
+    assert response["Content-Language"] == "en"
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    assert "Elige «Sí» o «No»." not in html  # the error and the page around it are in English
+    assert 'href="/en/' in html  # the header keeps the visitor in English
+    assert not GuideFeedback.objects.exists()

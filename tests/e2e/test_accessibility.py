@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+from tests.e2e.a11y import BLOCKING, violations
 
 # django_db: pytest-django only creates the test database when a collected test
 # asks for it; each test runs in a transaction that is rolled back afterwards
@@ -16,8 +16,6 @@ from axe_playwright_python.sync_playwright import Axe
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
 GUIDE = "/tramites/licencia-de-funcionamiento/"
-BLOCKING = ("serious", "critical")
-AXE = Axe()
 
 PAGES = [
     pytest.param("/", 200, id="inicio"),
@@ -44,15 +42,15 @@ def _report(violations: list[dict]) -> str:
 
 
 def _axe_violations(page) -> list[dict]:
-    return AXE.run(page).response["violations"]
+    return violations(page)
 
 
 @pytest.mark.parametrize(("path", "status"), PAGES)
 def test_no_serious_axe_violations(site_page, path, status):
     response = site_page.goto(path)
     assert response is not None and response.status == status
-    violations = _axe_violations(site_page)
-    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    found = _axe_violations(site_page)
+    blocking = [v for v in found if v["impact"] in BLOCKING]
     assert not blocking, f"axe found serious/critical problems on {path}:{_report(blocking)}"
 
 

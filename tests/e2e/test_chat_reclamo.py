@@ -19,16 +19,15 @@ import re
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from .conftest import DESKTOP
+from tests.e2e.a11y import BLOCKING, violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
 SHOTS = Path(os.environ.get("AYNI_E2E_SHOTS", "/tmp/shots"))
 PHONE_390 = {"width": 390, "height": 844}
-BLOCKING = ("serious", "critical")
 CODE = re.compile(r"RC-[A-Z0-9]{5}-[A-Z0-9]{5}")
 TYPE_NAME = "Bache o calle dañada"
 DESCRIPTION = "Hay un bache enorme frente al mercado Rodríguez que ya causó accidentes"
@@ -87,8 +86,8 @@ def _report(violations: list[dict]) -> str:
 
 
 def _assert_no_blocking_axe_violations(page) -> None:
-    violations = Axe().run(page).response["violations"]
-    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    found = violations(page)
+    blocking = [v for v in found if v["impact"] in BLOCKING]
     assert not blocking, f"axe found serious/critical problems with the chat open:{_report(blocking)}"
 
 

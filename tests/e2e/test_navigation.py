@@ -7,23 +7,21 @@ Run with ``pytest -m e2e tests/e2e/test_navigation.py``; needs Debian's Chromium
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from tests.e2e.conftest import DESKTOP
+from tests.e2e.a11y import BLOCKING, violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
 PHONE = {"width": 390, "height": 844}
 GUIDE = "/tramites/licencia-de-funcionamiento/"
-BLOCKING = ("serious", "critical")
-AXE = Axe()
 
 
 def _blocking(page) -> list[str]:
-    violations = AXE.run(page).response["violations"]
+    found = violations(page)
     return [
         f"[{v['impact']}] {v['id']}: {', '.join(str(n['target']) for n in v['nodes'])}"
-        for v in violations
+        for v in found
         if v["impact"] in BLOCKING
     ]
 

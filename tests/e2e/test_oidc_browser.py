@@ -19,15 +19,14 @@ Run with ``pytest -m e2e tests/e2e/test_oidc_browser.py``; needs Debian's Chromi
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from participation.models import Profile, Support
 from tests.participation.oidc_provider import CLIENT_ID
+from tests.e2e.a11y import BLOCKING, violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.embedded_only, pytest.mark.django_db]
 
-AXE = Axe()
 USERNAME, PASSWORD = "juana", "clave-del-proveedor"
 CLAIMS = {
     "sub": "cd-e2e-0001",
@@ -39,7 +38,7 @@ CLAIMS = {
 
 
 def assert_accessible(page) -> None:
-    blocking = [v for v in AXE.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    blocking = [v for v in violations(page) if v["impact"] in BLOCKING]
     assert blocking == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in blocking]
 
 

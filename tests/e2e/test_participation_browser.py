@@ -10,19 +10,17 @@ import io
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from PIL import Image
 from playwright.sync_api import expect
+from tests.e2e.a11y import BLOCKING, violations
 
 pytestmark = pytest.mark.e2e
 
-AXE = Axe()
 PASSWORD = "Llama-Andina-2025"
 
 
 def assert_accessible(page) -> None:
-    results = AXE.run(page)
-    blocking = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    blocking = [v for v in violations(page) if v["impact"] in BLOCKING]
     assert blocking == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in blocking]
 
 

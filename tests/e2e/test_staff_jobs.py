@@ -26,8 +26,8 @@ import re
 import zipfile
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+from tests.e2e.a11y import BLOCKING, violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.embedded_only, pytest.mark.django_db]
 
@@ -35,8 +35,6 @@ QUEUE = "/admin/participa/reclamos/"
 MODERATION = "/admin/participa/moderacion/"
 PROPOSALS = "/admin/participa/propuestas/"
 PASSWORD = "clave-segura-123"  # tests.ayni.factories.UserFactory's
-BLOCKING = ("serious", "critical")
-AXE = Axe()
 
 
 def _report(violations: list[dict]) -> str:
@@ -49,8 +47,8 @@ def _report(violations: list[dict]) -> str:
 
 
 def assert_accessible(page, where: str) -> None:
-    violations = AXE.run(page).response["violations"]
-    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    found = violations(page)
+    blocking = [v for v in found if v["impact"] in BLOCKING]
     assert not blocking, f"axe found serious/critical problems on {where}:{_report(blocking)}"
 
 

@@ -20,23 +20,22 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+from tests.e2e.a11y import BLOCKING, violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.embedded_only]
 
 GUIDE = "/tramites/licencia-de-funcionamiento/"
 OLD_PHONE, NEW_PHONE = "800-13-5555", "800-10-7777"
 NEW_HOURS = "Lunes a sábado de 07:00 a 19:00"
-BLOCKING = ("serious", "critical")
 SCREENSHOTS = os.environ.get("AYNI_E2E_SCREENSHOTS")  # a folder: keep screenshots of the two screens there
 
 
 def _assert_accessible(page, where: str) -> None:
-    violations = Axe().run(page).response["violations"]
+    found = violations(page)
     blocking = [
         f"[{v['impact']}] {v['id']}: {v['help']} {[n['target'] for n in v['nodes']][:5]}"
-        for v in violations
+        for v in found
         if v["impact"] in BLOCKING
     ]
     assert not blocking, f"axe found serious/critical problems on {where}: {blocking}"

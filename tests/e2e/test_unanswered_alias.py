@@ -12,10 +12,10 @@ Run with ``pytest -m e2e tests/e2e/test_unanswered_alias.py``; needs Debian's Ch
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from .conftest import DESKTOP
+from tests.e2e.a11y import BLOCKING, violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.embedded_only, pytest.mark.django_db]
 
@@ -23,12 +23,11 @@ UNANSWERED = "/admin/asistente/sin-respuesta/"
 QUESTION = "kiero poner una cevicheria"
 GUIDE = "Licencia de funcionamiento para actividades económicas"
 PASSWORD = "clave-segura-123"  # tests.ayni.factories.UserFactory's
-BLOCKING = ("serious", "critical")
 
 
 def _assert_accessible(page, where: str) -> None:
-    violations = Axe().run(page).response["violations"]
-    blocking = [f"[{v['impact']}] {v['id']}: {v['help']}" for v in violations if v["impact"] in BLOCKING]
+    found = violations(page)
+    blocking = [f"[{v['impact']}] {v['id']}: {v['help']}" for v in found if v["impact"] in BLOCKING]
     assert not blocking, f"axe found serious/critical problems on {where}: {blocking}"
 
 
