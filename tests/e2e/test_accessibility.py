@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from tests.e2e.a11y import BLOCKING, violations
 
 # django_db: pytest-django only creates the test database when a collected test

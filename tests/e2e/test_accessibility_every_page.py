@@ -6,7 +6,8 @@ Chromium as a visitor would: detail pages are reached by following the first
 link of their index; forms are filled and sent from the page itself with the
 browser's own validation off, so the server's answer with its errors is what
 axe reads; the signed-in pages (profile, a new proposal refused) after signing
-in (registered and verified through the e-mail link, as a resident would). One test per language reports every page with a
+in (registered and verified through the e-mail link, as a resident would). One
+test per language reports every page with a
 serious or critical problem at once.
 
 Run with ``pytest -m e2e tests/e2e/test_accessibility_every_page.py``; needs Debian's Chromium.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from tests.e2e.a11y import blocking_violations
 from tests.e2e.test_participation_browser import register_and_verify
 from tests.test_markup_vnu import DETAIL_PAGES, FORMS_WITH_ERRORS, PUBLIC_PAGES

@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import DESKTOP
 from tests.e2e.a11y import BLOCKING, violations
+
+from .conftest import DESKTOP
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import DESKTOP
 from tests.e2e.a11y import BLOCKING, violations
+from tests.e2e.conftest import DESKTOP
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 

@@ -22,8 +22,8 @@ import pytest
 from playwright.sync_api import expect
 
 from participation.models import Profile, Support
-from tests.participation.oidc_provider import CLIENT_ID
 from tests.e2e.a11y import BLOCKING, violations
+from tests.participation.oidc_provider import CLIENT_ID
 
 pytestmark = [pytest.mark.e2e, pytest.mark.embedded_only, pytest.mark.django_db]
 

@@ -12,6 +12,7 @@ import re
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
+
 from tests.e2e.a11y import BLOCKING, violations
 
 pytestmark = pytest.mark.e2e

@@ -27,6 +27,7 @@ import zipfile
 
 import pytest
 from playwright.sync_api import expect
+
 from tests.e2e.a11y import BLOCKING, violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.embedded_only, pytest.mark.django_db]

@@ -14,8 +14,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import DESKTOP
 from tests.e2e.a11y import BLOCKING, violations
+
+from .conftest import DESKTOP
 
 pytestmark = [pytest.mark.e2e, pytest.mark.embedded_only, pytest.mark.django_db]
 
