@@ -7,8 +7,9 @@ link of their index; forms are filled and sent from the page itself with the
 browser's own validation off, so the server's answer with its errors is what
 axe reads; the signed-in pages (profile, a new proposal refused) after signing
 in (registered and verified through the e-mail link, as a resident would). One
-test per language reports every page with a
-serious or critical problem at once.
+test per language reports every page with a serious or critical problem at
+once. On the product's server (the ``portal`` fixture: two worker processes,
+its page cache, its own database), so that signing in writes as in production.
 
 Run with ``pytest -m e2e tests/e2e/test_accessibility_every_page.py``; needs Debian's Chromium.
 """
