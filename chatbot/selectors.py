@@ -109,8 +109,10 @@ def guide_titles(*, slugs: list[str]) -> dict[str, str]:
 
 
 def menu_categories() -> list[dict]:
-    """The bot's menu: every category that has live guides, in the CMS's order (``{"slug", "name"}``)."""
-    return [{"slug": c.slug, "name": c.name} for c in cms_selectors.guide_categories_with_guides()]
+    """The bot's menu: every category that has live guides, in the CMS's order (``{"slug", "name"}``),
+    named in the conversation's (active) language where translated; the slug is the same in all."""
+    categories = cms_selectors.guide_categories_with_guides(language=get_language() or None)
+    return [{"slug": c.slug, "name": c.name} for c in categories]
 
 
 def guides_for_menu(*, category_slug: str) -> list[dict]:

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Length, Substr
 from django.http import HttpRequest
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Locale, Page, PageViewRestriction
 
 from ayni.validators import safe_http_url
 from cms.models import (
@@ -108,6 +108,58 @@ def _default_language(guides):
     return guides.filter(locale__language_code=settings.LANGUAGE_CODE)
 
 
+# --- Offices and guide categories in a language ---------------------------------------
+# Both are translatable snippets: a translation is its own row (same translation key,
+# another locale). What is shown reads them through these, in the page's or the active
+# language, falling back to the original where there is no translation.
+
+
+def locale_id_for(language: str | None = None) -> int | None:
+    """The id of ``language``'s locale (the active language's by default), or the default locale's."""
+    locale = None
+    try:
+        locale = Locale.get_active() if language is None else Locale.objects.get_for_language(language)
+    except (Locale.DoesNotExist, LookupError):
+        locale = Locale.objects.filter(language_code=settings.LANGUAGE_CODE).first()
+    return locale.pk if locale is not None else None
+
+
+def localized(objects: list, locale_id: int | None) -> list:
+    """Each of ``objects`` (offices or categories; None stays None) in the locale ``locale_id``:
+    its translation there, or itself when it has none. One query at most, none when all are in it."""
+    others = [obj for obj in objects if obj is not None and obj.locale_id != locale_id]
+    if not others or locale_id is None:
+        return list(objects)
+    model = type(others[0])
+    keys = {obj.translation_key for obj in others}
+    rows = model.objects.filter(translation_key__in=keys, locale_id=locale_id)
+    translated = {obj.translation_key: obj for obj in rows}
+    return [None if obj is None else translated.get(obj.translation_key, obj) for obj in objects]
+
+
+def guide_category(*, page: GuidePage):
+    """The guide's category in the guide's language (or the original), or None."""
+    return localized([page.category], page.locale_id)[0] if page.category_id else None
+
+
+def guide_office(*, page: GuidePage):
+    """The guide's office in the guide's language (or the original), or None."""
+    return localized([page.office], page.locale_id)[0] if page.office_id else None
+
+
+def guides_by_category(guides: list, *, locale_id: int | None) -> list[tuple]:
+    """``[(category, [guide, ...]), ...]`` in the guides' order, each category in the locale
+    ``locale_id``; a category and its translation are one group (None: the guides without one)."""
+    categories = localized([guide.category for guide in guides], locale_id)
+    heads: dict = {}
+    groups: dict = {}
+    for guide, category in zip(guides, categories, strict=True):
+        key = category.translation_key if category is not None else None
+        heads.setdefault(key, category)
+        groups.setdefault(key, []).append(guide)
+    return [(heads[key], items) for key, items in groups.items()]
+
+
 def guide_list(*, parent: Page | None = None, category_slug: str | None = None, online_only: bool = False) -> list:
     """The live public guides under ``parent`` (in its language), or every original guide without one."""
     guides = _guides()
@@ -124,13 +176,27 @@ def guide_titles(*, slugs) -> dict[str, str]:
     return dict(_guides().filter(slug__in=list(slugs)).values_list("slug", "title"))
 
 
-def guide_categories_with_guides(*, parent: Page | None = None):
+def guide_categories_with_guides(*, parent: Page | None = None, language: str | None = None) -> list:
+    """The categories with live guides under ``parent`` (every original guide without one), in the
+    CMS's order, each with its ``guide_count``: in ``parent``'s language, or ``language`` (the
+    active one by default) without a parent; a category without translation shows the original.
+    The slug is the same in every language (the guide index's filter, the bot's menu payloads)."""
     live = Q(guides__live=True)
     if parent is not None:
         live &= Q(guides__path__startswith=parent.path)
     else:
         live &= Q(guides__locale__language_code=settings.LANGUAGE_CODE)
-    return GuideCategory.objects.annotate(guide_count=Count("guides", filter=live)).filter(guide_count__gt=0)
+    counted = list(GuideCategory.objects.annotate(guide_count=Count("guides", filter=live)).filter(guide_count__gt=0))
+    locale_id = parent.locale_id if parent is not None else locale_id_for(language)
+    merged: dict = {}
+    for original, category in zip(counted, localized(counted, locale_id), strict=True):
+        found = merged.get(category.translation_key)
+        if found is None:
+            category.guide_count = original.guide_count
+            merged[category.translation_key] = category
+        else:  # guides of one category pointing at the original and at its translation
+            found.guide_count += original.guide_count
+    return list(merged.values())
 
 
 def guide_get(*, slug: str) -> GuidePage | None:
@@ -145,7 +211,7 @@ def guide_summary(*, page: GuidePage, request: HttpRequest | None = None) -> dic
     return {
         "slug": page.slug,
         "title": page.title,
-        "category": page.category.name if page.category else None,
+        "category": category.name if (category := guide_category(page=page)) else None,
         "url": _absolute(page.get_url(request=request) or "", request),
         "updated_at": page.last_published_at or page.latest_revision_created_at,
     }
@@ -153,7 +219,7 @@ def guide_summary(*, page: GuidePage, request: HttpRequest | None = None) -> dic
 
 def guide_detail(*, page: GuidePage, request: HttpRequest | None = None) -> dict:
     """Every typed fact of a guide: what the API returns and the bot answers from."""
-    office = page.office
+    office = guide_office(page=page)
     return {
         **guide_summary(page=page, request=request),
         "summary": page.summary,
@@ -219,7 +285,7 @@ def guide_jsonld(*, page: GuidePage, request: HttpRequest | None = None) -> dict
         "name": page.title,
         "description": page.summary,
         "url": url,
-        "serviceType": page.category.name if page.category else None,
+        "serviceType": category.name if (category := guide_category(page=page)) else None,
         "alternateName": [alias.name for alias in page.alternative_names.all()] or None,
         "provider": {"@type": "GovernmentOrganization", "name": municipality},
         "areaServed": {"@type": "AdministrativeArea", "name": municipality},
@@ -233,8 +299,8 @@ def guide_jsonld(*, page: GuidePage, request: HttpRequest | None = None) -> dict
             "description": page.cost_text or None,
         }
     channels = []
-    if page.office:
-        office = page.office
+    office = guide_office(page=page)
+    if office is not None:
         place: dict = {"@type": "Place", "name": office.name, "address": office.address or None}
         if office.has_coordinates:
             place["geo"] = {
@@ -331,12 +397,9 @@ def home_sections(*, home: Page) -> dict:
             indexes[name] = page
     guide_index = indexes["guide_index"]
     guides = guide_list(parent=guide_index) if guide_index else []
-    groups: dict = {}
-    for guide in guides:
-        groups.setdefault(guide.category, []).append(guide)
     return {
         **indexes,
-        "guide_groups": list(groups.items()),
+        "guide_groups": guides_by_category(guides, locale_id=home.locale_id),
         "latest_news": list(news_list().descendant_of(home)[:3]),
     }
 

@@ -89,15 +89,21 @@ class GuideUpsertResult:
     changes: tuple[str, ...] = ()
 
 
+def _originals(model):
+    """``model``'s rows in the default language (its translations share their slug and translation key)."""
+    return model.objects.filter(locale__language_code=settings.LANGUAGE_CODE)
+
+
 def guide_category_find(name: str) -> GuideCategory | None:
-    """The category called ``name`` (or whose slug it gives), if it exists."""
+    """The (original) category called ``name`` (or whose slug it gives), if it exists."""
     name = name.strip()
     if not name:
         return None
+    categories = _originals(GuideCategory)
     return (
-        GuideCategory.objects.filter(name=name).first()
-        or GuideCategory.objects.filter(name__iexact=name).first()
-        or GuideCategory.objects.filter(slug=slugify(name)).first()
+        categories.filter(name=name).first()
+        or categories.filter(name__iexact=name).first()
+        or categories.filter(slug=slugify(name)).first()
     )
 
 
@@ -110,14 +116,16 @@ def guide_category_ensure(name: str) -> GuideCategory | None:
     slug, n = base, 2
     while GuideCategory.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
-    return GuideCategory.objects.create(name=name, slug=slug, sort_order=GuideCategory.objects.count())
+    return GuideCategory.objects.create(name=name, slug=slug, sort_order=_originals(GuideCategory).count())
 
 
 def office_find(name: str) -> Office | None:
+    """The (original) office called ``name``, if it exists."""
     name = name.strip()
     if not name:
         return None
-    return Office.objects.filter(name=name).first() or Office.objects.filter(name__iexact=name).first()
+    offices = _originals(Office)
+    return offices.filter(name=name).first() or offices.filter(name__iexact=name).first()
 
 
 def office_ensure(name: str) -> Office | None:

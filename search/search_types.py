@@ -42,12 +42,15 @@ def _guides():
 
 
 def _guide_document(page) -> SearchDocumentData:
+    from cms.selectors import guide_category
+
+    category = guide_category(page=page)  # in the page's language (an English guide: the English name)
     return _page_document(
         page,
         strong=[alias.name for alias in page.alternative_names.all()],
         text=[
             page.summary,
-            page.category.name if page.category else "",
+            category.name if category else "",
             " · ".join(tag.name for tag in page.tags.all()),
             *(item.text for item in page.requirements.all()),
         ],

@@ -29,6 +29,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Locale, Page, Site
 
 from cms.models import (
+    GuideCategory,
     GuideIndexPage,
     GuidePage,
     HomePage,
@@ -118,9 +119,12 @@ def ensure_index(home: HomePage, model, key: str, *, report: Report):
 
 
 def ensure_offices(*, phone: str, hours: str, report: Report) -> dict[str, Office]:
+    from django.conf import settings
+
     offices = {}
+    originals = Office.objects.filter(locale__language_code=settings.LANGUAGE_CODE)  # not their translations
     for data in read("offices.yaml")["offices"]:
-        office, created = Office.objects.get_or_create(
+        office, created = originals.get_or_create(
             name=data["name"],
             defaults={
                 "address": data.get("address", ""),
@@ -432,11 +436,14 @@ def _segment_field(path: str) -> str:
     return parts[0] if len(parts) == 1 else f"{parts[0]}.{parts[-1]}"
 
 
-def _translate_page(page: Page, pairs: dict[str, dict[str, str]], locale: Locale) -> bool:
-    """Creates the English translation of ``page`` with wagtail-localize, unless it exists. True if created.
+def _translate_page(page, pairs: dict[str, dict[str, str]], locale: Locale) -> bool:
+    """Creates the English translation of ``page`` (or of a snippet) with wagtail-localize, unless it
+    exists. True if created.
 
     The page's strings found in ``pairs`` get English translations (manual); any other string (a
     regulation's official text, the slug) keeps the Spanish source, as wagtail-localize's fallback does.
+    A guide's category and office become their English translations where these exist (so the
+    snippets are translated first).
     """
     from wagtail_localize.models import StringSegment, StringTranslation, Translation, TranslationSource
     from wagtail_localize.strings import StringValue
@@ -462,6 +469,9 @@ def _translate_page(page: Page, pairs: dict[str, dict[str, str]], locale: Locale
         )
     StringTranslation.objects.bulk_create(translations, ignore_conflicts=True)
     Translation.objects.get_or_create(source=source, target_locale=locale)
+    if not isinstance(page, Page):  # a snippet: saved as it is, no draft
+        source.create_or_update_translation(locale, fallback=True)
+        return True
     # Saved as a draft, then published here rather than on the transaction's commit (what
     # wagtail-localize's publish=True waits for), so the pages are live inside load_demo's transaction.
     translated, _created = source.create_or_update_translation(locale, publish=False, fallback=True)
@@ -506,6 +516,7 @@ def ensure_english(home: HomePage, *, indexes: dict[str, Page], report: Report) 
     english = read("en/content.yaml")
     spanish = read("content.yaml")
     locale, _created = Locale.objects.get_or_create(language_code=ENGLISH)
+    ensure_english_snippets(english, locale, report=report)
     plain = PLAIN_FIELDS
     todo = [(home, spanish["home"], english["home"], plain)]
     todo += [(index, spanish["indexes"][key], english["indexes"][key], plain) for key, index in indexes.items()]
@@ -515,4 +526,65 @@ def ensure_english(home: HomePage, *, indexes: dict[str, Page], report: Report) 
         if page is not None and _translate_page(page, _pairs({**item, "slug": page.slug}, translated, fields), locale):
             created += 1
     report(f"  páginas en inglés: {created} nuevas")
+    relinked = english_guides_link_english_snippets(locale)
+    if relinked:
+        report(f"  guías en inglés enlazadas a su categoría y oficina en inglés: {relinked}")
     return created
+
+
+def ensure_english_snippets(english: dict, locale: Locale, *, report: Report) -> int:
+    """The demo's categories and offices in English (``categories``, ``offices`` and ``office_hours``
+    of ``en/content.yaml``), as wagtail-localize translations; missing ones only.
+
+    A category's translation keeps its slug; an office's keeps its address, phone, e-mail and
+    coordinates (synchronised fields); a text without English stays Spanish (fallback).
+    """
+    from django.conf import settings
+
+    created = 0
+    categories = english.get("categories", {})
+    originals = GuideCategory.objects.filter(locale__language_code=settings.LANGUAGE_CODE, name__in=list(categories))
+    for category in originals.order_by("sort_order", "name"):
+        item = categories[category.name]
+        pairs = {"name": {category.name: item["name"]}}
+        if category.description and item.get("description"):
+            pairs["description"] = {category.description: item["description"]}
+        created += _translate_page(category, pairs, locale)
+    offices = english.get("offices", {})
+    hours = {str(es): str(en) for es, en in english.get("office_hours", {}).items()}
+    originals = Office.objects.filter(locale__language_code=settings.LANGUAGE_CODE, name__in=list(offices))
+    for office in originals.order_by("name"):
+        created += _translate_page(
+            office, {"name": {office.name: offices[office.name]["name"]}, "hours": hours}, locale
+        )
+    report(f"  categorías y oficinas en inglés: {created} nuevas")
+    return created
+
+
+def english_guides_link_english_snippets(locale: Locale) -> int:
+    """English guides that still point at a Spanish category or office (translated before these
+    were translatable, or before their translation existed) point at the English one. Returns how many.
+
+    The change is a new revision of the guide's latest version, published when the guide was live
+    without unpublished changes (a pending draft stays a draft).
+    """
+    fixed = 0
+    for page in GuidePage.objects.filter(locale=locale).select_related("category", "office"):
+        pending = page.has_unpublished_changes  # (saving a revision sets it)
+        draft = page.get_latest_revision_as_object() if pending else page
+        changed = False
+        for field in ("category", "office"):
+            current = getattr(draft, field)
+            if current is None or current.locale_id == locale.pk:
+                continue
+            translation = current.get_translation_or_none(locale)
+            if translation is not None:
+                setattr(draft, field, translation)
+                changed = True
+        if not changed:
+            continue
+        revision = draft.save_revision(clean=False)
+        if page.live and not pending:
+            revision.publish()
+        fixed += 1
+    return fixed

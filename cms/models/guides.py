@@ -38,7 +38,7 @@ class GuideIndexPage(AyniBasePage):
         verbose_name_plural = _("índices de trámites")
 
     def get_context(self, request, *args, **kwargs):
-        from cms.selectors import guide_categories_with_guides, guide_list
+        from cms.selectors import guide_categories_with_guides, guide_list, guides_by_category
 
         context = super().get_context(request, *args, **kwargs)
         category = request.GET.get("categoria", "")[:100]
@@ -49,18 +49,11 @@ class GuideIndexPage(AyniBasePage):
                 "selected_category": category,
                 "online_only": online,
                 "categories": guide_categories_with_guides(parent=self),
-                "groups": _group_by_category(guides),
+                "groups": guides_by_category(guides, locale_id=self.locale_id),
                 "guide_count": len(guides),
             }
         )
         return context
-
-
-def _group_by_category(guides):
-    groups: dict = {}
-    for guide in guides:
-        groups.setdefault(guide.category, []).append(guide)
-    return list(groups.items())
 
 
 class GuidePageTag(TaggedItemBase):
@@ -223,9 +216,12 @@ class GuidePage(AyniBasePage):
         return problems
 
     def get_context(self, request, *args, **kwargs):
-        from cms.selectors import guide_jsonld, guide_legal_basis
+        from cms.selectors import guide_category, guide_jsonld, guide_legal_basis, guide_office
 
         context = super().get_context(request, *args, **kwargs)
+        # The category and the office in the guide's language (their translation, or the original).
+        context["category"] = guide_category(page=self)
+        context["office"] = guide_office(page=self)
         context["jsonld"] = guide_jsonld(page=self, request=request)
         context["legal_pages"] = guide_legal_basis(page=self)
         return context

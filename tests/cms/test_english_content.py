@@ -40,13 +40,13 @@ def test_every_demo_page_has_its_english_translation_from_the_yaml():
         assert [r.text for r in page.requirements.all()] == data["requirements"]
         assert [s.text for s in page.steps.all()] == data["steps"]
         assert [a.name for a in page.alternative_names.all()] == data["aliases"]
-        # What is not text stays the source's: amounts, office, category, online.
-        assert (page.cost_amount, page.office_id, page.category_id, page.online) == (
-            spanish.cost_amount,
-            spanish.office_id,
-            spanish.category_id,
-            spanish.online,
-        )
+        # What is not text stays the source's: amounts, online.
+        assert (page.cost_amount, page.online) == (spanish.cost_amount, spanish.online)
+        # The office and the category are the source's in English (translated snippets, same slug).
+        assert page.office.get_translation(spanish.locale) == spanish.office
+        assert page.category.get_translation(spanish.locale) == spanish.category
+        assert (page.office.locale, page.category.locale) == (english, english)
+        assert page.category.slug == spanish.category.slug
         # The Spanish rows are untouched.
         assert [r.text for r in spanish.requirements.all()] == item["requirements"]
     assert _english(HomePage).get().title == ENGLISH["home"]["title"]
