@@ -26,6 +26,9 @@ $PY manage.py migrate --noinput -v 0
 $PY manage.py load_demo
 $PY manage.py update_index -v 0
 evaluate chatbot/eval/heldout.yaml "17 guías de la demo"
+# In English only the built-in understanding answers (Rasa's model is Spanish).
+echo "== 17 guías de la demo en inglés (conjunto de desarrollo) — comprensión integrada"
+$PY manage.py chatbot_eval chatbot/eval/heldout_english.yaml --engine fallback
 echo "== Importando chatbot/eval/catalogue_large.yaml"
 $PY manage.py import_guides chatbot/eval/catalogue_large.yaml --publish
 $PY manage.py update_index -v 0

@@ -82,6 +82,13 @@ def load_examples(path: str) -> list[dict]:
     return list(data.get("examples") or [])
 
 
+def load_language(path: str) -> str:
+    """The language a set's questions are asked in (its ``language:`` key; "" for the portal's default)."""
+    with open(path, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    return str(data.get("language") or "")
+
+
 def _fold(text: str) -> str:
     return " ".join(strip_accents(text).split())
 
@@ -102,9 +109,11 @@ def fact_present(*, guide: dict, asks: str, reply: str) -> tuple[bool, str]:
         return bool(name) and _fold(name) in body, "sin la oficina"
     if asks == "online":
         online = guide.get("online") or {}
+        first = body.split(",")[0].split()
         if online.get("available"):
-            ok = "si" in body.split(",")[0].split() or body.startswith("si")
-            return ok and "en linea" in body, "no dice que se puede en línea"
+            spanish = ("si" in first or body.startswith("si")) and "en linea" in body
+            english = body.lower().startswith("yes") and "online" in body
+            return spanish or english, "no dice que se puede en línea"
         return body.startswith("no") or " no " in f" {body} ", "no dice que no se puede en línea"
     return True, ""
 

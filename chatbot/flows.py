@@ -42,7 +42,9 @@ START = re.compile(
     r"poner un reclamo|presentar un reclamo|quiero reclamar|reclamar por|avisar de un problema|"
     r"hay un problema en mi (calle|barrio|zona)|no pasa el (carro|camion) basurero|no recogen la basura|"
     r"(poste|foco|luminaria|farol)\w* (no prende|apagad|quemad)|fuga de agua|(cano|tuberia) rot|"
-    r"arbol caido|se cayo un arbol|hay un bache|un bache)\b"
+    r"arbol caido|se cayo un arbol|hay un bache|un bache|"
+    r"report (a|an) (problem|issue|pothole)|i want to report|there is a pothole|a pothole|fallen tree|water leak|"
+    r"street ?lights? (is |are )?(out|off|broken))\b"
 )
 ANONYMOUS = re.compile(r"\b(anonim\w*|sin (dar )?mi nombre|sin identificarme|que no sepan quien)\b")
 DESCRIPTION_MIN = 10

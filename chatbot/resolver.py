@@ -459,6 +459,16 @@ NATIONAL = re.compile(
     # not a procedure at all: sport, weather, holidays, the exchange rate
     r"partido de|juega|jugara|feriado|feriados|clima|va a llover|dolar|tipo de cambio)\b"
 )
+# Not a question about a procedure at all: asking for an opinion ("cual es la mejor raza de
+# perro") or for what a tradesperson charges ("cuanto cobra un albañil"). No guide, unless the
+# message also names one in full or places itself with the municipality.
+NOT_A_PROCEDURE = re.compile(
+    r"\b(cual es (el|la|los|las) mejor(es)?|cuales son (los|las) mejor(es)?|que me recomienda[sn]?|"
+    r"cuanto (cobra|cobran) (un|una|el|la|los|las) (albanil|albaniles|plomero|plomeros|gasfitero|electricista|"
+    r"carpintero|pintor|abogado|abogada|notario|maestro|maestro albanil|taxista|taxi|chofer|topografo|"
+    r"arquitecto|arquitecta|ingeniero|mecanico|doctor|doctora|medico|veterinario|veterinaria|profesor|"
+    r"profesora|niñera|ninera|empleada|jardinero|cerrajero|fotografo))\b"
+)
 # Words that place a question with the municipality itself.
 MUNICIPAL = re.compile(r"\b(alcaldia|municipio|municipal|municipalidad|gobierno municipal|subalcaldia|gamlp|gamea)\b")
 # A clarifying question is asked when the second guide scores at least this share
@@ -518,7 +528,10 @@ class Ranking:
 def rank(text: str, *, entities: list[str] | None = None) -> Ranking:
     """The guides a question may be about, best first, with what the answerer needs to decide."""
     content = content_words(text)
-    national = NATIONAL.search(normalize(text))
+    norm_text = normalize(text)
+    if NOT_A_PROCEDURE.search(norm_text) and not MUNICIPAL.search(norm_text) and not _named_guides(text):
+        return Ranking(national=True, unknown_words=content)
+    national = NATIONAL.search(norm_text)
     if national:
         # A national procedure is named. The question is about a municipal one only if it also
         # names a guide (its title or an alias, in full): "fotocopia del carnet para la licencia
@@ -624,3 +637,109 @@ def asks_for(text: str, slug: str, hint: str | None = None) -> str:
             kept = [w for w in words(text) if stem(w) not in entry.name_stems]
             asks = detect_asks(" ".join(kept)) if hint is None else (hint if detect_asks(" ".join(kept)) else None)
     return asks or "requirements"
+
+
+# --- questions in English ----------------------------------------------------------------
+
+# National procedures named in English (passport, identity card...): no guide, as NATIONAL.
+NATIONAL_ENGLISH = re.compile(
+    r"\b(passport|passports|identity card|id card|national id|identity document|birth certificate|"
+    r"marriage certificate|(driver s|drivers|driver|driving) licen[cs]e|visa|visas|criminal record|police record|"
+    r"tax id|tax number|national tax|social security|pension|military service|voter|electoral|"
+    r"university|degree certificate|segip|sereci|exchange rate|weather|football|soccer)\b"
+)
+MUNICIPAL_ENGLISH = re.compile(r"\b(municipality|municipal|city hall|town hall|mayor s office|city council)\b")
+# The portal search's score of an English guide must reach this to count at all (its scores
+# run from about 0.3 for one shared word to above 1 for the guide's name).
+ENGLISH_MIN_SEARCH_SCORE = 0.35
+# Search scores are scaled by this to sit on the resolver's scale (MIN_SCORE, STRONG_SCORE).
+ENGLISH_SCALE = 10.0
+# Words of an English question that say what is wanted, not about what.
+ENGLISH_QUESTION_WORDS = frozenset(
+    "need want get getting know tell please hello hi thanks thank much many long cost costs fee fees price "
+    "pay paying take takes apply applying requirements requirement documents document papers bring where "
+    "office offices hours address online internet website procedure procedures process can will".split()
+)
+
+
+# Words that make a guide a variant of another ("Renewal of the operating licence" next to
+# "Operating licence"): a variant not said in the question counts less, one said counts more.
+ENGLISH_VARIANT_ROOTS = ("renew", "duplicat", "replac", "transfer", "clos", "cancel", "chang", "modif", "exten")
+ENGLISH_VARIANT_MISS = 0.8
+ENGLISH_VARIANT_SAID = 1.2
+
+
+def _english_variants(text: str) -> set[str]:
+    return {root for word in words(text) for root in ENGLISH_VARIANT_ROOTS if word.startswith(root)}
+
+
+def english_content_words(text: str) -> list[str]:
+    """The words of an English question that may name a guide."""
+    from search.analysis import ENGLISH_STOP_WORDS
+
+    return [
+        word
+        for word in words(text)
+        if word not in ENGLISH_STOP_WORDS and word not in ENGLISH_QUESTION_WORDS and len(word) > 1
+    ]
+
+
+def _english_search(content: list[str]) -> list:
+    """The portal search's best guides for an English question's content words (active language)."""
+    if not content:
+        return []
+    try:
+        from search import selectors as search_selectors
+
+        found = search_selectors.search(query=" ".join(content), type_name="guide", only=True)
+    except Exception:  # never fail an answer for the search
+        logger.warning("portal search failed for an English chat question", exc_info=True)
+        return []
+    if getattr(found, "popular", False):
+        return []
+    return [hit for hit in found.hits[:5] if hit.slug and hit.score >= ENGLISH_MIN_SEARCH_SCORE]
+
+
+def rank_english(text: str) -> Ranking:
+    """The guides an English question may be about: the portal search over the guides' English
+    translations (and the originals of untranslated ones), mapped to the original guides.
+
+    Call with English active (``translation.override("en")``): the search reads the active
+    language's documents. A national procedure named in English gets no guide.
+    """
+    norm = normalize(text)
+    content = english_content_words(text)
+    outcome = Ranking(unknown_words=content)
+    if NATIONAL_ENGLISH.search(norm) and not MUNICIPAL_ENGLISH.search(norm):
+        outcome.national = True
+        return outcome
+    hits = _english_search(content)
+    if not hits:
+        return outcome
+    from chatbot import selectors
+
+    originals = selectors.guide_originals(slugs=[hit.slug for hit in hits])
+    asked = {stem(word) for word in content}
+    said_variants = _english_variants(text)
+    seen: set[str] = set()
+    for hit in hits:
+        original = originals.get(hit.slug)
+        if original is None or original in seen:
+            continue
+        seen.add(original)
+        score = hit.score * ENGLISH_SCALE
+        variants = _english_variants(hit.title)
+        if variants - said_variants:
+            score *= ENGLISH_VARIANT_MISS
+        elif variants & said_variants:
+            score *= ENGLISH_VARIANT_SAID
+        outcome.guides.append((original, score))
+        title_words = {stem(word) for word in english_content_words(hit.title)}
+        outcome.name_hits[original] = frozenset(asked & title_words)
+        title = " ".join(words(hit.title))
+        if len(title.split()) >= 2 and f" {title} " in f" {norm} ":
+            outcome.phrase_match.add(original)
+    outcome.guides.sort(key=lambda item: -item[1])
+    best = outcome.guides[0][0] if outcome.guides else None
+    outcome.anchored = bool(best and (best in outcome.phrase_match or outcome.name_hits.get(best)))
+    return outcome

@@ -91,8 +91,7 @@ def guide_facts(*, slug: str, request: HttpRequest | None = None) -> dict | None
         shared_key = FACTS_KEY.format(slug=slug, language=language, n=fingerprint[0], last=last)
         found = cache.get(shared_key, default=KeyError)
         if found is KeyError:
-            page = cms_selectors.guide_get(slug=slug)
-            found = cms_selectors.guide_detail(page=page, request=None) if page is not None else None
+            found = _facts_in(slug, language)
             cache.set(shared_key, found, timeout=FACTS_SECONDS)
         if len(_FACTS) >= _FACTS_MAX:
             _FACTS.clear()
@@ -103,9 +102,28 @@ def guide_facts(*, slug: str, request: HttpRequest | None = None) -> dict | None
     return facts
 
 
+def _facts_in(slug: str, language: str) -> dict | None:
+    """The facts of the guide ``slug`` (an original's) from its translation in ``language`` when it
+    has one; ``slug`` stays the original's (what the conversation remembers), ``in_language`` says
+    whether the facts are in ``language`` (else they are the original's, in Spanish)."""
+    page = cms_selectors.guide_get(slug=slug, language=language or None)
+    if page is None:
+        return None
+    facts = cms_selectors.guide_detail(page=page, request=None)
+    facts["slug"] = slug
+    facts["in_language"] = not language or page.locale.language_code == language
+    return facts
+
+
 def guide_titles(*, slugs: list[str]) -> dict[str, str]:
-    """Titles of live guides by slug (the options of a clarifying question)."""
-    return cms_selectors.guide_titles(slugs=slugs)
+    """Titles of live guides by (original) slug, in the active language where translated (the
+    options of a clarifying question)."""
+    return cms_selectors.guide_titles_in(slugs=slugs, language=get_language() or "")
+
+
+def guide_originals(*, slugs: list[str]) -> dict[str, str]:
+    """The original guide of each slug (a translation's slug maps to its original's)."""
+    return cms_selectors.guide_originals(slugs=slugs)
 
 
 def menu_categories() -> list[dict]:
@@ -116,8 +134,10 @@ def menu_categories() -> list[dict]:
 
 
 def guides_for_menu(*, category_slug: str) -> list[dict]:
-    """The live guides of one category, for a menu option."""
-    return [{"slug": page.slug, "title": page.title} for page in cms_selectors.guide_list(category_slug=category_slug)]
+    """The live guides of one category, for a menu option (titled in the active language where translated)."""
+    slugs = [page.slug for page in cms_selectors.guide_list(category_slug=category_slug)]
+    titles = cms_selectors.guide_titles_in(slugs=slugs, language=get_language() or "")
+    return [{"slug": slug, "title": titles[slug]} for slug in slugs if slug in titles]
 
 
 def unanswered_questions(*, days: int = 30, channel: str | None = None) -> QuerySet:

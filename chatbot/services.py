@@ -104,6 +104,15 @@ def _chat_message_answer(
     state = dialogue.State(**copy.deepcopy(conversation))  # compared with ``conversation`` to save changes
     if language in dict(settings.LANGUAGES):
         state.language = language
+    # The page's language, or the message's when it is clearly English (a visitor writing in English
+    # on a Spanish page, or on WhatsApp). Without a page (WhatsApp) a message with two or more words
+    # only Spanish uses turns an English conversation back ("hola" alone does not).
+    said_in = understanding.message_language(nlu_text) if not nlu_text.startswith("/") else None
+    if said_in == "en" and "en" in dict(settings.LANGUAGES):
+        state.language = "en"
+    elif said_in == "es" and not language and state.language and understanding.message_language(nlu_text, at_least=2):
+        state.language = settings.LANGUAGE_CODE
+    english = said_in == "en" or (said_in is None and state.language == "en")
     with translation.override(state.language or translation.get_language() or settings.LANGUAGE_CODE):
         result, engine = _answer(
             hashed,
@@ -115,6 +124,7 @@ def _chat_message_answer(
             channel=channel,
             attachment=attachment,
             contact=sender if channel == "whatsapp" else "",
+            english=english,
         )
         if expired_flow:  # a reclamo left half-way for too long: say so, politely
             result.replies.insert(0, {"text": texts.flow_expired(), "buttons": []})
@@ -147,8 +157,12 @@ def _chat_message_answer(
 
 
 def _answer(hashed: str, clean: str, nlu_text: str, state: dialogue.State, *, request, client: str,
-            channel: str, attachment: dict | None, contact: str):  # fmt: skip
-    """(result, engine): the checks that come before any understanding, then one of the two, then the answerer."""
+            channel: str, attachment: dict | None, contact: str, english: bool = False):  # fmt: skip
+    """(result, engine): the checks that come before any understanding, then one of the two, then the answerer.
+
+    ``english``: the message is in English. Rasa's model is Spanish, so the built-in understanding
+    (whose patterns know English too) reads it and the guides are ranked by the portal search over
+    their English translations (``resolver.rank_english``)."""
     steps = {"channel": channel, "attachment": attachment, "contact": contact}
     if attachment and not _LETTER_OR_DIGIT.search(nlu_text):  # a photo or a location, no words
         meaning = understanding.Understanding(intent="attachment", engine="fallback")
@@ -173,6 +187,10 @@ def _answer(hashed: str, clean: str, nlu_text: str, state: dialogue.State, *, re
     meaning = understanding.parse_payload(nlu_text)
     engine = Engine.BUTTON
     ranking = None
+    if meaning is None and english:
+        ranking = resolver.rank_english(nlu_text)
+        meaning = understanding.fallback_understand(nlu_text)
+        engine = Engine.FALLBACK
     if meaning is None:
         # Rasa parses on a pool thread (HTTP only, no database) while this thread ranks the guides.
         parsing = _rasa_pool().submit(understanding.rasa_understand, nlu_text) if rasa_client.available() else None

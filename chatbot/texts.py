@@ -76,6 +76,8 @@ def _money(amount) -> str:
 def facts(guide: dict, asked: list[str]) -> str:
     """Each asked fact of a guide, then its link once."""
     body = "\n\n".join(fact(guide, asks, link=False) for asks in dict.fromkeys(asked))
+    if guide.get("in_language") is False:  # no translation of this guide yet: its facts are the original's
+        body += "\n\n" + _("Esta guía solo está disponible en español.")
     if guide.get("url"):
         body += "\n" + _("Más información: %(url)s") % {"url": guide["url"]}
     return body
@@ -108,9 +110,9 @@ def fact(guide: dict, asks: str, *, link: bool = True) -> str:
         )
     elif asks == "online":
         if online.get("available"):
-            link = online.get("url") or ""
+            online_url = online.get("url") or ""
             body = _("Sí, «%(title)s» se puede hacer en línea") % {"title": title}
-            body += f": {link}" if link else "."
+            body += f": {online_url}" if online_url else "."
         else:
             body = _("No, «%(title)s» no se puede hacer en línea; debes acudir a %(office)s.") % {
                 "title": title,

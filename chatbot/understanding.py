@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from chatbot import rasa_client
-from search.analysis import chat_normalize
+from search.analysis import ENGLISH_STOP_WORDS, STOP_WORDS, chat_normalize, chat_words
 
 logger = logging.getLogger(__name__)
 
@@ -55,17 +55,24 @@ SMALL_TALK_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("thank", re.compile(r"\b(gracias|grax|grcias|agradezco|muy amable|thanks|thank you|dios le pague|yusulpayki)\b")),
     (
         "goodbye",
-        re.compile(r"\b(chau|chao|chaito|adios|hasta luego|hasta lueguito|hasta pronto|hasta manana|bye|nos vemos)\b"),
+        re.compile(
+            r"\b(chau|chao|chaito|adios|hasta luego|hasta lueguito|hasta pronto|hasta manana|bye|nos vemos|"
+            r"goodbye|good bye|see you)\b"
+        ),
     ),
     (
         "bot_challenge",
-        re.compile(r"\b(bot|robot|humano|maquina|inteligencia artificial|eres una persona|con quien hablo)\b"),
+        re.compile(
+            r"\b(bot|robot|humano|maquina|inteligencia artificial|eres una persona|con quien hablo|"
+            r"are you (a )?(human|person|real|machine)|who am i (talking|speaking) (to|with))\b"
+        ),
     ),
-    ("menu", re.compile(r"^(menu|menu principal|opciones|ayuda|inicio|volver|ver menu)$")),
+    ("menu", re.compile(r"^(menu|menu principal|opciones|ayuda|inicio|volver|ver menu|help|main menu|options|start)$")),
     (
         "greet",
         re.compile(
             r"^(hola+|ola|buenas|buenos dias|buen dia|buenas tardes|buenas noches|saludos|hey|hi|hello|alo|"
+            r"good morning|good afternoon|good evening|"
             r"kamisaki|kamisaraki|allillanchu|napaykullayki)\b"
         ),
     ),
@@ -75,7 +82,9 @@ SMALL_TALK_PATTERNS: list[tuple[str, re.Pattern]] = [
 # about where to file one, and "mi caso es este: ..." is the start of a story: both go on to the guides.
 COMPLAINT_WORDS = re.compile(
     r"\b(seguimiento|codigo de seguimiento|(mi|mis|el|la) (reclamo|reclamos|denuncia|denuncias|queja|quejas)|"
-    r"(estado|como va|que paso con|como esta) (de )?(mi|el|la) (caso|tramite))\b"
+    r"(estado|como va|que paso con|como esta) (de )?(mi|el|la) (caso|tramite)|"
+    r"my (complaint|complaints|report|case)|track(ing)? (my |a )?(complaint|report|case)|tracking code|"
+    r"status of (my|the) (complaint|report|case))\b"
 )
 COMPLAINT_ONLY = re.compile(r"^(ver |consultar |revisar )?(reclamo|reclamos|denuncia|denuncias|queja|quejas|mi caso)$")
 
@@ -90,7 +99,9 @@ ASKS_PATTERNS: list[tuple[str, re.Pattern]] = [
             r"cuesta|costo|costos|costar|cobran|cobra|precio|valor|tarifa|arancel|gratis|gratuito|monto|"
             r"cuanta plata|cuanto dinero|cuanto me sale|cuanto es|cuanto pago|cuanto se paga|qullqi|qolqe|"
             r"cuanto (me )?(va a salir|saldria|seria|costaria|cobrarian)|(se paga|hay que pagar|cobran|pagar) algo|"
-            r"tiene (algun )?costo|es caro|sale caro|es barato|cuanto questa|cuanto (me |nos )?toca pagar)\b"
+            r"tiene (algun )?costo|es caro|sale caro|es barato|cuanto questa|cuanto (me |nos )?toca pagar|"
+            # English (the chat also answers visitors who write in English)
+            r"how much|cost|costs|fee|fees|price|charge|charges|free|free of charge)\b"
         ),
     ),
     (
@@ -99,7 +110,8 @@ ASKS_PATTERNS: list[tuple[str, re.Pattern]] = [
             r"\b(cuanto (tiempo|tarda|demora|dura|se tarda|se demora)|cuantos dias|tarda|tardan|demora|demoran|"
             r"plazo|duracion|dias habiles|en cuanto tiempo|"
             r"cuando (me lo |me la )?(entregan|dan|sale|estaria|esta listo)|"
-            r"rapido|que tan rapido|para cuando|hasta cuando|cuantas semanas|cuantos meses|en cuantos dias)\b"
+            r"rapido|que tan rapido|para cuando|hasta cuando|cuantas semanas|cuantos meses|en cuantos dias|"
+            r"how long|how many (days|weeks|months)|how soon|does it take|processing time|when will i get)\b"
         ),
     ),
     (
@@ -108,7 +120,8 @@ ASKS_PATTERNS: list[tuple[str, re.Pattern]] = [
             r"\b(en linea|por internet|internet|online|on line|virtual|virtualmente|por la web|pagina web|web|"
             r"desde (mi )?casa|sin ir|digital|(por|desde|con|en) (el|mi) (celular|celu|cel|telefono)|por celular|"
             r"plataforma|(por|en|desde) (la|una) (app|aplicacion|pagina)|por (whatsapp|correo|email|mail)|"
-            r"sin salir|a distancia|remoto|remotamente|escanead\w*|sin hacer fila|sin hacer cola)\b"
+            r"sin salir|a distancia|remoto|remotamente|escanead\w*|sin hacer fila|sin hacer cola|"
+            r"website|web site|from home)\b"
         ),
     ),
     (
@@ -118,14 +131,16 @@ ASKS_PATTERNS: list[tuple[str, re.Pattern]] = [
             r"ubicacion|ubicado|queda|quedan|ventanilla|a que lugar|que lugar|lugar|"
             r"(en|a) que (hospital|hospitales|oficina|oficinas|sitio|zona|parte|ventanilla|lugar|subalcaldia)|"
             r"a quien (acudo|busco|recurro|voy|llamo|aviso|le aviso|reporto|le digo|le llamo)|donde me atienden|"
-            r"(a|en) que deposito)\b"
+            r"(a|en) que deposito|"
+            r"where|office|offices|office hours|opening hours|hours|address|located|location)\b"
         ),
     ),
     (
         "requirements",
         re.compile(
             r"\b(requisito|requisitos|necesito|necesita|necesitan|documentos|documento|papeles|papel|"
-            r"presentar|piden|pide|llevar|que hago|como hago|como|tramitar|sacar|quiero|debo|tengo que|hacer)\b"
+            r"presentar|piden|pide|llevar|que hago|como hago|como|tramitar|sacar|quiero|debo|tengo que|hacer|"
+            r"requirements|requirement|documents|papers|need|bring|how do i|how can i|apply)\b"
         ),
     ),
 ]
@@ -143,6 +158,33 @@ PORTAL_CODE = re.compile(r"\b(RC|DN|SG)[-\s.]?([A-Z0-9]{5})[-\s.]?([A-Z0-9]{5})\
 TRACKING_CODE = re.compile(
     r"\b(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9]{2,6}(?:-[A-Za-z0-9]{2,10}){1,3}\b"
 )
+
+
+# Telling an English message from a Spanish one: words only one of the two languages uses
+# (stop words and what residents and visitors write most), each side's shared words left out.
+_ENGLISH_MARKERS = ENGLISH_STOP_WORDS | frozenset(
+    "hello hi thanks thank please bye goodbye need want get can will much many long cost fee pay office "
+    "licence license permit certificate tax yes hours open opening apply renew report".split()
+)
+_SPANISH_MARKERS = STOP_WORDS | frozenset(
+    "hola gracias quiero necesito cuanto cuesta donde como tramite tramitar requisitos buenas buenos dias "
+    "sacar hacer puedo tengo licencia permiso certificado pagar oficina costo renovar reclamo por favor".split()
+)
+ENGLISH_ONLY = _ENGLISH_MARKERS - _SPANISH_MARKERS
+SPANISH_ONLY = _SPANISH_MARKERS - _ENGLISH_MARKERS
+
+
+def message_language(text: str, *, at_least: int = 1) -> str | None:
+    """The message's language, "en" or "es", when at least ``at_least`` of its words say so and
+    more of them than of the other's; None when they do not ("2", "ok", a guide's name alone)."""
+    said = chat_words(text)
+    english = sum(word in ENGLISH_ONLY for word in said)
+    spanish = sum(word in SPANISH_ONLY for word in said)
+    if english > spanish and english >= at_least:
+        return "en"
+    if spanish > english and spanish >= at_least:
+        return "es"
+    return None
 
 
 def find_tracking_code(text: str) -> str | None:
@@ -168,7 +210,8 @@ SECOND_ASKS: dict[str, re.Pattern] = {
     **{asks: pattern for asks, pattern in ASKS_PATTERNS if asks != "requirements"},
     "requirements": re.compile(
         r"\b(requisito|requisitos|papeles|papel|documentos|documento|que llevo|que tengo que llevar|"
-        r"hay que llevar|que (me )?piden|que (me )?van a pedir|presentar)\b"
+        r"hay que llevar|que (me )?piden|que (me )?van a pedir|presentar|"
+        r"requirements|documents|papers|what do i need|bring)\b"
     ),
 }
 

@@ -199,8 +199,41 @@ def guide_categories_with_guides(*, parent: Page | None = None, language: str | 
     return list(merged.values())
 
 
-def guide_get(*, slug: str) -> GuidePage | None:
-    return _with_guide_facts(_public(GuidePage.objects.live())).filter(slug=slug).first()
+def guide_get(*, slug: str, language: str | None = None) -> GuidePage | None:
+    """The live public guide ``slug``. With ``language``: ``slug`` is an original guide's (the
+    default language's, what the bot and its buttons name) and the page is its live translation
+    in ``language`` when it has one, else the original."""
+    guides = _with_guide_facts(_public(GuidePage.objects.live()))
+    if not language:
+        return guides.filter(slug=slug).first()
+    page = _default_language(guides).filter(slug=slug).first() or guides.filter(slug=slug).first()
+    if page is None or page.locale.language_code == language:
+        return page
+    return guides.filter(translation_key=page.translation_key, locale__language_code=language).first() or page
+
+
+def guide_originals(*, slugs) -> dict[str, str]:
+    """``{slug: original's slug}`` for live guides in any language (an original maps to itself)."""
+    pages = list(GuidePage.objects.live().filter(slug__in=list(slugs)).values("slug", "translation_key"))
+    originals = dict(
+        _default_language(GuidePage.objects.live())
+        .filter(translation_key__in=[page["translation_key"] for page in pages])
+        .values_list("translation_key", "slug")
+    )
+    return {page["slug"]: originals[page["translation_key"]] for page in pages if page["translation_key"] in originals}
+
+
+def guide_titles_in(*, slugs, language: str) -> dict[str, str]:
+    """``{original slug: title}`` of live public guides, the title of their translation in
+    ``language`` where there is one."""
+    titles = guide_titles(slugs=slugs)
+    if not language or language == settings.LANGUAGE_CODE or not titles:
+        return titles
+    keys = dict(_default_language(_guides()).filter(slug__in=list(titles)).values_list("translation_key", "slug"))
+    translated = _guides().filter(translation_key__in=list(keys), locale__language_code=language)
+    for key, title in translated.values_list("translation_key", "title"):
+        titles[keys[key]] = title
+    return titles
 
 
 def _absolute(url: str, request: HttpRequest | None) -> str:

@@ -26,8 +26,8 @@ MAX_QUERY_TERMS = 10
 _local = threading.local()
 
 
-def _load_stop_words() -> frozenset[str]:
-    path = Path(__file__).with_name("data") / "spanish.stop"
+def _load_stop_words(name: str = "spanish.stop") -> frozenset[str]:
+    path = Path(__file__).with_name("data") / name
     lines = path.read_text(encoding="utf-8").splitlines()
     return frozenset(fold(line.strip()) for line in lines if line.strip() and not line.startswith("#"))
 
@@ -39,6 +39,8 @@ def fold(text: str) -> str:
 
 
 STOP_WORDS = _load_stop_words()
+# English stop words (the chat tells English messages from Spanish ones with them).
+ENGLISH_STOP_WORDS = _load_stop_words("english.stop")
 
 # Words that say what the citizen wants to do rather than what about; they
 # count, but a third as much as the words that name the subject

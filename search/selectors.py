@@ -57,6 +57,13 @@ class SearchHit:
     snippet: SafeString
     score: float
     object_id: str = ""
+    language: str = ""  # the document's language ("" for what has none, e.g. datasets)
+
+    @property
+    def in_other_language(self) -> str:
+        """The hit's language when it is not the active one (an untranslated page in English results)."""
+        active = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+        return self.language if self.language and self.language.split("-")[0] != active else ""
 
 
 @dataclass
@@ -256,6 +263,7 @@ class RankedDocument:
     title_words: str
     strong_words: str
     text_words: str
+    language: str
     backend_rank: int
 
     @property
@@ -494,6 +502,7 @@ def _rank(documents, expansions, interpreted: str) -> list[SearchHit]:
                 snippet=_lazy_snippet(document, scored.matched),
                 score=round(score, 4),
                 object_id=document.object_id,
+                language=document.language,
             )
         )
     hits.sort(key=lambda hit: (-hit.score, hit.title))
@@ -541,6 +550,7 @@ def guides_most_visited(*, limit: int = POPULAR_GUIDES) -> list[SearchHit]:
             snippet=ranking.snippet(document, set()),
             score=float(order[document.object_id][1]),
             object_id=document.object_id,
+            language=document.language,
         )
         for document in documents
     ]

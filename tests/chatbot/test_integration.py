@@ -17,6 +17,7 @@ import pytest
 from chatbot import rasa_client, runtime
 from chatbot.evaluation import Report, judge, load_examples
 from chatbot.models import ChatExchange, Conversation
+from chatbot.understanding import message_language
 
 from .conftest import meta_message, post_webhook
 
@@ -206,7 +207,10 @@ def test_heldout_accuracy_with_rasa(client, with_rasa, settings):
     report = Report()
     for i, example in enumerate(load_examples(str(HELDOUT))):
         report.outcomes.append(judge(example, chat(client, example["text"], f"eval-{i}")))
-    assert {o.engine for o in report.outcomes} == {"rasa"}
+    # Rasa's model is Spanish: a question clearly in English is read by the built-in understanding.
+    english = {o.text for o in report.outcomes if message_language(o.text) == "en"}
+    assert {o.engine for o in report.outcomes if o.text not in english} == {"rasa"}
+    assert {o.engine for o in report.outcomes if o.text in english} <= {"fallback"}
     failures = [(o.text, o.reason) for o in report.outcomes if not o.ok]
     assert report.accuracy() >= 0.95, failures
     assert report.summary()["out_of_scope_answered"] == 0

@@ -37,6 +37,10 @@ def test_english_menu_option_names_the_category_in_english():
         language="en",
     )
     assert answer["replies"][0]["text"].startswith("Business and economic activities")
+    # Its guides are titled in English too (the payloads name the originals).
+    titles = {button["title"] for button in answer["replies"][0]["buttons"]}
+    assert "Operating licence for economic activities" in titles
+    assert "Licencia de funcionamiento para actividades económicas" not in titles
 
 
 def test_a_category_without_english_translation_keeps_its_name_in_the_english_menu():

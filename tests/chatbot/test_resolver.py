@@ -107,3 +107,25 @@ def test_following_a_case_is_told_apart_from_asking_where_to_file_one(text, inte
 )
 def test_the_fact_asked_in_residents_words(text, asks):
     assert fallback_understand(text).asks == asks
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("text", "declined"),
+    [
+        ("cuanto cobra un albañil x metro de muro", True),
+        ("cual es la mejor raza de perro pa cuidar la casa", True),
+        ("q me recomiendan pa almorzar en el centro", True),
+        # The same words with a guide named in full, or placed with the municipality, are questions.
+        ("cual es la mejor forma de sacar la licencia de funcionamiento", False),
+        ("cuanto cobra la alcaldia por el registro de mascotas", False),
+        ("cuanto cuesta la licencia de funcionamiento", False),
+    ],
+)
+def test_opinions_and_tradespeople_s_prices_are_not_procedures(text, declined):
+    from chatbot.resolver import rank
+
+    outcome = rank(text)
+    assert outcome.national is declined
+    if not declined:
+        assert outcome.guides

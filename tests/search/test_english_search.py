@@ -45,3 +45,22 @@ def test_a_spanish_word_under_en_finds_the_english_translation_not_the_original(
     links = _result_links(client, "/en/buscar/?q=Derechos Reales")
     assert "/en/tramites/cadastral-certificate/" in links
     assert "/tramites/certificado-catastral/" not in links
+
+
+def test_an_untranslated_page_in_english_results_says_it_is_only_in_spanish(
+    client, guide_page_factory, django_capture_on_commit_callbacks
+):
+    page = guide_page_factory(title="Permiso para kermés vecinal", slug="permiso-kermes-vecinal", live=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save_revision().publish()  # indexed once published; it has no English translation
+    html = client.get("/en/buscar/?q=kermés").content.decode()
+    result = html.split('href="/tramites/permiso-kermes-vecinal/"', 1)
+    assert len(result) == 2, "the Spanish-only guide is not among the English results"
+    item = result[1].split("</li>", 1)[0]
+    assert result[0].rsplit("<a", 1)[1].strip() == ""  # the attributes follow the href
+    assert item.startswith(' hreflang="es" lang="es">Permiso para kermés vecinal</a>')
+    assert "Only in Spanish" in item
+    # An English page among the same results has no such badge, and Spanish results never do.
+    assert "Solo en español" not in client.get("/buscar/?q=kermés").content.decode()
+    licence = client.get("/en/buscar/?q=licence").content.decode()
+    assert "/en/tramites/operating-licence/" in licence and "Only in Spanish" not in licence

@@ -11,8 +11,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client, override_settings
+from django.utils import translation
 
-from chatbot.evaluation import Report, judge, load_examples
+from chatbot.evaluation import Report, judge, load_examples, load_language
 from chatbot.selectors import guide_catalogue
 
 
@@ -82,12 +83,19 @@ class Command(BaseCommand):
             raise CommandError(f"No se puede leer {file}: {exc}") from exc
         if not examples:
             raise CommandError("El archivo no tiene ejemplos.")
+        # A set in another language (``language: en``) is asked as from a page in that language,
+        # and judged against the facts of the guides' translations.
+        language = load_language(file)
         report = Report()
         with override_settings(**overrides):
             send = self._sender(url)
             for example in examples:
-                answer = send({"sender": f"eval-{uuid.uuid4().hex}", "text": example["text"]})
-                report.outcomes.append(judge(example, answer))
+                body = {"sender": f"eval-{uuid.uuid4().hex}", "text": example["text"]}
+                if language:
+                    body["lang"] = language
+                answer = send(body)
+                with translation.override(language or settings.LANGUAGE_CODE):  # the request set its own
+                    report.outcomes.append(judge(example, answer))
         self._print(report, show_errors)
         return None
 
