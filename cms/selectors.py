@@ -196,7 +196,12 @@ def guide_categories_with_guides(*, parent: Page | None = None, language: str | 
             merged[category.translation_key] = category
         else:  # guides of one category pointing at the original and at its translation
             found.guide_count += original.guide_count
-    return list(merged.values())
+    # The CMS's order (the originals' sort order, then name) in every language: a GROUP BY query
+    # has no order of its own, and a translation's name would sort it differently.
+    originals = GuideCategory.objects.filter(locale__language_code=settings.LANGUAGE_CODE)
+    keys = originals.order_by("sort_order", "name").values_list("translation_key", flat=True)
+    order = {key: position for position, key in enumerate(keys)}
+    return sorted(merged.values(), key=lambda c: (order.get(c.translation_key, len(order)), c.name))
 
 
 def guide_get(*, slug: str, language: str | None = None) -> GuidePage | None:
