@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Length, Substr
 from django.http import HttpRequest
 from wagtail.models import Locale, Page, PageViewRestriction
@@ -186,7 +186,16 @@ def guide_categories_with_guides(*, parent: Page | None = None, language: str | 
         live &= Q(guides__path__startswith=parent.path)
     else:
         live &= Q(guides__locale__language_code=settings.LANGUAGE_CODE)
-    counted = list(GuideCategory.objects.annotate(guide_count=Count("guides", filter=live)).filter(guide_count__gt=0))
+    # The CMS's order (sort order, then the original's name) in every language: a GROUP BY query has
+    # no order of its own, and a translation's name would sort it differently.
+    original_name = GuideCategory.objects.filter(
+        translation_key=OuterRef("translation_key"), locale__language_code=settings.LANGUAGE_CODE
+    ).values("name")[:1]
+    counted = list(
+        GuideCategory.objects.annotate(guide_count=Count("guides", filter=live), original_name=Subquery(original_name))
+        .filter(guide_count__gt=0)
+        .order_by("sort_order", "original_name", "name")
+    )
     locale_id = parent.locale_id if parent is not None else locale_id_for(language)
     merged: dict = {}
     for original, category in zip(counted, localized(counted, locale_id), strict=True):
@@ -196,12 +205,7 @@ def guide_categories_with_guides(*, parent: Page | None = None, language: str | 
             merged[category.translation_key] = category
         else:  # guides of one category pointing at the original and at its translation
             found.guide_count += original.guide_count
-    # The CMS's order (the originals' sort order, then name) in every language: a GROUP BY query
-    # has no order of its own, and a translation's name would sort it differently.
-    originals = GuideCategory.objects.filter(locale__language_code=settings.LANGUAGE_CODE)
-    keys = originals.order_by("sort_order", "name").values_list("translation_key", flat=True)
-    order = {key: position for position, key in enumerate(keys)}
-    return sorted(merged.values(), key=lambda c: (order.get(c.translation_key, len(order)), c.name))
+    return list(merged.values())
 
 
 def guide_get(*, slug: str, language: str | None = None) -> GuidePage | None:
