@@ -10,20 +10,11 @@ import pytest
 from chatbot import understanding
 from chatbot.models import Conversation
 from cms.models import GuidePage
+from tests.chatbot.test_dialogue import chat, text_of
 
 pytestmark = pytest.mark.django_db
 
 GUIDE = "licencia-de-funcionamiento"
-
-
-def chat(client, text, sender="en-1", **extra):
-    response = client.post("/api/chat/", {"sender": sender, "text": text, **extra}, content_type="application/json")
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def text_of(answer) -> str:
-    return "\n".join(r["text"] for r in answer["replies"])
 
 
 def _english(slug: str) -> GuidePage:

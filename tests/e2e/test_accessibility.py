@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.e2e.a11y import BLOCKING, violations
+from tests.e2e.a11y import blocking_violations
 
 # django_db: pytest-django only creates the test database when a collected test
 # asks for it; each test runs in a transaction that is rolled back afterwards
@@ -42,22 +42,17 @@ def _report(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _axe_violations(page) -> list[dict]:
-    return violations(page)
-
-
 @pytest.mark.parametrize(("path", "status"), PAGES)
 def test_no_serious_axe_violations(site_page, path, status):
     response = site_page.goto(path)
     assert response is not None and response.status == status
-    found = _axe_violations(site_page)
-    blocking = [v for v in found if v["impact"] in BLOCKING]
+    blocking = blocking_violations(site_page)
     assert not blocking, f"axe found serious/critical problems on {path}:{_report(blocking)}"
 
 
 def test_no_serious_axe_violations_on_a_phone(phone_page):
     phone_page.goto(GUIDE)
-    blocking = [v for v in _axe_violations(phone_page) if v["impact"] in BLOCKING]
+    blocking = blocking_violations(phone_page)
     assert not blocking, _report(blocking)
 
 
@@ -147,7 +142,7 @@ def test_guide_feedback_errors_are_announced(site_page):
     assert alert.get_attribute("role") == "alert"
     assert alert.inner_text().strip() == "Elige «Sí» o «No»."
     assert site_page.locator("#opinion fieldset").get_attribute("aria-describedby") == "helpful-error"
-    blocking = [v for v in _axe_violations(site_page) if v["impact"] in BLOCKING]
+    blocking = blocking_violations(site_page)
     assert not blocking, _report(blocking)
 
     # Correcting the answer from the error page works too.
@@ -163,7 +158,7 @@ def test_regulation_table_scrolls_inside_its_region_on_a_phone(phone_page):
     assert region.get_attribute("tabindex") == "0"  # reachable by keyboard to scroll it
     sizes = region.evaluate("element => ({client: element.clientWidth, scroll: element.scrollWidth})")
     assert sizes["client"] <= 375
-    blocking = [v for v in _axe_violations(phone_page) if v["impact"] in BLOCKING]
+    blocking = blocking_violations(phone_page)
     assert not blocking, _report(blocking)
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.a11y import BLOCKING, violations
+from tests.e2e.a11y import blocking_violations
 
 from .conftest import DESKTOP
 
@@ -87,8 +87,7 @@ def _report(violations: list[dict]) -> str:
 
 
 def _assert_no_blocking_axe_violations(page) -> None:
-    found = violations(page)
-    blocking = [v for v in found if v["impact"] in BLOCKING]
+    blocking = blocking_violations(page)
     assert not blocking, f"axe found serious/critical problems with the chat open:{_report(blocking)}"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.a11y import BLOCKING, violations
+from tests.e2e.a11y import blocking_violations
 from tests.e2e.conftest import DESKTOP
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
@@ -18,11 +18,9 @@ GUIDE = "/tramites/licencia-de-funcionamiento/"
 
 
 def _blocking(page) -> list[str]:
-    found = violations(page)
     return [
         f"[{v['impact']}] {v['id']}: {', '.join(str(n['target']) for n in v['nodes'])}"
-        for v in found
-        if v["impact"] in BLOCKING
+        for v in blocking_violations(page)
     ]
 
 

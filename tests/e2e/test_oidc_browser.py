@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import expect
 
 from participation.models import Profile, Support
-from tests.e2e.a11y import BLOCKING, violations
+from tests.e2e.a11y import blocking_violations
 from tests.participation.oidc_provider import CLIENT_ID
 
 pytestmark = [pytest.mark.e2e, pytest.mark.embedded_only, pytest.mark.django_db]
@@ -38,7 +38,7 @@ CLAIMS = {
 
 
 def assert_accessible(page) -> None:
-    blocking = [v for v in violations(page) if v["impact"] in BLOCKING]
+    blocking = blocking_violations(page)
     assert blocking == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in blocking]
 
 

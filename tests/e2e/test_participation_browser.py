@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.a11y import BLOCKING, violations
+from tests.e2e.a11y import blocking_violations
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +21,7 @@ PASSWORD = "Llama-Andina-2025"
 
 
 def assert_accessible(page) -> None:
-    blocking = [v for v in violations(page) if v["impact"] in BLOCKING]
+    blocking = blocking_violations(page)
     assert blocking == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in blocking]
 
 

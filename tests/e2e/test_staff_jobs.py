@@ -28,7 +28,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.a11y import BLOCKING, violations
+from tests.e2e.a11y import blocking_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.embedded_only, pytest.mark.django_db]
 
@@ -48,8 +48,7 @@ def _report(violations: list[dict]) -> str:
 
 
 def assert_accessible(page, where: str) -> None:
-    found = violations(page)
-    blocking = [v for v in found if v["impact"] in BLOCKING]
+    blocking = blocking_violations(page)
     assert not blocking, f"axe found serious/critical problems on {where}:{_report(blocking)}"
 
 

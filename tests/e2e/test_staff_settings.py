@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.a11y import BLOCKING, violations
+from tests.e2e.a11y import blocking_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.embedded_only]
 
@@ -33,11 +33,9 @@ SCREENSHOTS = os.environ.get("AYNI_E2E_SCREENSHOTS")  # a folder: keep screensho
 
 
 def _assert_accessible(page, where: str) -> None:
-    found = violations(page)
     blocking = [
         f"[{v['impact']}] {v['id']}: {v['help']} {[n['target'] for n in v['nodes']][:5]}"
-        for v in found
-        if v["impact"] in BLOCKING
+        for v in blocking_violations(page)
     ]
     assert not blocking, f"axe found serious/critical problems on {where}: {blocking}"
 

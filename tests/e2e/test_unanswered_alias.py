@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.a11y import BLOCKING, violations
+from tests.e2e.a11y import blocking_violations
 
 from .conftest import DESKTOP
 
@@ -27,8 +27,7 @@ PASSWORD = "clave-segura-123"  # tests.ayni.factories.UserFactory's
 
 
 def _assert_accessible(page, where: str) -> None:
-    found = violations(page)
-    blocking = [f"[{v['impact']}] {v['id']}: {v['help']}" for v in found if v["impact"] in BLOCKING]
+    blocking = [f"[{v['impact']}] {v['id']}: {v['help']}" for v in blocking_violations(page)]
     assert not blocking, f"axe found serious/critical problems on {where}: {blocking}"
 
 
