@@ -83,3 +83,37 @@ def test_a_long_job_keeps_a_short_renewed_heartbeat(rq_queue):
     # … renewed while the job runs (every second here): 3.5 s later the entry still expires about as
     # far ahead; without renewals it would be 3.5 s nearer.
     assert second > first - 2.0
+
+
+def test_worker_started_without_redis_waits_for_it_and_starts_again_if_lost_while_starting(monkeypatch, settings):
+    """No supervisor restarts `manage.py worker`: without Redis it waits (with backoff) instead of exiting."""
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nobody listens there
+    answers = iter([False, False, True, False, True])  # down twice; up; lost while RQ registers; up again
+    monkeypatch.setattr(worker_command, "_redis_reachable", lambda: next(answers))
+    pauses = []
+    monkeypatch.setattr(worker_command.time, "sleep", pauses.append)
+    runs = []
+
+    def rqworker(name, *args, **options):
+        runs.append(args)
+        if len(runs) == 1:
+            raise SystemExit(1)  # django-rq's answer to a ConnectionError while the worker starts
+
+    monkeypatch.setattr(worker_command, "call_command", rqworker)
+    worker_command.Command()._rq_until_stopped()
+    assert len(runs) == 2 and runs[0][:2] == ("default", "--with-scheduler")
+    assert pauses == [0.5, 1.0]  # backoff while Redis was down, none once it answered
+
+
+def test_worker_exits_when_rq_fails_with_redis_up(monkeypatch, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    monkeypatch.setattr(worker_command, "_redis_reachable", lambda: True)
+    monkeypatch.setattr(worker_command, "call_command", lambda *a, **k: (_ for _ in ()).throw(SystemExit(1)))
+    with pytest.raises(SystemExit):
+        worker_command.Command()._rq_until_stopped()
+
+
+def test_redis_reachable_says_no_for_a_port_nobody_listens_on(settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    settings.REDIS_SOCKET_TIMEOUT = 0.2
+    assert worker_command._redis_reachable() is False

@@ -6,11 +6,18 @@ registered periodic jobs when they are due and runs the registered polls (e.g.
 splitting the WhatsApp webhook's recorded deliveries into messages) every
 second or so. Nobody registers them by hand. Tasks a dead worker left running
 go back to the queue through one of those jobs (``ayni.stale_tasks``).
+
+With Redis, a worker started while Redis is down waits for it (retrying with
+backoff, one log line per try) instead of exiting, and starts again if Redis
+goes away while RQ registers itself; once running, RQ itself retries a lost
+connection. The database polls (the webhook's deliveries) go on meanwhile.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 
 from django.conf import settings
 from django.core.management import call_command
@@ -18,6 +25,8 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from ayni import rq_worker, schedule, warmup
+
+logger = logging.getLogger(__name__)
 
 # django-tasks-rq's jobs only run with its own job class (a plain rq Job cannot call a django_tasks Task);
 # ayni.rq_worker's subclass also closes the job's database connections, and its worker runs the jobs
@@ -65,9 +74,21 @@ class Command(BaseCommand):
             if schedule.polls():
                 threading.Thread(target=self._poll, args=(stop,), name="ayni-polls", daemon=True).start()
         if rq:
-            call_command("rqworker", "default", "--with-scheduler", *RQ_OPTIONS)
+            self._rq_until_stopped()
         else:
             call_command("db_worker", "--backend", backend)
+
+    def _rq_until_stopped(self) -> None:
+        """Run RQ's worker; while Redis cannot be reached, wait for it instead of exiting."""
+        while True:
+            _wait_for_redis()
+            try:
+                call_command("rqworker", "default", "--with-scheduler", *RQ_OPTIONS)
+                return
+            except SystemExit as exc:  # django-rq exits 1 when Redis is lost while the worker starts
+                if exc.code in (0, None) or _redis_reachable():
+                    raise
+                logger.warning("Redis se perdió al iniciar el trabajador de la cola; se reintenta.")
 
     def _loop(self, stop: threading.Event, tick: int) -> None:
         while not stop.is_set():
@@ -85,3 +106,25 @@ class Command(BaseCommand):
         while not stop.is_set():
             schedule.poll_once(last=last)  # logs and survives a failing poll; closes its connections
             stop.wait(pause)
+
+
+def _redis_reachable() -> bool:
+    import redis
+
+    timeout = getattr(settings, "REDIS_SOCKET_TIMEOUT", 1.0)
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=timeout, socket_timeout=timeout)
+    try:
+        return bool(client.ping())
+    except (redis.ConnectionError, redis.TimeoutError):
+        return False
+    finally:
+        client.close()
+
+
+def _wait_for_redis(first: float = 0.5, longest: float = 30.0) -> None:
+    """Return once Redis answers; wait between tries with backoff (0.5 s doubling up to 30 s)."""
+    pause = first
+    while not _redis_reachable():
+        logger.warning("Redis no responde; nuevo intento en %.1f s.", pause)
+        time.sleep(pause)
+        pause = min(pause * 2, longest)
