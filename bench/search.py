@@ -168,13 +168,15 @@ def _generated_guides(count: int, seed: int = 7):
 
 
 def _generate(count: int) -> float:
+    from django.conf import settings
     from django.db import transaction
     from wagtail.signal_handlers import disable_reference_index_auto_update
 
     from cms.models import GuideAlias, GuideCategory, GuideIndexPage, GuidePage, GuideRequirement, Office
 
-    index = GuideIndexPage.objects.get(slug="tramites")
-    office, category = Office.objects.first(), GuideCategory.objects.first()
+    index = GuideIndexPage.objects.get(slug="tramites", locale__language_code=settings.LANGUAGE_CODE)  # the original
+    office = Office.objects.filter(locale=index.locale).first()
+    category = GuideCategory.objects.filter(locale=index.locale).first()
     started = time.perf_counter()
     batch = 500
     guides = list(_generated_guides(count))

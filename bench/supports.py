@@ -12,7 +12,7 @@ must be 0.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ayni .venv/bin/python bench/supports.py [--users 300] [--no-write]
 
 It creates a temporary database ``ayni_bench_supports_<pid>`` next to the one in
-DATABASE_URL, migrates the participation app into it and drops it at the end.
+DATABASE_URL, migrates the project into it and drops it at the end.
 Writes the "## Apoyos (bench/supports.py)" section of bench/results.md.
 """
 
@@ -73,7 +73,7 @@ def _setup(db_name: str, base_url: str):
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", "participation", verbosity=0)
+    call_command("migrate", verbosity=0)  # all apps: saving a proposal refreshes its search document
     return conninfo
 
 
@@ -143,7 +143,7 @@ def bench_level(concurrency: int, users: int) -> dict:
         def call():
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"INSERT INTO {table} (proposal_id, user_id, created_at) VALUES (%s, %s, now())",
+                    f"INSERT INTO {table} (proposal_id, user_id, level, created_at) VALUES (%s, %s, 'email', now())",
                     [reference.pk, user_id],
                 )
 
