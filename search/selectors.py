@@ -301,15 +301,28 @@ def _documents_sql(types: list[registry.SearchType], languages: list[str]) -> tu
     # candidates joined to their documents, fenced (OFFSET 0) and named like the table, so
     # that no planner evaluates the check for every document first.
     placeholders = ", ".join(["%s"] * len(languages))
-    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
-    fenced = (
-        f"(SELECT d.*, c.backend_rank FROM {CANDIDATES_TABLE} c JOIN {table} d "
-        f"ON d.kind = c.kind AND d.object_id = c.object_id WHERE d.language IN ({placeholders}){fence}) AS {table}"
-    )
     head, sep, tail = sql.partition(f" FROM {table} ")
-    if not sep:
+    if not sep or not tail.startswith("WHERE "):
         raise RuntimeError("unexpected documents query")
-    sql, params = f"{head} FROM {fenced} {tail}", [*languages, *params]
+    if connection.vendor == "postgresql":
+        # Per candidate, its document by the unique index and the type's check on that one row: a
+        # LATERAL with a LIMIT is planned per row, so PostgreSQL neither hash-joins every document of
+        # the catalogue nor computes the check for every page (both of which it chose at 10000 guides).
+        per_candidate = (
+            f"SELECT {table}.* FROM {table} WHERE {table}.kind = c.kind AND {table}.object_id = c.object_id "
+            f"AND {table}.language IN ({placeholders}) AND ({tail.removeprefix('WHERE ')}) LIMIT 1"
+        )
+        fenced = (
+            f"(SELECT d.*, c.backend_rank FROM {CANDIDATES_TABLE} c CROSS JOIN LATERAL ({per_candidate}) d "
+            f"OFFSET 0) AS {table}"
+        )
+        tail = ""
+    else:
+        fenced = (
+            f"(SELECT d.*, c.backend_rank FROM {CANDIDATES_TABLE} c JOIN {table} d "
+            f"ON d.kind = c.kind AND d.object_id = c.object_id WHERE d.language IN ({placeholders})) AS {table}"
+        )
+    sql, params = f"{head} FROM {fenced} {tail}".rstrip(), [*languages, *params]
     if len(_compiled) > 100:
         _compiled.clear()
     _compiled[key] = (time.monotonic() + COMPILED_SECONDS, sql, tuple(params))
@@ -390,11 +403,13 @@ def _candidates_sql(types, words_to_find: list[str], limit: int) -> tuple[str, l
         from modelsearch.backends.database.postgres.weights import get_sql_weights
 
         weights = get_sql_weights()
+        # ``title @@ q OR body @@ q``: the query is an OR of single words, so this is the same match as
+        # ``(title || body) @@ q`` without concatenating two vectors for every row (a quarter faster).
         best = (
             "SELECT e.id AS id, "
             "ts_rank(%s::real[], e.title, q) * e.title_norm + ts_rank(%s::real[], e.body, q) AS score "
             f"FROM {entries} e, to_tsquery(%s::regconfig, %s) AS q "
-            f"WHERE (e.title || e.body) @@ q AND e.content_type_id IN ({content_types}) "
+            f"WHERE (e.title @@ q OR e.body @@ q) AND e.content_type_id IN ({content_types}) "
             f"ORDER BY score DESC LIMIT {top}"
         )
         tsquery = " | ".join("'" + word.replace("'", "''").replace("\\", "\\\\") + "'" for word in words_to_find)

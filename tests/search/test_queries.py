@@ -99,3 +99,20 @@ def test_the_flush_job_is_registered():
     from ayni import schedule
 
     assert "search.query_log_flush" in {job.name for job in schedule.jobs()}
+
+
+def test_the_one_query_still_leaves_out_private_and_unpublished_pages():
+    """The visibility check runs per candidate inside the ranking query (a LATERAL on PostgreSQL):
+    a page behind a view restriction, or unpublished behind the index's back, is not found."""
+    from wagtail.models import Page, PageViewRestriction
+
+    query = "licencia de funcionamiento"
+    first = selectors.search(query=query).hits[0]
+    assert first.type == "guide"
+    page = Page.objects.get(pk=first.object_id)
+    PageViewRestriction.objects.create(page=page, restriction_type=PageViewRestriction.LOGIN)
+    assert first.object_id not in {hit.object_id for hit in selectors.search(query=query).hits}
+    PageViewRestriction.objects.filter(page=page).delete()
+    assert selectors.search(query=query).hits[0].object_id == first.object_id
+    Page.objects.filter(pk=page.pk).update(live=False)  # a change that bypassed the unpublish signal
+    assert first.object_id not in {hit.object_id for hit in selectors.search(query=query).hits}
