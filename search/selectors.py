@@ -573,6 +573,34 @@ def guides_most_visited(*, limit: int = POPULAR_GUIDES) -> list[SearchHit]:
     return hits
 
 
+PROMOTED_KEY = "search:promoted-queries"
+PROMOTED_SECONDS = 300
+
+
+def promoted_queries() -> frozenset[str]:
+    """The query strings editors promoted something for, from the shared cache.
+
+    Most searches match none, so they skip the promotions query. Saving or deleting
+    a promotion drops the cached set at once (``search.signals``); the timeout only
+    bounds how long a change made around the cache (e.g. a raw SQL edit) may go unseen.
+    """
+    from django.core.cache import cache
+    from wagtail.contrib.search_promotions.models import SearchPromotion
+
+    cached = cache.get(PROMOTED_KEY)
+    if isinstance(cached, frozenset):
+        return cached
+    promoted = frozenset(SearchPromotion.objects.values_list("query__query_string", flat=True).distinct())
+    cache.set(PROMOTED_KEY, promoted, timeout=PROMOTED_SECONDS)
+    return promoted
+
+
+def promoted_queries_forget() -> None:
+    from django.core.cache import cache
+
+    cache.delete(PROMOTED_KEY)
+
+
 def promotions_for(*, query: str, also: str | None = None) -> list[Promotion]:
     """Editors' picks (wagtail.contrib.search_promotions) for the query as typed, folded or corrected."""
     from wagtail.contrib.search_promotions.models import SearchPromotion
@@ -581,6 +609,8 @@ def promotions_for(*, query: str, also: str | None = None) -> list[Promotion]:
     keys = {normalise_query_string(query), " ".join(words(query))}
     if also:
         keys.add(also)
+    if keys.isdisjoint(promoted_queries()):
+        return []
     picks = (
         SearchPromotion.objects.filter(query__query_string__in=keys).select_related("page").order_by("sort_order", "pk")
     )

@@ -94,8 +94,20 @@ def _search_restriction_groups_changed(sender, instance, action: str, **kwargs) 
         _search_restriction_changed(sender, instance)
 
 
+def _promotions_changed(sender, **kwargs) -> None:
+    from search.selectors import promoted_queries_forget
+
+    transaction.on_commit(promoted_queries_forget, robust=True)
+    promoted_queries_forget()  # and now, for this transaction's own reads
+
+
 def connect() -> None:
     """Called by ``search.apps`` at start-up, after every app registered its search types."""
+    from wagtail.contrib.search_promotions.models import SearchPromotion
+
+    # The admin saves or deletes each pick (also when the set moves to another query string).
+    post_save.connect(_promotions_changed, sender=SearchPromotion, dispatch_uid="ayni-search-promotion-saved")
+    post_delete.connect(_promotions_changed, sender=SearchPromotion, dispatch_uid="ayni-search-promotion-deleted")
     page_viewed.connect(_page_viewed, dispatch_uid="ayni-search-page-viewed")
     pages_published_in_bulk.connect(_pages_published_in_bulk, dispatch_uid="ayni-search-bulk-published")
     page_published.connect(_search_page_changed, dispatch_uid="ayni-search-published")

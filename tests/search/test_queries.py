@@ -2,8 +2,9 @@
 
 Runs on the suite's database (SQLite by default, PostgreSQL with DATABASE_URL):
 one query for the candidates of every type with their documents (snippets
-included), one for the editors' picks; the vocabulary correction comes from
-the cache, and the query log goes to the cache, not the database.
+included), and one for the editors' picks only when something is promoted for
+those words (the promoted query strings come from the cache); the vocabulary
+correction comes from the cache, and the query log goes to the cache, not the database.
 """
 
 import pytest
@@ -15,7 +16,7 @@ from search.models import ZeroResultQuery
 
 pytestmark = pytest.mark.django_db
 
-SEARCH_QUERIES = 2  # ranking (all types, documents, snippets) + editors' picks
+SEARCH_QUERIES = 1  # ranking (all types, documents, snippets); + 1 for the editors' picks when promoted
 
 
 def _writes(sql: list[str]) -> list[str]:
@@ -29,7 +30,7 @@ def _queries(function) -> list[str]:
 
 
 @pytest.mark.parametrize("query", ["licencia de funcionamiento", "lisencia funcionamiento", "ley municipal 217"])
-def test_a_search_is_two_queries_once_the_vocabulary_is_cached(query):
+def test_a_search_is_one_query_once_the_vocabulary_is_cached(query):
     selectors.search(query=query)  # fills the cache of the vocabulary correction
     outcome = None
 
@@ -44,6 +45,29 @@ def test_a_search_is_two_queries_once_the_vocabulary_is_cached(query):
     assert len({hit.type for hit in selectors.search(query="licencia").hits}) >= 2  # several types, still one query
     assert len(sql) == SEARCH_QUERIES, "\n".join(sql)
     assert not _writes(sql), "\n".join(_writes(sql))
+
+
+def test_a_promoted_query_adds_the_picks_query_and_a_new_pick_shows_at_once():
+    from wagtail.contrib.search_promotions.models import Query, SearchPromotion
+
+    query = "licencia de funcionamiento"
+    selectors.search(query=query)  # vocabulary and the (empty) promoted set cached
+    SearchPromotion.objects.create(
+        query=Query.get(query), external_link_url="https://example.bo/ventanilla", external_link_text="Ventanilla"
+    )
+    outcome = None
+
+    def run():
+        nonlocal outcome
+        outcome = selectors.search(query=query)
+
+    sql = _queries(run)
+    assert [p.title for p in outcome.promotions] == ["Ventanilla"]  # the saved pick dropped the cached set
+    assert len(sql) <= SEARCH_QUERIES + 2, "\n".join(sql)  # + the promoted set, once, and the picks
+    assert len(_queries(run)) == SEARCH_QUERIES + 1
+    SearchPromotion.objects.all().delete()
+    assert selectors.search(query=query).promotions == []
+    assert len(_queries(run)) == SEARCH_QUERIES
 
 
 def test_the_first_search_of_new_words_adds_only_the_vocabulary_lookups():
