@@ -62,4 +62,6 @@ def chat_figures_dataset() -> dict:
             tags=["asistente virtual", "rendimiento del servicio"],
             tables=selectors.chat_figures_tables(previous=previous),
         )
+    if dataset is None:  # nobody has written to the assistant yet
+        return {"dataset": None, "version": None}
     return {"dataset": dataset.slug, "version": dataset.version}

@@ -266,7 +266,7 @@ def published_dataset_refresh(*, slug: str) -> Dataset | None:
 
     The dataset is created once (published, weekly); a resource gets a new version
     only when its figures changed, so weekly runs without news add nothing.
-    ``None`` when no installed app publishes ``slug``.
+    ``None`` when no installed app publishes ``slug``, or while it has no figures yet.
     """
     from ayni import published_tables
 
@@ -283,21 +283,24 @@ def published_dataset_refresh(*, slug: str) -> Dataset | None:
 
 
 def published_datasets_refresh() -> list[Dataset]:
-    """(Re)build every dataset the installed apps publish (the weekly job)."""
+    """(Re)build every dataset the installed apps publish (the weekly job); those with no figures yet wait."""
     from ayni import published_tables
 
-    return [published_dataset_refresh(slug=published.slug) for published in published_tables.registered()]
+    refreshed = (published_dataset_refresh(slug=published.slug) for published in published_tables.registered())
+    return [dataset for dataset in refreshed if dataset is not None]
 
 
 def aggregate_tables_store(*, dataset: Dataset, tables: dict[str, tuple[list[str], list[list]]]) -> Dataset:
     """Store each table as a resource of ``dataset`` (``{resource slug: (columns, rows)}``).
 
     A resource gets a new version only when its bytes changed, so running a weekly
-    job twice adds nothing. Used by the generated datasets (participation, the bot's figures).
+    job twice adds nothing. A table without rows yet (a new municipality) is left
+    for a later run: a file of headers only is not a dataset (``parse_upload`` refuses it).
+    Used by the generated datasets (participation, the bot's figures).
     """
     for slug, (columns, rows) in tables.items():
         if not rows:
-            rows = [["" for _c in columns]]
+            continue
         data = exports.table_to_csv_bytes(columns, [["" if v is None else str(v) for v in row] for row in rows])
         resource = dataset.resources.filter(slug=slug).first() or resource_create(
             dataset=dataset, slug=slug, title=slug.replace("-", " ").capitalize()
@@ -312,13 +315,17 @@ def aggregate_tables_store(*, dataset: Dataset, tables: dict[str, tuple[list[str
 @transaction.atomic
 def generated_dataset_refresh(
     *, slug: str, title: str, description: str, tags: list[str], tables: dict[str, tuple[list[str], list[list]]]
-) -> Dataset:
+) -> Dataset | None:
     """Create (published, weekly, licence from the open-data settings) or update a generated dataset.
 
-    The dataset is created once; later runs only store changed tables (``aggregate_tables_store``).
+    The dataset is created once, at the first run with figures to publish (``None`` until
+    then: no empty dataset is published); later runs only store changed tables
+    (``aggregate_tables_store``).
     """
     dataset = Dataset.objects.select_for_update().filter(slug=slug).first()
     if dataset is None:
+        if not any(rows for _columns, rows in tables.values()):
+            return None
         dataset = dataset_create(
             title=title,
             slug=slug,

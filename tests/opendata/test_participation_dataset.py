@@ -145,3 +145,16 @@ def test_the_command_refreshes_every_published_dataset(figures):
 def test_a_slug_no_app_publishes_gives_nothing():
     assert services.published_dataset_refresh(slug="nadie-publica-esto") is None
     assert not Dataset.objects.filter(slug="nadie-publica-esto").exists()
+
+
+def test_a_generated_dataset_waits_for_its_first_figures():
+    """A new municipality: the weekly job publishes no empty dataset, and stores no file of headers only."""
+    tables = {"semanas": (["semana", "mensajes"], []), "temas": (["tema", "total"], [])}
+    kwargs = {"slug": "cifras-nuevas", "title": "Cifras nuevas", "description": "Cifras de prueba.", "tags": []}
+    assert services.generated_dataset_refresh(**kwargs, tables=tables) is None
+    assert not Dataset.objects.filter(slug="cifras-nuevas").exists()
+
+    tables["semanas"] = (["semana", "mensajes"], [["2025-W10", 12]])
+    dataset = services.generated_dataset_refresh(**kwargs, tables=tables)
+    assert [r.slug for r in dataset.resources.all()] == ["semanas"]  # the empty table waits
+    assert services.generated_dataset_refresh(**kwargs, tables=tables).version == dataset.version  # nothing new

@@ -21,6 +21,6 @@ class Command(BaseCommand):
             return
         datasets = published_datasets_refresh()
         if not datasets:
-            self.stdout.write("Ninguna aplicación instalada publica cifras; no hay nada que publicar.")
+            self.stdout.write("No hay cifras que publicar todavía (ninguna aplicación las publica o aún no hay datos).")
         for dataset in datasets:
             self.stdout.write(f"{dataset.slug}: versión {dataset.version}.")
