@@ -28,7 +28,11 @@ def _database() -> dict:
         return {"ok": False, "vendor": connection.vendor, "error": exc.__class__.__name__}
 
 
-def _redis() -> dict:
+def redis_status() -> dict:
+    """Whether Redis answers a PING now (``{"ok": …}``, with the error's class when not).
+
+    Also what ``manage.py worker`` waits for before it starts the queue's worker.
+    """
     import redis
 
     timeout = getattr(settings, "REDIS_SOCKET_TIMEOUT", 1.0)
@@ -58,7 +62,7 @@ def _is_staff(request) -> bool:
 def health(request):
     checks = {"database": _database()}
     if settings.REDIS_URL:
-        checks["redis"] = _redis()
+        checks["redis"] = redis_status()
     ok = all(check["ok"] for check in checks.values())
     body = {"status": "ok" if ok else "degraded"}
     if _is_staff(request):

@@ -35,3 +35,16 @@ def violations(page) -> list[dict]:
 def blocking_violations(page) -> list[dict]:
     """The serious and critical ones: what the tests refuse."""
     return [violation for violation in violations(page) if violation["impact"] in BLOCKING]
+
+
+def report(found: list[dict]) -> str:
+    """axe's violations as lines to read in a failed assertion: rule, help, nodes and their checks."""
+    lines = []
+    for violation in found:
+        lines.append(f"\n[{violation['impact']}] {violation['id']}: {violation['help']}\n  {violation['helpUrl']}")
+        for node in violation["nodes"]:
+            lines.append(f"  - {', '.join(map(str, node['target']))}")
+            lines.append(f"    {node['html'][:200]}")
+            for check in node.get("any", []) + node.get("all", []) + node.get("none", []):
+                lines.append(f"    * {check['message']}")
+    return "\n".join(lines)

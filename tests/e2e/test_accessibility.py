@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.e2e.a11y import blocking_violations
+from tests.e2e.a11y import blocking_violations, report
 
 # django_db: pytest-django only creates the test database when a collected test
 # asks for it; each test runs in a transaction that is rolled back afterwards
@@ -30,30 +30,18 @@ PAGES = [
 ]
 
 
-def _report(violations: list[dict]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(f"\n[{violation['impact']}] {violation['id']}: {violation['help']}\n  {violation['helpUrl']}")
-        for node in violation["nodes"]:
-            lines.append(f"  - {', '.join(map(str, node['target']))}")
-            lines.append(f"    {node['html'][:200]}")
-            for check in node.get("any", []) + node.get("all", []) + node.get("none", []):
-                lines.append(f"    * {check['message']}")
-    return "\n".join(lines)
-
-
 @pytest.mark.parametrize(("path", "status"), PAGES)
 def test_no_serious_axe_violations(site_page, path, status):
     response = site_page.goto(path)
     assert response is not None and response.status == status
     blocking = blocking_violations(site_page)
-    assert not blocking, f"axe found serious/critical problems on {path}:{_report(blocking)}"
+    assert not blocking, f"axe found serious/critical problems on {path}:{report(blocking)}"
 
 
 def test_no_serious_axe_violations_on_a_phone(phone_page):
     phone_page.goto(GUIDE)
     blocking = blocking_violations(phone_page)
-    assert not blocking, _report(blocking)
+    assert not blocking, report(blocking)
 
 
 def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_content(site_page):
@@ -143,7 +131,7 @@ def test_guide_feedback_errors_are_announced(site_page):
     assert alert.inner_text().strip() == "Elige «Sí» o «No»."
     assert site_page.locator("#opinion fieldset").get_attribute("aria-describedby") == "helpful-error"
     blocking = blocking_violations(site_page)
-    assert not blocking, _report(blocking)
+    assert not blocking, report(blocking)
 
     # Correcting the answer from the error page works too.
     site_page.get_by_label("No", exact=True).check()
@@ -159,7 +147,7 @@ def test_regulation_table_scrolls_inside_its_region_on_a_phone(phone_page):
     sizes = region.evaluate("element => ({client: element.clientWidth, scroll: element.scrollWidth})")
     assert sizes["client"] <= 375
     blocking = blocking_violations(phone_page)
-    assert not blocking, _report(blocking)
+    assert not blocking, report(blocking)
 
 
 @pytest.mark.parametrize("path", ["/", "/tramites/", GUIDE, "/normativa/", "/transparencia/", "/pagina-que-no-existe/"])

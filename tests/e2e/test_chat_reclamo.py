@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.a11y import blocking_violations
+from tests.e2e.a11y import blocking_violations, report
 
 from .conftest import DESKTOP
 
@@ -77,18 +77,9 @@ def _answer_in_the_request_thread(settings):
     settings.CHATBOT_ANSWER_IN_POOL = False
 
 
-def _report(violations: list[dict]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(f"\n[{violation['impact']}] {violation['id']}: {violation['help']}")
-        for node in violation["nodes"]:
-            lines.append(f"  - {', '.join(map(str, node['target']))}: {node['html'][:200]}")
-    return "\n".join(lines)
-
-
 def _assert_no_blocking_axe_violations(page) -> None:
     blocking = blocking_violations(page)
-    assert not blocking, f"axe found serious/critical problems with the chat open:{_report(blocking)}"
+    assert not blocking, f"axe found serious/critical problems with the chat open:{report(blocking)}"
 
 
 def _bot_says(page, text: str):

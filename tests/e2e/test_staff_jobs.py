@@ -28,7 +28,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.a11y import blocking_violations
+from tests.e2e.a11y import blocking_violations, report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.embedded_only, pytest.mark.django_db]
 
@@ -38,18 +38,9 @@ PROPOSALS = "/admin/participa/propuestas/"
 PASSWORD = "clave-segura-123"  # tests.ayni.factories.UserFactory's
 
 
-def _report(violations: list[dict]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(f"\n[{violation['impact']}] {violation['id']}: {violation['help']}")
-        for node in violation["nodes"]:
-            lines.append(f"  - {', '.join(map(str, node['target']))}: {node['html'][:200]}")
-    return "\n".join(lines)
-
-
 def assert_accessible(page, where: str) -> None:
     blocking = blocking_violations(page)
-    assert not blocking, f"axe found serious/critical problems on {where}:{_report(blocking)}"
+    assert not blocking, f"axe found serious/critical problems on {where}:{report(blocking)}"
 
 
 def sign_in(context, user):

@@ -24,7 +24,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from ayni import rq_worker, schedule, warmup
+from ayni import health, rq_worker, schedule, warmup
 
 logger = logging.getLogger(__name__)
 
@@ -109,16 +109,7 @@ class Command(BaseCommand):
 
 
 def _redis_reachable() -> bool:
-    import redis
-
-    timeout = getattr(settings, "REDIS_SOCKET_TIMEOUT", 1.0)
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=timeout, socket_timeout=timeout)
-    try:
-        return bool(client.ping())
-    except (redis.ConnectionError, redis.TimeoutError):
-        return False
-    finally:
-        client.close()
+    return health.redis_status()["ok"]
 
 
 def _wait_for_redis(first: float = 0.5, longest: float = 30.0) -> None:
