@@ -35,7 +35,7 @@ def test_supports_benchmark_runs_and_loses_nothing():
     assert len(rows) == 2, out
     for row in rows:
         cells = [cell.strip() for cell in row.strip("|").split("|")]
-        assert cells[2] == "6" and cells[-2:] == ["0", "0"], row  # six supports, none lost or doubled
+        assert cells[1] == "6" and cells[-2:] == ["0", "0"], row  # six supports, none lost or doubled
 
 
 @pytest.mark.embedded_only

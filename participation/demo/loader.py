@@ -278,7 +278,7 @@ def _load_proposals(*, citizens: list, categories: dict, districts: dict, staff:
         proposal.tags.set(item["tags"])
         supporters = [c for c in citizens if c != author][: item["supporters"]]
         Support.objects.bulk_create([Support(proposal=proposal, user=u) for u in supporters])
-        Proposal.objects.filter(pk=proposal.pk).update(support_count=len(supporters))
+        services.support_tallies_rebuild(proposal_ids=[proposal.pk])
         for offset, text in enumerate(item["comments"]):
             Comment.objects.create(proposal=proposal, author=citizens[(index + offset + 1) % len(citizens)], body=text)
         if item["answer"]:

@@ -11,6 +11,7 @@ from .proposals import (
     ProposalCategory,
     ProposalTag,
     Support,
+    SupportTally,
 )
 from .settings import ParticipationSettings
 
@@ -32,5 +33,6 @@ __all__ = [
     "ProposalCategory",
     "ProposalTag",
     "Support",
+    "SupportTally",
     "UnitMembership",
 ]

@@ -130,6 +130,37 @@ class Support(models.Model):
         return f"{self.user_id} → {self.proposal_id}"
 
 
+# How many rows a proposal's support counters are spread over (a support counts in row user id mod this).
+SUPPORT_SHARDS = 16
+
+
+class SupportTally(models.Model):
+    """A proposal's support counters, spread over ``SUPPORT_SHARDS`` rows.
+
+    The exact counts are the sums of a proposal's rows. A support moves one row (the
+    supporter's: user id modulo ``SUPPORT_SHARDS``), so supports arriving together for
+    one proposal wait for each other's commit only when they fall in the same row,
+    instead of all queueing on the proposal's own row. ``Proposal.support_count`` and
+    ``identity_support_count`` are copies of the sums, for listing and sorting: the
+    support's own statement refreshes them when nobody else holds the proposal's row,
+    and the worker's poll ``participation.support_counts`` refreshes what a busy moment
+    left behind (``services.support_counts_rollup``).
+    """
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="+", db_index=False)
+    shard = models.PositiveSmallIntegerField()
+    count = models.IntegerField(default=0)
+    identity_count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["proposal", "shard"], name="participation_support_tally_row")]
+        verbose_name = _("recuento de apoyos")
+        verbose_name_plural = _("recuentos de apoyos")
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}/{self.shard}: {self.count}"
+
+
 class Follow(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="follows")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="proposal_follows")

@@ -30,6 +30,8 @@ from .proposals import (
     proposal_unfollow,
     proposal_update,
     proposal_withdraw_support,
+    support_counts_rollup,
+    support_tallies_rebuild,
     supports_relevel,
 )
 
@@ -58,5 +60,7 @@ __all__ = [
     "proposal_unfollow",
     "proposal_update",
     "proposal_withdraw_support",
+    "support_counts_rollup",
+    "support_tallies_rebuild",
     "supports_relevel",
 ]

@@ -17,9 +17,11 @@ from participation.models import (
     Proposal,
     ProposalCategory,
     Support,
+    SupportTally,
 )
 from participation.models.accounts import LEVEL_EMAIL, LEVEL_IDENTITY
 from participation.models.places import District
+from participation.models.proposals import SUPPORT_SHARDS
 from participation.notifications import recipient_for_user
 from participation.rules import account_level, can, level_refusal
 from participation.text import plain_text, single_line
@@ -102,6 +104,11 @@ def _publish_count(proposal_id: int, count: int, identity_count: int) -> None:
     )
 
 
+# Advisory-lock class of "a support is refreshing this proposal's copy of its counts"
+# (pg_try_advisory_xact_lock(class, proposal id); PostgreSQL only).
+ROLLUP_LOCK_CLASS = 0x41594E49  # "AYNI"
+
+
 # The counter the threshold level names (a fixed column name, never anything typed by anyone).
 THRESHOLD_COLUMNS = {LEVEL_EMAIL: "support_count", LEVEL_IDENTITY: "identity_support_count"}
 
@@ -128,83 +135,180 @@ def proposals_threshold_recheck(*, level: str | None = None) -> int:
 
 
 def _support_write(*, proposal_id: int, user_id: int, add: bool, level: str = LEVEL_EMAIL) -> tuple[int, int, bool]:
-    """Insert (or delete) the support and move the counters in one atomic step.
+    """Insert (or delete) the support and move its counter row in one atomic step.
 
-    Returns (count, identity count, changed). PostgreSQL: one statement, so one
-    round trip and its own transaction: the insert is ``ON CONFLICT DO NOTHING``
-    (the unique constraint decides, even under concurrency) and the counters'
-    ``UPDATE`` runs only if a row was inserted (or deleted), taking the
-    proposal's row lock; reaching the threshold (counted at ``selectors.threshold_level()``)
-    changes the status in the same ``UPDATE``. A withdrawal takes back the
-    level the deleted row had. Elsewhere (SQLite, which serialises writers
-    anyway) the same two statements in a transaction.
+    Returns (count, identity count, changed). The counters live in ``SupportTally``:
+    the support moves its own row (user id modulo ``SUPPORT_SHARDS``), so supports
+    arriving together for one proposal do not queue on one row lock.
+
+    PostgreSQL: one statement, so one round trip and its own transaction. The insert
+    is ``ON CONFLICT DO NOTHING`` (the unique constraint decides, even under
+    concurrency); the counter row moves only if a support was inserted (or deleted);
+    the proposal's copies of the sums (and the status, when the support reaches the
+    threshold counted at ``selectors.threshold_level()``) are refreshed in the same
+    statement unless another support is refreshing them at that moment (a
+    transaction-scoped advisory lock per proposal, tried without waiting): then the
+    worker's poll refreshes them (``support_counts_rollup``). No support ever waits
+    for another's commit on the proposal's row.
+    The returned counts are the sums as the statement saw them; under a burst they
+    may trail by the supports still being committed, and the next live count catches up.
+    Elsewhere (SQLite, which serialises writers anyway) three statements in a
+    transaction (two for a repeat), and the copies are always exact.
     """
-    supports, proposals = Support._meta.db_table, Proposal._meta.db_table
+    supports, proposals, tally = Support._meta.db_table, Proposal._meta.db_table, SupportTally._meta.db_table
     if add:
         # The NOT EXISTS lets a repeat end without writing anything (no transaction id,
         # so its commit waits for no disk flush); ON CONFLICT settles concurrent firsts.
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
         change = (
             f"INSERT INTO {supports} (proposal_id, user_id, level, created_at) SELECT %s, %s, %s, %s "
             f"WHERE NOT EXISTS (SELECT 1 FROM {supports} WHERE proposal_id = %s AND user_id = %s) "
-            "ON CONFLICT (proposal_id, user_id) DO NOTHING"
+            "ON CONFLICT (proposal_id, user_id) DO NOTHING RETURNING level"
         )
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
         change_params = [proposal_id, user_id, level, now, proposal_id, user_id]
-        counted = threshold_column()
-        counter = (
-            f"UPDATE {proposals} SET support_count = support_count + 1, "
-            "identity_support_count = identity_support_count + %s, "
-            f"status = CASE WHEN status = %s AND {counted} + %s >= %s THEN %s ELSE status END "
-            "WHERE id = %s"
-        )
-        identity_step = 1 if level == LEVEL_IDENTITY else 0
-        counter_params = [
-            identity_step,
+    else:
+        change = f"DELETE FROM {supports} WHERE proposal_id = %s AND user_id = %s RETURNING level"
+        change_params = [proposal_id, user_id]
+    sign = 1 if add else -1
+    shard = user_id % SUPPORT_SHARDS
+    tally_upsert = (
+        f"INSERT INTO {tally} (proposal_id, shard, count, identity_count) {{rows}} "
+        f"ON CONFLICT (proposal_id, shard) DO UPDATE SET count = {tally}.count + excluded.count, "
+        f"identity_count = {tally}.identity_count + excluded.identity_count"
+    )
+    # Reaching the threshold changes the status; a withdrawal never takes it back.
+    reached = "status = CASE WHEN status = %s AND {counted} >= %s THEN %s ELSE status END" if add else "status = status"
+    reached_params = (
+        [
             Proposal.Status.PUBLISHED.value,
-            identity_step if counted == "identity_support_count" else 1,
             settings.AYNI_PROPOSAL_SUPPORT_THRESHOLD,
             Proposal.Status.THRESHOLD_REACHED.value,
-            proposal_id,
         ]
-    else:
-        change = f"DELETE FROM {supports} WHERE proposal_id = %s AND user_id = %s"
-        change_params = [proposal_id, user_id]
-        # The identity step is the deleted row's own level: read in the same statement on
-        # PostgreSQL (from the CTE), passed in after the DELETE elsewhere.
-        step = "(SELECT COUNT(*) FROM changed WHERE level = %s)" if connection.vendor == "postgresql" else "%s"
-        counter = (
-            f"UPDATE {proposals} SET support_count = support_count - 1, "
-            f"identity_support_count = identity_support_count - {step} WHERE id = %s"
-        )
-        counter_params = [LEVEL_IDENTITY, proposal_id]
+        if add
+        else []
+    )
+    counted_identity = threshold_column() == "identity_support_count"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"WITH changed AS ({change} RETURNING level), "
-                f"counted AS ({counter} AND EXISTS (SELECT 1 FROM changed) "
-                "RETURNING support_count, identity_support_count) "
-                "SELECT (SELECT support_count FROM counted), (SELECT identity_support_count FROM counted), "
-                f"support_count, identity_support_count FROM {proposals} WHERE id = %s",
-                [*change_params, *counter_params, proposal_id],
+                f"WITH changed AS ({change}), "
+                "step AS (SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE level = %s) AS ni FROM changed), "
+                "tallied AS ("
+                + tally_upsert.format(rows="SELECT %s, %s, %s * n, %s * ni FROM step WHERE n > 0")
+                + " RETURNING 1), "
+                "totals AS (SELECT sums.n + %s * step.n AS n, sums.ni + %s * step.ni AS ni, step.n AS changed "
+                f"FROM step, (SELECT COALESCE(SUM(count), 0) AS n, COALESCE(SUM(identity_count), 0) AS ni "
+                f"FROM {tally} WHERE proposal_id = %s) AS sums), "
+                f"rolled AS (UPDATE {proposals} SET support_count = totals.n, identity_support_count = totals.ni, "
+                + reached.format(counted="totals.ni" if counted_identity else "totals.n")
+                + f" FROM totals WHERE totals.changed > 0 AND {proposals}.id = %s "
+                f"AND pg_try_advisory_xact_lock({ROLLUP_LOCK_CLASS}, {proposals}.id::integer) RETURNING 1) "
+                "SELECT n, ni, changed, (SELECT COUNT(*) FROM tallied), (SELECT COUNT(*) FROM rolled) FROM totals",
+                [
+                    *change_params,
+                    LEVEL_IDENTITY,
+                    proposal_id,
+                    shard,
+                    sign,
+                    sign,
+                    sign,
+                    sign,
+                    proposal_id,
+                    *reached_params,
+                    proposal_id,
+                ],
             )
-            new_count, new_identity, old_count, old_identity = cursor.fetchone()
-            if new_count is None:
-                return old_count, old_identity, False
-            return new_count, new_identity, True
+            count, identity, changed, _tallied, _rolled = cursor.fetchone()
+            return count, identity, bool(changed)
         with transaction.atomic(using=connection.alias):
-            cursor.execute(f"{change} RETURNING level", change_params)
+            cursor.execute(change, change_params)
             rows = cursor.fetchall()
-            if len(rows) != 1:
+            if len(rows) == 1:
+                identity_step = 1 if rows[0][0] == LEVEL_IDENTITY else 0
+                cursor.execute(
+                    tally_upsert.format(rows="VALUES (%s, %s, %s, %s)"),
+                    [proposal_id, shard, sign, sign * identity_step],
+                )
+                sums = f"(SELECT COALESCE(SUM({{column}}), 0) FROM {tally} WHERE proposal_id = {proposal_id:d})"
+                cursor.execute(
+                    f"UPDATE {proposals} SET support_count = {sums.format(column='count')}, "
+                    f"identity_support_count = {sums.format(column='identity_count')}, "
+                    + reached.format(counted=sums.format(column="identity_count" if counted_identity else "count"))
+                    + " WHERE id = %s RETURNING support_count, identity_support_count",
+                    [*reached_params, proposal_id],
+                )
+            else:
                 cursor.execute(
                     f"SELECT support_count, identity_support_count FROM {proposals} WHERE id = %s", [proposal_id]
                 )
-                count, identity = cursor.fetchone()
-                return count, identity, False
-            if not add:
-                counter_params = [1 if rows[0][0] == LEVEL_IDENTITY else 0, proposal_id]
-            cursor.execute(f"{counter} RETURNING support_count, identity_support_count", counter_params)
             count, identity = cursor.fetchone()
-            return count, identity, True
+            return count, identity, len(rows) == 1
+
+
+@transaction.atomic
+def support_counts_rollup(*, proposal_ids=None) -> int:
+    """Bring the proposals' copies of their support counts up to the sums of their counter rows.
+
+    The poll ``participation.support_counts`` runs it in the worker every few seconds:
+    a support that found the proposal's row busy left its copy behind. It also
+    changes the status of a proposal that reached the threshold meanwhile, and sends
+    the live counts it changed after commit. One ``UPDATE``, which touches only the
+    proposals whose copies differ; safe to run in several workers at once. Returns
+    how many proposals it changed.
+    """
+    proposals, tally = Proposal._meta.db_table, SupportTally._meta.db_table
+    counted = "sums.ni" if threshold_column() == "identity_support_count" else "sums.n"
+    where, params = "", []
+    if proposal_ids is not None:
+        ids = [int(pk) for pk in proposal_ids]
+        if not ids:
+            return 0
+        where, params = f"WHERE proposal_id IN ({', '.join(['%s'] * len(ids))}) ", ids
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {proposals} SET support_count = sums.n, identity_support_count = sums.ni, "
+            f"status = CASE WHEN status = %s AND {counted} >= %s THEN %s ELSE status END "
+            f"FROM (SELECT proposal_id, SUM(count) AS n, SUM(identity_count) AS ni FROM {tally} {where}"
+            "GROUP BY proposal_id) AS sums "
+            f"WHERE {proposals}.id = sums.proposal_id AND ({proposals}.support_count <> sums.n "
+            f"OR {proposals}.identity_support_count <> sums.ni OR ({proposals}.status = %s AND {counted} >= %s)) "
+            f"RETURNING id, support_count, identity_support_count",
+            [
+                Proposal.Status.PUBLISHED.value,
+                settings.AYNI_PROPOSAL_SUPPORT_THRESHOLD,
+                Proposal.Status.THRESHOLD_REACHED.value,
+                *params,
+                Proposal.Status.PUBLISHED.value,
+                settings.AYNI_PROPOSAL_SUPPORT_THRESHOLD,
+            ],
+        )
+        changed = cursor.fetchall()
+    for pk, count, identity in changed:
+        _publish_count(pk, count, identity)
+    return len(changed)
+
+
+@transaction.atomic
+def support_tallies_rebuild(*, proposal_ids) -> int:
+    """Count the given proposals' supports again from the supports themselves (after a
+    bulk load that wrote supports directly, as the demo loader does), then refresh
+    their copies. Returns how many proposals changed."""
+    ids = [int(pk) for pk in proposal_ids]
+    SupportTally.objects.filter(proposal_id__in=ids).delete()
+    rows: dict[tuple[int, int], list[int]] = {}
+    for proposal_id, user_id, level in Support.objects.filter(proposal_id__in=ids).values_list(
+        "proposal_id", "user_id", "level"
+    ):
+        row = rows.setdefault((proposal_id, user_id % SUPPORT_SHARDS), [0, 0])
+        row[0] += 1
+        row[1] += level == LEVEL_IDENTITY
+    SupportTally.objects.bulk_create(
+        [SupportTally(proposal_id=p, shard=s, count=n, identity_count=i) for (p, s), (n, i) in rows.items()]
+    )
+    Proposal.objects.filter(pk__in=ids).exclude(pk__in={p for p, _s in rows}).update(
+        support_count=0, identity_support_count=0
+    )
+    return support_counts_rollup(proposal_ids=ids)
 
 
 def proposal_support(*, proposal: Proposal, user, client: str = "") -> tuple[int, bool]:
@@ -251,17 +355,10 @@ def supports_relevel(*, user_id: int) -> int:
         proposal_ids = sorted({row[0] for row in cursor.fetchall()})
     if not proposal_ids:
         return 0
-    Proposal.objects.filter(pk__in=proposal_ids).update(identity_support_count=F("identity_support_count") + 1)
-    if threshold_column() == "identity_support_count":
-        Proposal.objects.filter(
-            pk__in=proposal_ids,
-            status=Proposal.Status.PUBLISHED,
-            identity_support_count__gte=settings.AYNI_PROPOSAL_SUPPORT_THRESHOLD,
-        ).update(status=Proposal.Status.THRESHOLD_REACHED)
-    for pk, count, identity_count in Proposal.objects.filter(pk__in=proposal_ids).values_list(
-        "pk", "support_count", "identity_support_count"
-    ):
-        _publish_count(pk, count, identity_count)
+    SupportTally.objects.filter(proposal_id__in=proposal_ids, shard=user_id % SUPPORT_SHARDS).update(
+        identity_count=F("identity_count") + 1
+    )
+    support_counts_rollup(proposal_ids=proposal_ids)
     return len(proposal_ids)
 
 
