@@ -5,7 +5,7 @@ from __future__ import annotations
 import factory
 from django.utils import timezone
 
-from participation import codes
+from participation import codes, services
 from participation.deadlines import add_business_days, business_days_for
 from participation.models import (
     Comment,
@@ -160,8 +160,8 @@ class SupportFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         support = super()._create(model_class, *args, **kwargs)
-        Proposal.objects.filter(pk=support.proposal_id).update(support_count=support.proposal.supports.count())
-        support.proposal.refresh_from_db(fields=["support_count"])
+        services.support_tallies_rebuild(proposal_ids=[support.proposal_id])
+        support.proposal.refresh_from_db(fields=["support_count", "identity_support_count", "status"])
         return support
 
 

@@ -88,3 +88,24 @@ def test_the_threshold_is_reached_in_the_same_write(make_user, make_proposal, se
     assert Proposal.objects.get(pk=proposal.pk).status == Proposal.Status.PUBLISHED
     services.proposal_support(proposal=proposal, user=make_user())
     assert Proposal.objects.get(pk=proposal.pk).status == Proposal.Status.THRESHOLD_REACHED
+
+
+def test_the_worker_brings_a_copy_left_behind_up_to_the_counter_rows(
+    make_user, make_proposal, broadcasts, settings, django_capture_on_commit_callbacks
+):
+    """A support that found the proposal busy leaves its copy behind; the worker's poll catches up."""
+    from ayni import schedule
+
+    assert "participation.support_counts" in {poll.name for poll in schedule.polls()}
+    settings.AYNI_PROPOSAL_SUPPORT_THRESHOLD = 2
+    proposal = make_proposal()
+    for _ in range(2):
+        services.proposal_support(proposal=proposal, user=make_user())
+    Proposal.objects.filter(pk=proposal.pk).update(support_count=0, status=Proposal.Status.PUBLISHED)
+    broadcasts.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.support_counts_rollup(proposal_ids=[proposal.pk]) == 1
+    proposal.refresh_from_db()
+    assert (proposal.support_count, proposal.status) == (2, Proposal.Status.THRESHOLD_REACHED)
+    assert broadcasts == [(proposal.pk, 2)]
+    assert services.support_counts_rollup(proposal_ids=[proposal.pk]) == 0  # nothing left behind
