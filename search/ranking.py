@@ -50,8 +50,9 @@ def idf_weights(expansions: list[Expansion], total_documents: int) -> dict[str, 
 
 def score_document(document, expansions: list[Expansion], weights: dict[str, float], interpreted: str) -> Scored:
     """0..1+: the share of the query found in the document, weighed by place and rarity."""
-    strong_words = set(document.title_words.split()) | set(document.strong_words.split())
-    text_words = set(document.text_words.split())
+    # Space-separated folded words: a variant is looked up as " word " (no set of every word built).
+    strong_words = f" {document.title_words} {document.strong_words} "
+    text_words = f" {document.text_words} "
     total = sum(weights[e.term] for e in expansions if e.variants) * STRONG_WEIGHT
     if not total:
         return Scored(0.0, set())
@@ -60,10 +61,11 @@ def score_document(document, expansions: list[Expansion], weights: dict[str, flo
     for expansion in expansions:
         best = 0.0
         for word, quality in expansion.variants.items():
-            if word in strong_words:
+            padded = f" {word} "
+            if padded in strong_words:
                 best = max(best, STRONG_WEIGHT * quality)
                 matched.add(word)
-            elif word in text_words:
+            elif padded in text_words:
                 best = max(best, TEXT_WEIGHT * quality)
                 matched.add(word)
         gained += best * weights[expansion.term]
