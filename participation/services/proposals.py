@@ -201,8 +201,9 @@ def _support_write(*, proposal_id: int, user_id: int, add: bool, level: str = LE
                 f"FROM {tally} WHERE proposal_id = %s) AS sums), "
                 f"rolled AS (UPDATE {proposals} SET support_count = totals.n, identity_support_count = totals.ni, "
                 + reached.format(counted="totals.ni" if counted_identity else "totals.n")
-                + f" FROM totals WHERE totals.changed > 0 AND {proposals}.id = %s "
-                f"AND pg_try_advisory_xact_lock({ROLLUP_LOCK_CLASS}, {proposals}.id::integer) RETURNING 1) "
+                + f" FROM totals WHERE {proposals}.id = %s AND CASE WHEN totals.changed > 0 "  # a repeat locks nothing
+                f"THEN pg_try_advisory_xact_lock({ROLLUP_LOCK_CLASS}, {proposals}.id::integer) ELSE false END "
+                "RETURNING 1) "
                 "SELECT n, ni, changed, (SELECT COUNT(*) FROM tallied), (SELECT COUNT(*) FROM rolled) FROM totals",
                 [
                     *change_params,
