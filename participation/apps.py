@@ -18,7 +18,7 @@ class ParticipationConfig(AppConfig):
         signals.connect()  # staff saving the participation settings (the verification levels)
 
         # Supports that found their proposal's row busy left its copy of the counts behind.
-        schedule.register_poll("participation.support_counts", services.support_counts_rollup, every=2.0)
+        schedule.register_poll("participation.support_counts", services.support_counts_poll, every=2.0)
         schedule.register("participation.personal_data_purge", tasks.personal_data_purge, every=timedelta(hours=24))
         # Hourly: a case becomes due soon at midnight, and each case is reminded once a day at most.
         schedule.register("participation.due_reminders", tasks.complaint_due_reminders, every=timedelta(hours=1))

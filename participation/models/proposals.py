@@ -143,7 +143,7 @@ class SupportTally(models.Model):
     instead of all queueing on the proposal's own row. ``Proposal.support_count`` and
     ``identity_support_count`` are copies of the sums, for listing and sorting: the
     support's own statement refreshes them when nobody else holds the proposal's row,
-    and the worker's poll ``participation.support_counts`` refreshes what a busy moment
+    and the worker's poll ``participation.support_counts`` (PostgreSQL only) refreshes what a busy moment
     left behind (``services.support_counts_rollup``).
     """
 

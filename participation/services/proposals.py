@@ -289,6 +289,15 @@ def support_counts_rollup(*, proposal_ids=None) -> int:
     return len(changed)
 
 
+def support_counts_poll() -> int:
+    """The worker's poll ``participation.support_counts``: only PostgreSQL leaves copies
+    behind (on SQLite every support keeps them exact, and an idle poll must not take
+    SQLite's write lock every two seconds)."""
+    if connection.vendor != "postgresql":
+        return 0
+    return support_counts_rollup()
+
+
 @transaction.atomic
 def support_tallies_rebuild(*, proposal_ids) -> int:
     """Count the given proposals' supports again from the supports themselves (after a
