@@ -49,7 +49,7 @@ def test_fifty_users_at_once_give_exactly_fifty(make_user, make_proposal):
     assert all(1 <= count <= N for count, _created in results)  # the sums each statement saw
     assert Support.objects.filter(proposal=proposal).count() == N
     assert _counter_rows_total(proposal) == N
-    services.support_counts_rollup()  # the worker's poll: copies left behind by a busy row catch up
+    services.support_counts_rollup()  # the worker's poll: copies left behind in the burst catch up
     proposal.refresh_from_db()
     assert proposal.support_count == N
 
@@ -70,7 +70,7 @@ def test_supports_together_do_not_queue_on_the_proposal_row(make_user, make_prop
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [proposals.ROLLUP_LOCK_CLASS, proposal.pk])
         results = _run_concurrently([lambda u=u: services.proposal_support(proposal=proposal, user=u) for u in users])
         assert [created for _count, created in results] == [True] * 3
-        assert Proposal.objects.get(pk=proposal.pk).support_count == 0  # its copy waits for the row
+        assert Proposal.objects.get(pk=proposal.pk).support_count == 0  # its copy is left behind
     finally:
         holder.rollback()
         holder.close()
