@@ -113,7 +113,7 @@ def test_pages_and_api_show_supports_by_level(client, settings, make_user, make_
         Support.objects.create(proposal=proposal, user=make_user())
     resident = make_resident()
     services.proposal_support(proposal=proposal, user=resident)
-    Proposal.objects.filter(pk=proposal.pk).update(support_count=3)
+    services.support_tallies_rebuild(proposal_ids=[proposal.pk])  # the two created directly count too
     page = _text(client.get(proposal.get_absolute_url()))
     assert "3 apoyos, 1 de residentes verificados con Ciudadanía Digital" in page
     assert "Para pasar a evaluación necesita 50 apoyos de residentes verificados con Ciudadanía Digital." in page
