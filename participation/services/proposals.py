@@ -195,16 +195,16 @@ def _support_write(*, proposal_id: int, user_id: int, add: bool, level: str = LE
                 "step AS (SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE level = %s) AS ni FROM changed), "
                 "tallied AS ("
                 + tally_upsert.format(rows="SELECT %s, %s, %s * n, %s * ni FROM step WHERE n > 0")
-                + " RETURNING 1), "
+                + "), "
                 "totals AS (SELECT sums.n + %s * step.n AS n, sums.ni + %s * step.ni AS ni, step.n AS changed "
                 f"FROM step, (SELECT COALESCE(SUM(count), 0) AS n, COALESCE(SUM(identity_count), 0) AS ni "
                 f"FROM {tally} WHERE proposal_id = %s) AS sums), "
                 f"rolled AS (UPDATE {proposals} SET support_count = totals.n, identity_support_count = totals.ni, "
                 + reached.format(counted="totals.ni" if counted_identity else "totals.n")
                 + f" FROM totals WHERE {proposals}.id = %s AND CASE WHEN totals.changed > 0 "  # a repeat locks nothing
-                f"THEN pg_try_advisory_xact_lock({ROLLUP_LOCK_CLASS}, {proposals}.id::integer) ELSE false END "
-                "RETURNING 1) "
-                "SELECT n, ni, changed, (SELECT COUNT(*) FROM tallied), (SELECT COUNT(*) FROM rolled) FROM totals",
+                f"THEN pg_try_advisory_xact_lock({ROLLUP_LOCK_CLASS}, {proposals}.id::integer) ELSE false END) "
+                # A data-modifying CTE runs to completion whether or not the query reads it.
+                "SELECT n, ni, changed FROM totals",
                 [
                     *change_params,
                     LEVEL_IDENTITY,
@@ -219,7 +219,7 @@ def _support_write(*, proposal_id: int, user_id: int, add: bool, level: str = LE
                     proposal_id,
                 ],
             )
-            count, identity, changed, _tallied, _rolled = cursor.fetchone()
+            count, identity, changed = cursor.fetchone()
             return count, identity, bool(changed)
         with transaction.atomic(using=connection.alias):
             cursor.execute(change, change_params)
